@@ -1,0 +1,40 @@
+// The seam between a session actor and its client's socket: what a session
+// asks of the connection. net/ implements it over Beast; tests implement it in
+// memory, which is what lets sessions run in virtual time.
+//
+// Implementations must be callable from any thread and must not block: the
+// socket work happens on the connection's own executor.
+#pragma once
+
+#include "actors/messages.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace evstream {
+
+// RFC 6455 section 7.4 close codes that evstream sends.
+enum class close_code : std::uint16_t {
+  normal = 1000,
+  going_away = 1001,
+  policy_violation = 1008,
+  message_too_big = 1009,
+  internal_error = 1011,
+};
+
+class transport {
+public:
+  virtual ~transport() = default;
+  // Sends every valid_tx event of `block` as one text message each, in order.
+  virtual void send_events(encoded_block_ptr block) = 0;
+  // Sends one text message (the keep-alive "pong").
+  virtual void send_text(std::string text) = 0;
+  // Sends a close frame after what is already queued; the connection then
+  // reports connection_closed to its session.
+  virtual void close(close_code code, std::string reason) = 0;
+};
+
+using transport_ptr = std::shared_ptr<transport>;
+
+} // namespace evstream

@@ -1,0 +1,36 @@
+// evstream's command line and INI options, on CAF's actor_system_config, and
+// their translation into service_options.
+#pragma once
+
+#include "app/service.hpp"
+
+#include <caf/all.hpp>
+
+#include <optional>
+#include <string>
+
+namespace evstream {
+
+class config : public caf::actor_system_config {
+public:
+  config();
+
+  // The options as the service takes them, or a message saying which value is wrong.
+  std::optional<service_options> to_service_options(std::string& problem) const;
+
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9984;
+  std::string advertised_url;
+  caf::timespan keepalive_timeout = std::chrono::minutes(3);
+  std::string source = "demo";
+  double demo_rate = 1.0;
+  std::size_t demo_block_size = 10;
+  std::uint64_t demo_seed = 1;
+  std::string ingest_token;
+  std::size_t max_message_bytes = 4096;
+  std::size_t send_budget_bytes = 8u << 20;
+  std::size_t max_body_bytes = 16u << 20;
+  std::size_t io_threads = 1;
+};
+
+} // namespace evstream

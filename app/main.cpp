@@ -1,0 +1,66 @@
+// evstream: reads the configuration, starts the service, serves until SIGINT
+// or SIGTERM, then closes every client with 1001 and exits 0.
+#include "app/config.hpp"
+#include "app/stdin_feeder.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <optional>
+#include <thread>
+#include <unistd.h>
+#include <iostream>
+#include <pthread.h>
+
+int main(int argc, char** argv) {
+  evstream::config cfg;
+  if (auto err = cfg.parse(argc, argv, "evstream.ini")) {
+    std::cerr << "evstream: " << cfg.render(err) << "\n";
+    return 2;
+  }
+  if (cfg.cli_helptext_printed)
+    return 0;
+  std::string problem;
+  auto options = cfg.to_service_options(problem);
+  if (!options) {
+    std::cerr << "evstream: " << problem << "\n";
+    return 2;
+  }
+  // Block the shutdown signals before any thread starts, so every thread
+  // inherits the mask and only sigwait below receives them.
+  sigset_t shutdown_signals;
+  sigemptyset(&shutdown_signals);
+  sigaddset(&shutdown_signals, SIGINT);
+  sigaddset(&shutdown_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
+
+  caf::actor_system system{cfg};
+  std::optional<evstream::service> service;
+  try {
+    service.emplace(system, *options);
+  } catch (const std::exception& error) {
+    std::cerr << "evstream: cannot listen on " << options->host << ":" << options->port << ": " << error.what()
+              << "\n";
+    return 1;
+  }
+  std::cout << "evstream listening on http://" << options->host << ":" << service->port()
+            << " (stream: ws://" << options->host << ":" << service->port() << "/api/v1/streams/valid_tx, source: "
+            << cfg.source << ")" << std::endl;
+
+  std::atomic<bool> stop_feeding{false};
+  std::thread feeder;
+  if (options->source == evstream::block_source_kind::stdin_lines)
+    feeder = std::thread{[&] {
+      evstream::feed_lines(system, service->block_source(), STDIN_FILENO, options->server.max_body_bytes,
+                           stop_feeding, std::cerr);
+    }};
+
+  int received = 0;
+  sigwait(&shutdown_signals, &received);
+  std::cout << "evstream: shutting down (" << (received == SIGINT ? "SIGINT" : "SIGTERM") << ")" << std::endl;
+  stop_feeding = true;
+  if (feeder.joinable())
+    feeder.join();
+  service->stop();
+  service.reset();
+  return 0;
+}

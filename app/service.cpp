@@ -1,0 +1,50 @@
+#include "app/service.hpp"
+
+#include "actors/block_source.hpp"
+#include "actors/dispatcher.hpp"
+#include "net/listener.hpp"
+
+namespace evstream {
+
+service::service(caf::actor_system& system, service_options options) : system_(system) {
+  context_ = std::make_shared<net::server_context>();
+  context_->settings = options.server;
+  context_->settings.ingest_enabled = options.source == block_source_kind::ingest;
+  context_->system = &system;
+  context_->dispatcher = system.spawn(evstream::dispatcher);
+  context_->block_source = system.spawn(evstream::block_source, context_->dispatcher, default_remembered_block_ids);
+  if (options.source == block_source_kind::demo)
+    demo_ = system.spawn(demo_source, context_->block_source, options.demo);
+  auto address = boost::asio::ip::make_address(options.host);
+  listener_ = std::make_shared<net::listener>(io_, net::tcp::endpoint{address, options.port}, context_);
+  listener_->start();
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, options.io_threads); ++i)
+    io_threads_.emplace_back([this] { io_.run(); });
+}
+
+service::~service() { stop(); }
+
+std::uint16_t service::port() const { return listener_->port(); }
+
+void service::stop(std::chrono::milliseconds grace) {
+  if (stopped_)
+    return;
+  stopped_ = true;
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  listener_->stop();
+  if (demo_)
+    caf::anon_send_exit(demo_, caf::exit_reason::user_shutdown);
+  caf::anon_send(context_->dispatcher, going_away{});
+  context_->connections.wait_for_no_websockets(deadline);
+  context_->connections.force_close_all();
+  caf::anon_send_exit(context_->block_source, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(context_->dispatcher, caf::exit_reason::user_shutdown);
+  // Sessions release their connections when they end; after that no socket
+  // outlives the io_context.
+  context_->connections.wait_for_none(std::chrono::steady_clock::now() + std::chrono::seconds(2));
+  io_.stop();
+  for (auto& thread : io_threads_)
+    thread.join();
+}
+
+} // namespace evstream

@@ -1,0 +1,62 @@
+// evstream wired together: block source, dispatcher and demo source actors in
+// the given actor system, plus the HTTP/WebSocket server on its own Asio
+// threads. The executable and the tests use it; so can a host node.
+#pragma once
+
+#include "actors/demo_source.hpp"
+#include "net/server_context.hpp"
+
+#include <caf/all.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace evstream::net {
+class listener;
+}
+
+namespace evstream {
+
+enum class block_source_kind { demo, ingest, stdin_lines };
+
+struct service_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9984; // 0 picks a free port
+  block_source_kind source = block_source_kind::demo;
+  demo_settings demo;
+  std::size_t io_threads = 1;
+  net::server_settings server;
+};
+
+class service {
+public:
+  // Spawns the actors, binds the port (throws boost::system::system_error if
+  // it cannot) and starts serving.
+  service(caf::actor_system& system, service_options options);
+  ~service();
+  service(const service&) = delete;
+  service& operator=(const service&) = delete;
+
+  std::uint16_t port() const;
+  caf::actor block_source() const { return context_->block_source; }
+  caf::actor dispatcher() const { return context_->dispatcher; }
+
+  // Every subscriber gets close 1001 and up to `grace` to finish; then the
+  // rest is cut, the actors end and the I/O threads stop. Idempotent.
+  void stop(std::chrono::milliseconds grace = std::chrono::seconds(3));
+
+private:
+  caf::actor_system& system_;
+  net::server_context_ptr context_;
+  caf::actor demo_;
+  boost::asio::io_context io_;
+  std::shared_ptr<net::listener> listener_;
+  std::vector<std::thread> io_threads_;
+  bool stopped_ = false;
+};
+
+} // namespace evstream

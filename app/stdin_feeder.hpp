@@ -1,0 +1,17 @@
+// The stdin block source: one block JSON per line, offered to the block source
+// in order; a bad line is reported with its number and skipped.
+#pragma once
+
+#include <caf/all.hpp>
+
+#include <atomic>
+#include <iosfwd>
+
+namespace evstream {
+
+// Reads `fd` until end of input or until `stop` is set (checked at least every
+// 100 ms, so shutdown never waits on a silent terminal). Reports to `report`.
+void feed_lines(caf::actor_system& system, caf::actor block_source, int fd, std::size_t max_line_bytes,
+                const std::atomic<bool>& stop, std::ostream& report);
+
+} // namespace evstream

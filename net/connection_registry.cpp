@@ -1,0 +1,60 @@
+#include "net/connection_registry.hpp"
+
+#include <vector>
+
+namespace evstream::net {
+
+void connection_registry::add(const std::shared_ptr<registered_connection>& connection, kind what) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  entries_.emplace(connection.get(), entry{connection, what});
+  if (what == kind::websocket)
+    ++websockets_;
+}
+
+void connection_registry::remove(registered_connection* connection) {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    auto found = entries_.find(connection);
+    if (found == entries_.end())
+      return;
+    if (found->second.what == kind::websocket)
+      --websockets_;
+    entries_.erase(found);
+  }
+  changed_.notify_all();
+}
+
+std::size_t connection_registry::websockets() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return websockets_;
+}
+
+std::size_t connection_registry::total() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return entries_.size();
+}
+
+bool connection_registry::wait_for_no_websockets(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock{mutex_};
+  return changed_.wait_until(lock, deadline, [this] { return websockets_ == 0; });
+}
+
+bool connection_registry::wait_for_none(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock{mutex_};
+  return changed_.wait_until(lock, deadline, [this] { return entries_.empty(); });
+}
+
+void connection_registry::force_close_all() {
+  std::vector<std::shared_ptr<registered_connection>> open;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    for (auto& item : entries_)
+      if (auto connection = item.second.connection.lock())
+        open.push_back(std::move(connection));
+  }
+  // Outside the lock: closing may end a connection, which removes itself.
+  for (auto& connection : open)
+    connection->force_close();
+}
+
+} // namespace evstream::net

@@ -1,0 +1,48 @@
+// Every open client connection, so that shutdown can first let WebSocket
+// clients close politely and then cut whatever is left — leaving no socket
+// behind that outlives the io_context.
+//
+// Connections register from their own strands and shutdown reads it from the
+// controlling thread, hence the mutex; no actor state lives here.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+namespace evstream::net {
+
+class registered_connection {
+public:
+  virtual ~registered_connection() = default;
+  // Closes the socket at once; pending operations end with an error.
+  virtual void force_close() = 0;
+};
+
+class connection_registry {
+public:
+  enum class kind { http, websocket };
+
+  void add(const std::shared_ptr<registered_connection>& connection, kind what);
+  void remove(registered_connection* connection);
+  std::size_t websockets() const;
+  std::size_t total() const;
+  // Waits until no WebSocket (or no connection at all) is open, or the deadline.
+  bool wait_for_no_websockets(std::chrono::steady_clock::time_point deadline);
+  bool wait_for_none(std::chrono::steady_clock::time_point deadline);
+  void force_close_all();
+
+private:
+  struct entry {
+    std::weak_ptr<registered_connection> connection;
+    kind what;
+  };
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::unordered_map<registered_connection*, entry> entries_;
+  std::size_t websockets_ = 0;
+};
+
+} // namespace evstream::net

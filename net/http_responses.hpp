@@ -1,0 +1,43 @@
+// The JSON answers of evstream's HTTP side, as pure functions of the request,
+// so routing stays readable and the bodies are testable without sockets.
+#pragma once
+
+#include "actors/messages.hpp"
+#include "net/beast.hpp"
+
+#include <boost/json.hpp>
+
+#include <string>
+
+namespace evstream::net {
+
+using string_response = http::response<http::string_body>;
+
+// What an answer copies from its request.
+struct reply_shape {
+  unsigned version = 11;
+  bool keep_alive = false;
+};
+
+template <class Body>
+reply_shape shape_of(const http::request<Body>& req) {
+  return {req.version(), req.keep_alive()};
+}
+
+// `status` with a JSON body, matching the request's HTTP version and keep-alive.
+string_response json_response(reply_shape req, http::status status,
+                              const boost::json::object& body);
+
+// {"error": message} plus any extra fields.
+string_response error_response(reply_shape req, http::status status,
+                               std::string_view message, boost::json::object extra = {});
+
+// The base URL ("ws://host:port") clients should dial: the configured one, or
+// derived from the Host header, or the address the request arrived on.
+std::string stream_base_url(const http::request_header<>& req, const std::string& advertised_url,
+                            const tcp::endpoint& local);
+
+// 202, 400 or 409 for the outcome of a POST /api/v1/blocks.
+string_response ingest_response(reply_shape req, const ingest_result& result);
+
+} // namespace evstream::net

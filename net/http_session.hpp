@@ -1,0 +1,41 @@
+// One client's HTTP/1.1 connection: reads requests within the size and time
+// limits, routes them (discovery, ingest, stream upgrade, errors) and hands the
+// socket to a websocket_connection when a client subscribes.
+#pragma once
+
+#include "net/beast.hpp"
+#include "net/server_context.hpp"
+
+#include <optional>
+
+namespace evstream::net {
+
+class http_session : public registered_connection, public std::enable_shared_from_this<http_session> {
+public:
+  http_session(tcp::socket&& socket, server_context_ptr context);
+  ~http_session() override;
+
+  void start();
+  void force_close() override;
+
+private:
+  using request = http::request<http::string_body>;
+  using response = http::response<http::string_body>;
+
+  void do_read();
+  void on_read(error_code ec, std::size_t bytes);
+  void route(request&& req);
+  void ingest(request&& req);
+  void send(response&& res);
+  void on_write(bool close, error_code ec, std::size_t bytes);
+  void drain();
+
+  beast::tcp_stream stream_;
+  server_context_ptr context_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  // Keeps the response alive while it is written.
+  std::shared_ptr<response> pending_response_;
+};
+
+} // namespace evstream::net

@@ -1,0 +1,43 @@
+// What every connection of one server shares: its settings, the actors it
+// talks to, and the registry of open connections.
+#pragma once
+
+#include "net/connection_registry.hpp"
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace evstream::net {
+
+struct server_settings {
+  // Base URL clients should dial (e.g. "wss://node.example.com"); empty means
+  // derive it from each request's Host header.
+  std::string advertised_url;
+  caf::timespan keepalive_timeout = std::chrono::minutes(3);
+  // Client messages are pings; anything larger is refused with 1009.
+  std::size_t max_inbound_message_bytes = 4096;
+  // Queued-but-unsent bytes per subscriber before it counts as slow (1008).
+  std::size_t send_budget_bytes = 8u << 20;
+  std::size_t max_body_bytes = 16u << 20;
+  std::size_t max_header_bytes = 8u << 10;
+  std::chrono::milliseconds request_timeout = std::chrono::seconds(10);
+  std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);
+  bool ingest_enabled = false;
+  std::string ingest_token;
+};
+
+struct server_context {
+  server_settings settings;
+  caf::actor_system* system = nullptr;
+  caf::actor dispatcher;
+  caf::actor block_source;
+  connection_registry connections;
+};
+
+using server_context_ptr = std::shared_ptr<server_context>;
+
+} // namespace evstream::net

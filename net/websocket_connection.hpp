@@ -1,0 +1,66 @@
+// One subscriber's WebSocket over Beast, on its own strand. It is the
+// session actor's transport: it writes the shared encoded events in order with
+// one write in flight, holds at most `send_budget_bytes` queued (past that the
+// client is slow and is closed with 1008), and reports client pings and the
+// end of the connection to its session.
+#pragma once
+
+#include "actors/transport.hpp"
+#include "net/beast.hpp"
+#include "net/server_context.hpp"
+
+#include <caf/all.hpp>
+
+#include <deque>
+#include <functional>
+#include <optional>
+
+namespace evstream::net {
+
+class websocket_connection : public transport,
+                             public registered_connection,
+                             public std::enable_shared_from_this<websocket_connection> {
+public:
+  websocket_connection(beast::tcp_stream&& stream, server_context_ptr context);
+  ~websocket_connection() override;
+
+  // Completes the upgrade and, once it succeeded, starts this client's session.
+  void start(http::request<http::string_body> upgrade_request);
+
+  void send_events(encoded_block_ptr block) override;
+  void send_text(std::string text) override;
+  void close(close_code code, std::string reason) override;
+  void force_close() override;
+
+private:
+  struct outgoing {
+    encoded_block_ptr block; // the events of a block, from `next_event` on
+    std::size_t next_event = 0;
+    std::string text; // or one text message
+  };
+
+  void on_accept(error_code ec);
+  void do_read();
+  void on_read(error_code ec, std::size_t bytes);
+  void on_control_frame(websocket::frame_type kind);
+  void enqueue(outgoing item, std::size_t bytes);
+  void do_write();
+  void on_write(error_code ec, std::size_t bytes);
+  void begin_close(close_code code, std::string reason);
+  void on_close(error_code ec);
+  void drop_unsent();
+  void report_closed(const std::string& reason);
+
+  websocket::stream<beast::tcp_stream> ws_;
+  server_context_ptr context_;
+  caf::actor session_;
+  beast::flat_buffer inbound_;
+  std::size_t inbound_message_bytes_ = 0;
+  std::deque<outgoing> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  std::optional<websocket::close_reason> close_after_queue_;
+  bool closing_ = false;
+};
+
+} // namespace evstream::net

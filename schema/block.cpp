@@ -1,0 +1,178 @@
+#include "schema/block.hpp"
+
+#include <boost/json.hpp>
+
+#include <array>
+#include <optional>
+#include <unordered_set>
+#include <utility>
+
+namespace evstream::schema {
+namespace {
+
+namespace json = boost::json;
+
+// Small blocks build their whole DOM in this stack buffer; larger ones spill
+// into the heap in a few growing chunks rather than one allocation per node.
+constexpr std::size_t dom_stack_bytes = 16 * 1024;
+
+constexpr std::string_view hex_digest_text = "a 64-character hex string";
+
+std::string_view view(const json::string& s) { return {s.data(), s.size()}; }
+
+parse_error missing(std::string_view name, std::string path) {
+  return {"missing required field \"" + std::string(name) + '"', std::move(path)};
+}
+
+parse_error must_be(std::string_view name, std::string_view what, std::string path) {
+  return {'"' + std::string(name) + "\" must be " + std::string(what), std::move(path)};
+}
+
+// The value as a digest string, or nullptr when it is anything else.
+const json::string* as_hex_digest(const json::value& v) {
+  const json::string* s = v.if_string();
+  return s && is_hex_digest(view(*s)) ? s : nullptr;
+}
+
+// Boost.JSON 1.81 does not report where a document went wrong. A prefix that
+// holds the mistake is refused while a shorter one is merely incomplete, so
+// the shortest refused prefix ends at the offending character. Only refused
+// documents pay for this search.
+std::size_t error_offset(std::string_view text) {
+  const auto refused = [text](std::size_t length) {
+    json::monotonic_resource arena;
+    json::stream_parser p;
+    p.reset(&arena);
+    json::error_code ec;
+    p.write(text.data(), length, ec);
+    return static_cast<bool>(ec);
+  };
+  if (!refused(text.size())) return text.size(); // the document is cut short
+  std::size_t accepted = 0;
+  std::size_t rejected = text.size();
+  while (rejected - accepted > 1) {
+    const std::size_t middle = accepted + (rejected - accepted) / 2;
+    (refused(middle) ? rejected : accepted) = middle;
+  }
+  return rejected - 1;
+}
+
+std::optional<parse_error> read_transactions(const json::array& txs,
+                                             std::vector<transaction_ref>& out) {
+  // Paths are built only for the error, not for every transaction.
+  std::size_t i = 0;
+  const auto at = [&i](std::string_view field) {
+    return "$.block.transactions[" + std::to_string(i) + ']' + std::string(field);
+  };
+  // Views into the DOM, which outlives this function.
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(txs.size());
+  out.reserve(txs.size());
+  for (; i < txs.size(); ++i) {
+    const json::object* tx = txs[i].if_object();
+    if (!tx) return parse_error{"each transaction must be an object", at("")};
+    const json::value* id = tx->if_contains("id");
+    if (!id) return missing("id", at(".id"));
+    const json::string* txid = as_hex_digest(*id);
+    if (!txid) return must_be("id", hex_digest_text, at(".id"));
+    if (!seen.insert(view(*txid)).second)
+      return parse_error{"transaction id appears earlier in this block; ids must be unique",
+                         at(".id")};
+
+    std::string_view assetid = view(*txid); // a CREATE's asset is the transaction itself
+    const json::value* asset_value = tx->if_contains("asset");
+    if (asset_value && !asset_value->is_null()) {
+      const json::object* asset = asset_value->if_object();
+      if (!asset) return must_be("asset", "an object or null", at(".asset"));
+      if (const json::value* asset_id = asset->if_contains("id")) {
+        const json::string* digest = as_hex_digest(*asset_id);
+        if (!digest) return must_be("asset.id", hex_digest_text, at(".asset.id"));
+        assetid = view(*digest);
+      }
+    }
+    out.push_back({std::string(view(*txid)), std::string(assetid)});
+  }
+  return std::nullopt;
+}
+
+// Fields are checked in document order, so the error names the first bad one.
+parse_result read_block(const json::value& doc) {
+  const json::object* root = doc.if_object();
+  if (!root) return parse_error{"the block document must be a JSON object", "$"};
+
+  block result;
+  const json::value* id = root->if_contains("id");
+  if (!id) return missing("id", "$.id");
+  const json::string* blockid = as_hex_digest(*id);
+  if (!blockid) return must_be("id", hex_digest_text, "$.id");
+  result.id = view(*blockid);
+
+  const json::value* body_value = root->if_contains("block");
+  if (!body_value) return missing("block", "$.block");
+  const json::object* body = body_value->if_object();
+  if (!body) return must_be("block", "an object", "$.block");
+
+  const json::value* timestamp = body->if_contains("timestamp");
+  if (!timestamp) return missing("timestamp", "$.block.timestamp");
+  if (!timestamp->is_string()) return must_be("timestamp", "a string", "$.block.timestamp");
+  result.timestamp = view(timestamp->get_string());
+
+  const json::value* txs_value = body->if_contains("transactions");
+  if (!txs_value) return missing("transactions", "$.block.transactions");
+  const json::array* txs = txs_value->if_array();
+  if (!txs) return must_be("transactions", "an array", "$.block.transactions");
+  if (txs->size() > max_transactions_per_block)
+    return parse_error{"block has " + std::to_string(txs->size()) + " transactions; at most " +
+                           std::to_string(max_transactions_per_block) + " are allowed",
+                       "$.block.transactions"};
+  if (auto error = read_transactions(*txs, result.transactions)) return std::move(*error);
+
+  const json::value* node_pubkey = body->if_contains("node_pubkey");
+  if (node_pubkey && !node_pubkey->is_string())
+    return must_be("node_pubkey", "a string", "$.block.node_pubkey");
+
+  if (const json::value* voters_value = body->if_contains("voters")) {
+    const json::array* voters = voters_value->if_array();
+    if (!voters) return must_be("voters", "an array of strings", "$.block.voters");
+    for (std::size_t k = 0; k < voters->size(); ++k)
+      if (!(*voters)[k].is_string())
+        return parse_error{"each voter must be a string",
+                           "$.block.voters[" + std::to_string(k) + ']'};
+  }
+
+  const json::value* signature = root->if_contains("signature");
+  if (signature && !signature->is_string() && !signature->is_null())
+    return must_be("signature", "a string or null", "$.signature");
+
+  return result;
+}
+
+} // namespace
+
+bool is_hex_digest(std::string_view text) {
+  // A table lookup per character: the parser checks two digests per transaction.
+  static constexpr auto hex = [] {
+    std::array<bool, 256> table{};
+    for (const char c : std::string_view("0123456789abcdefABCDEF"))
+      table[static_cast<unsigned char>(c)] = true;
+    return table;
+  }();
+  if (text.size() != 64) return false;
+  for (const char c : text)
+    if (!hex[static_cast<unsigned char>(c)]) return false;
+  return true;
+}
+
+parse_result parse_block(std::string_view json_text) {
+  unsigned char dom_buffer[dom_stack_bytes];
+  json::monotonic_resource arena(dom_buffer, sizeof dom_buffer);
+  json::error_code ec;
+  const json::value doc = json::parse(json_text, ec, &arena);
+  if (ec)
+    return parse_error{"malformed JSON: " + ec.message() + " at offset " +
+                           std::to_string(error_offset(json_text)),
+                       "$"};
+  return read_block(doc);
+}
+
+} // namespace evstream::schema

@@ -1,0 +1,139 @@
+#include "actors/block_source.hpp"
+#include "actors/dispatcher.hpp"
+#include "actors/session.hpp"
+#include "actor_fixture.hpp"
+#include "sources/demo_chain.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace std::chrono_literals;
+using namespace evstream;
+using evstream::testing::actor_fixture;
+using evstream::testing::recording_transport;
+
+namespace {
+
+struct pipeline_fixture : actor_fixture {
+  caf::actor hub = sys.spawn(dispatcher);
+  caf::actor source = sys.spawn(block_source, hub, std::size_t{4});
+
+  std::shared_ptr<recording_transport> subscribe_client(caf::timespan keepalive = 180s) {
+    auto client = std::make_shared<recording_transport>();
+    auto s = sys.spawn(session, hub, client, keepalive);
+    self->monitor(s);
+    sched.run();
+    return client;
+  }
+
+  std::size_t subscribers() {
+    self->send(hub, caf::get_atom::value, subscribers_atom::value);
+    sched.run();
+    return reply<std::size_t>().value_or(9999);
+  }
+
+  ingest_result ingest(const std::string& json) {
+    self->send(source, ingest_atom::value, json);
+    sched.run();
+    auto result = reply<ingest_result>();
+    REQUIRE(result);
+    return *result;
+  }
+};
+
+std::vector<std::string> expected_events(const std::vector<std::string>& blocks) {
+  std::vector<std::string> events;
+  for (auto& json : blocks) {
+    auto block = std::get<schema::block>(schema::parse_block(json));
+    auto encoded = schema::encode_valid_tx_events(block);
+    for (std::size_t i = 0; i < encoded.size(); ++i)
+      events.emplace_back(encoded[i]);
+  }
+  return events;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(pipeline_fixture, "blocks from interleaved senders reach every session in one order") {
+  auto first = subscribe_client();
+  auto second = subscribe_client();
+  sources::demo_chain chain_a{1}, chain_b{2};
+  std::vector<std::string> sent;
+  auto other_sender = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
+    return {[](const ingest_result&) {}};
+  });
+  for (int round = 0; round < 3; ++round) {
+    sent.push_back(chain_a.next_block_json(5));
+    self->send(source, ingest_atom::value, sent.back());
+    sent.push_back(chain_b.next_block_json(3));
+    caf::send_as(other_sender, source, ingest_atom::value, sent.back());
+  }
+  sched.run();
+
+  CHECK(first->messages == expected_events(sent));
+  CHECK(second->messages == first->messages);
+  CHECK(first->block_sequences == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6});
+  caf::anon_send_exit(other_sender, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(pipeline_fixture, "the dispatcher forgets a session that ended") {
+  subscribe_client(10s);
+  subscribe_client(20s);
+  CHECK(subscribers() == 2);
+
+  advance(10s);
+  CHECK(subscribers() == 1);
+  advance(10s);
+  CHECK(subscribers() == 0);
+}
+
+TEST_CASE_METHOD(pipeline_fixture, "a late subscriber gets no earlier blocks") {
+  sources::demo_chain chain{3};
+  ingest(chain.next_block_json(2));
+  auto late = subscribe_client();
+  auto second_block = chain.next_block_json(2);
+  ingest(second_block);
+  CHECK(late->messages == expected_events({second_block}));
+}
+
+TEST_CASE_METHOD(pipeline_fixture, "the dispatcher drops a block whose sequence goes backwards") {
+  auto client = subscribe_client();
+  auto block = std::make_shared<encoded_block>();
+  block->sequence = 7;
+  block->valid_tx.append("seven");
+  caf::anon_send(hub, encoded_block_ptr{block});
+  auto stale = std::make_shared<encoded_block>(*block);
+  stale->valid_tx = {};
+  stale->valid_tx.append("stale");
+  caf::anon_send(hub, encoded_block_ptr{stale});
+  sched.run();
+  CHECK(client->messages == std::vector<std::string>{"seven"});
+}
+
+TEST_CASE_METHOD(pipeline_fixture, "the block source accepts, refuses duplicates and reports bad blocks") {
+  auto client = subscribe_client();
+  sources::demo_chain chain{4};
+  auto json = chain.next_block_json(3);
+
+  auto accepted = ingest(json);
+  CHECK(accepted.result == ingest_result::outcome::accepted);
+  CHECK(accepted.transactions == 3);
+  CHECK(accepted.blockid.size() == 64);
+
+  auto again = ingest(json);
+  CHECK(again.result == ingest_result::outcome::duplicate);
+  CHECK(again.blockid == accepted.blockid);
+  CHECK(client->messages.size() == 3); // nothing re-emitted
+
+  auto bad = ingest(R"({"id": 5})");
+  CHECK(bad.result == ingest_result::outcome::invalid);
+  CHECK(bad.error.path == "$.id");
+}
+
+TEST_CASE_METHOD(pipeline_fixture, "the block source remembers only the most recent block ids") {
+  sources::demo_chain chain{5};
+  auto oldest = chain.next_block_json(1);
+  ingest(oldest);
+  for (int i = 0; i < 4; ++i) // capacity is 4 in this fixture
+    ingest(chain.next_block_json(1));
+  CHECK(ingest(oldest).result == ingest_result::outcome::accepted);
+}

@@ -1,0 +1,129 @@
+#include "actors/dispatcher.hpp"
+#include "actors/session.hpp"
+#include "actor_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace std::chrono_literals;
+using namespace evstream;
+using evstream::testing::actor_fixture;
+using evstream::testing::recording_transport;
+
+namespace {
+
+struct session_fixture : actor_fixture {
+  caf::actor hub = sys.spawn(dispatcher);
+  std::shared_ptr<recording_transport> client = std::make_shared<recording_transport>();
+
+  caf::actor start_session(caf::timespan keepalive = 180s) {
+    auto s = sys.spawn(session, hub, client, keepalive);
+    self->monitor(s);
+    sched.run();
+    return s;
+  }
+};
+
+encoded_block_ptr block_with(std::uint64_t sequence, std::vector<std::string> events) {
+  auto block = std::make_shared<encoded_block>();
+  block->sequence = sequence;
+  block->blockid = "block-" + std::to_string(sequence);
+  for (auto& event : events)
+    block->valid_tx.append(event);
+  return block;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(session_fixture, "a silent session is still open at 179.999 s and closed at 180 s") {
+  start_session();
+  advance(179999ms);
+  CHECK_FALSE(client->closed_with);
+  CHECK(ended().empty());
+
+  advance(1ms);
+  REQUIRE(client->closed_with == close_code::policy_violation);
+  CHECK(client->close_reason == "no ping for 180 s");
+  CHECK(ended().size() == 1);
+}
+
+TEST_CASE_METHOD(session_fixture, "a ping at 179 s moves the deadline to 359 s") {
+  auto s = start_session();
+  advance(179s);
+  caf::anon_send(s, client_ping{true});
+  sched.run();
+
+  advance(1s); // the first timer fires at 180 s and is stale
+  advance(178999ms);
+  CHECK_FALSE(client->closed_with);
+  CHECK(ended().empty());
+
+  advance(1ms);
+  CHECK(client->closed_with == close_code::policy_violation);
+  CHECK(ended().size() == 1);
+}
+
+TEST_CASE_METHOD(session_fixture, "a text ping is answered with pong, a ping frame only keeps alive") {
+  auto s = start_session(10s);
+  caf::anon_send(s, client_ping{true});
+  caf::anon_send(s, client_ping{false});
+  sched.run();
+  CHECK(client->messages == std::vector<std::string>{"pong"});
+
+  advance(9s);
+  caf::anon_send(s, client_ping{false});
+  sched.run();
+  advance(9s);
+  CHECK_FALSE(client->closed_with);
+}
+
+TEST_CASE_METHOD(session_fixture, "the keep-alive timeout is configurable and named in the reason") {
+  start_session(1500ms);
+  advance(1500ms);
+  CHECK(client->close_reason == "no ping for 1.5 s");
+}
+
+TEST_CASE_METHOD(session_fixture, "a session forwards blocks from the dispatcher in order") {
+  start_session();
+  caf::anon_send(hub, block_with(1, {"a", "b"}));
+  caf::anon_send(hub, block_with(2, {"c"}));
+  sched.run();
+  CHECK(client->messages == std::vector<std::string>{"a", "b", "c"});
+}
+
+TEST_CASE_METHOD(session_fixture, "a session ends when its connection closes") {
+  auto s = start_session();
+  caf::anon_send(s, connection_closed{"client went away"});
+  sched.run();
+  CHECK(ended().size() == 1);
+  CHECK_FALSE(client->closed_with); // nothing left to close
+}
+
+TEST_CASE_METHOD(session_fixture, "at shutdown a session closes with 1001 and ends") {
+  start_session();
+  caf::anon_send(hub, going_away{});
+  sched.run();
+  CHECK(client->closed_with == close_code::going_away);
+  CHECK(client->close_reason == "server shutting down");
+  CHECK(ended().size() == 1);
+}
+
+TEST_CASE_METHOD(session_fixture, "a session subscribing after shutdown began is sent away at once") {
+  caf::anon_send(hub, going_away{});
+  sched.run();
+  start_session();
+  CHECK(client->closed_with == close_code::going_away);
+}
+
+TEST_CASE_METHOD(session_fixture, "a session ends with its dispatcher") {
+  start_session();
+  caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);
+  sched.run();
+  CHECK(client->closed_with == close_code::going_away);
+  CHECK(ended().size() == 1);
+}
+
+TEST_CASE("durations read as a person writes them") {
+  CHECK(describe_duration(180s) == "180 s");
+  CHECK(describe_duration(1500ms) == "1.5 s");
+  CHECK(describe_duration(250ms) == "250 ms");
+}

@@ -1,0 +1,248 @@
+// The service over real sockets on 127.0.0.1, as a client sees it.
+#include "actors/messages.hpp"
+#include "app/service.hpp"
+#include "client.hpp"
+#include "schema/valid_tx_events.hpp"
+#include "sources/demo_chain.hpp"
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include <memory>
+
+using namespace std::chrono_literals;
+using namespace evstream;
+using evstream::testing::http_request;
+using evstream::testing::ws_client;
+namespace http = evstream::net::http;
+
+namespace {
+
+caf::actor_system_config& threaded(caf::actor_system_config& cfg) {
+  cfg.set("scheduler.max-threads", 2);
+  return cfg;
+}
+
+struct server_fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{threaded(cfg)};
+  std::unique_ptr<service> server;
+
+  explicit server_fixture(service_options options = ingest_options()) {
+    server = std::make_unique<service>(sys, options);
+  }
+  ~server_fixture() { server->stop(); }
+
+  static service_options ingest_options() {
+    service_options options;
+    options.port = 0;
+    options.source = block_source_kind::ingest;
+    options.server.max_body_bytes = 4u << 20;
+    return options;
+  }
+
+  std::uint16_t port() const { return server->port(); }
+
+  testing::http_response post_block(const std::string& json) {
+    return http_request(port(), http::verb::post, "/api/v1/blocks", json);
+  }
+
+  std::size_t subscribers() {
+    caf::scoped_actor self{sys};
+    std::size_t count = 0;
+    self->request(server->dispatcher(), 5s, caf::get_atom::value, subscribers_atom::value)
+      .receive([&](std::size_t n) { count = n; }, [](caf::error&) {});
+    return count;
+  }
+};
+
+boost::json::value json_of(const testing::http_response& res) { return boost::json::parse(res.body()); }
+
+std::vector<std::string> events_of(const std::string& block_json) {
+  auto block = std::get<schema::block>(schema::parse_block(block_json));
+  auto encoded = schema::encode_valid_tx_events(block);
+  std::vector<std::string> events;
+  for (std::size_t i = 0; i < encoded.size(); ++i)
+    events.emplace_back(encoded[i]);
+  return events;
+}
+
+service_options with_keepalive(caf::timespan timeout) {
+  auto options = server_fixture::ingest_options();
+  options.server.keepalive_timeout = timeout;
+  return options;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(server_fixture, "GET / advertises the stream root") {
+  auto res = http_request(port(), http::verb::get, "/");
+  CHECK(res.result() == http::status::ok);
+  CHECK(res[http::field::content_type] == "application/json");
+  auto expected = "ws://127.0.0.1:" + std::to_string(port()) + "/api/v1/streams/";
+  CHECK(json_of(res).at("_links").at("streams_v1").as_string() == expected);
+
+  auto head = http_request(port(), http::verb::head, "/");
+  CHECK(head.result() == http::status::ok);
+  CHECK(head.body().empty());
+}
+
+TEST_CASE("discovery advertises the configured URL") {
+  auto options = server_fixture::ingest_options();
+  options.server.advertised_url = "wss://node.example.com/";
+  server_fixture fixture{options};
+  auto res = http_request(fixture.port(), http::verb::get, "/");
+  CHECK(json_of(res).at("_links").at("streams_v1").as_string() == "wss://node.example.com/api/v1/streams/");
+}
+
+TEST_CASE_METHOD(server_fixture, "wrong paths and methods get JSON errors") {
+  auto unknown = http_request(port(), http::verb::get, "/nowhere");
+  CHECK(unknown.result() == http::status::not_found);
+  CHECK(json_of(unknown).at("error").as_string() == "no such resource: /nowhere");
+
+  auto wrong_method = http_request(port(), http::verb::post, "/");
+  CHECK(wrong_method.result() == http::status::method_not_allowed);
+  CHECK(wrong_method[http::field::allow] == "GET, HEAD");
+
+  auto plain_get = http_request(port(), http::verb::get, "/api/v1/streams/valid_tx");
+  CHECK(plain_get.result() == http::status::upgrade_required);
+  CHECK(plain_get[http::field::upgrade] == "websocket");
+
+  auto unknown_stream = http_request(port(), http::verb::get, "/api/v1/streams/nope");
+  CHECK(unknown_stream.result() == http::status::not_found);
+  CHECK(json_of(unknown_stream).at("error").as_string() == "unknown stream \"nope\"; this node serves valid_tx");
+
+  auto get_blocks = http_request(port(), http::verb::get, "/api/v1/blocks");
+  CHECK(get_blocks.result() == http::status::method_not_allowed);
+}
+
+TEST_CASE_METHOD(server_fixture, "an unknown stream is refused without an upgrade") {
+  CHECK_THROWS(ws_client{port(), "/api/v1/streams/nope"});
+}
+
+TEST_CASE_METHOD(server_fixture, "ping gets pong; other messages are ignored") {
+  ws_client client{port()};
+  client.send("hello");
+  client.send("{\"ping\": true}");
+  client.ping_and_wait_for_pong();
+  client.stream().ping({});
+  client.ping_and_wait_for_pong();
+}
+
+TEST_CASE_METHOD(server_fixture, "3 blocks of 1000 transactions reach 50 clients complete and in order") {
+  std::vector<std::unique_ptr<ws_client>> clients;
+  for (int i = 0; i < 50; ++i) {
+    clients.push_back(std::make_unique<ws_client>(port()));
+    clients.back()->ping_and_wait_for_pong();
+  }
+  REQUIRE(subscribers() == 50);
+
+  sources::demo_chain chain{42};
+  std::vector<std::string> expected;
+  for (int b = 0; b < 3; ++b) {
+    auto block = chain.next_block_json(1000);
+    auto res = post_block(block);
+    REQUIRE(res.result() == http::status::accepted);
+    CHECK(json_of(res).at("transactions").as_int64() == 1000);
+    for (auto& event : events_of(block))
+      expected.push_back(event);
+  }
+  for (auto& client : clients) {
+    std::vector<std::string> received;
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      received.push_back(client->receive());
+    REQUIRE(received == expected);
+  }
+}
+
+TEST_CASE("a client that stops pinging is closed after the configured timeout") {
+  server_fixture fixture{with_keepalive(1s)};
+  ws_client quiet{fixture.port()};
+  auto started = std::chrono::steady_clock::now();
+  CHECK(quiet.wait_for_close() == 1008);
+  CHECK(quiet.close_reason() == "no ping for 1 s");
+  CHECK(std::chrono::steady_clock::now() - started >= 1s);
+}
+
+TEST_CASE_METHOD(server_fixture, "a client message over the limit closes with 1009") {
+  ws_client client{port()};
+  client.send(std::string(5000, 'x'));
+  CHECK(client.wait_for_close() == 1009);
+  CHECK(client.close_reason() == "message too big: over 4 KiB");
+}
+
+TEST_CASE_METHOD(server_fixture, "ingest answers 202, 400, 409 and 413") {
+  sources::demo_chain chain{7};
+  auto block = chain.next_block_json(2);
+  auto accepted = post_block(block);
+  CHECK(accepted.result() == http::status::accepted);
+  CHECK(json_of(accepted).at("transactions").as_int64() == 2);
+
+  auto duplicate = post_block(block);
+  CHECK(duplicate.result() == http::status::conflict);
+
+  auto malformed = post_block("{\"id\": ");
+  CHECK(malformed.result() == http::status::bad_request);
+  CHECK(json_of(malformed).at("path").as_string() == "$");
+
+  auto bad_field = post_block(R"({"id": "abc", "block": {}})");
+  CHECK(bad_field.result() == http::status::bad_request);
+  CHECK(json_of(bad_field).at("path").as_string() == "$.id");
+
+  auto too_many = boost::json::parse(chain.next_block_json(1000));
+  auto& transactions = too_many.at("block").at("transactions").as_array();
+  transactions.push_back(transactions.front());
+  auto over = post_block(boost::json::serialize(too_many));
+  CHECK(over.result() == http::status::bad_request);
+  CHECK(json_of(over).at("path").as_string() == "$.block.transactions");
+
+  auto huge = post_block(std::string(5u << 20, ' '));
+  CHECK(huge.result() == http::status::payload_too_large);
+}
+
+TEST_CASE("with an ingest token, ingest needs the bearer token") {
+  auto options = server_fixture::ingest_options();
+  options.server.ingest_token = "s3cret";
+  server_fixture fixture{options};
+  sources::demo_chain chain{8};
+  auto block = chain.next_block_json(1);
+  CHECK(http_request(fixture.port(), http::verb::post, "/api/v1/blocks", block).result()
+        == http::status::unauthorized);
+  CHECK(http_request(fixture.port(), http::verb::post, "/api/v1/blocks", block, "Bearer wrong").result()
+        == http::status::forbidden);
+  CHECK(http_request(fixture.port(), http::verb::post, "/api/v1/blocks", block, "Bearer s3cret").result()
+        == http::status::accepted);
+}
+
+TEST_CASE("ingest is off unless the source is ingest") {
+  auto options = server_fixture::ingest_options();
+  options.source = block_source_kind::stdin_lines;
+  server_fixture fixture{options};
+  auto res = http_request(fixture.port(), http::verb::post, "/api/v1/blocks", "{}");
+  CHECK(res.result() == http::status::not_found);
+}
+
+TEST_CASE_METHOD(server_fixture, "stopping the service closes every client with 1001") {
+  ws_client first{port()}, second{port()};
+  first.ping_and_wait_for_pong();
+  second.ping_and_wait_for_pong();
+  server->stop();
+  CHECK(first.wait_for_close() == 1001);
+  CHECK(second.wait_for_close() == 1001);
+  CHECK(first.close_reason() == "server shutting down");
+}
+
+TEST_CASE_METHOD(server_fixture, "the dispatcher forgets a client that disconnects") {
+  {
+    ws_client gone{port()};
+    gone.ping_and_wait_for_pong();
+    REQUIRE(subscribers() == 1);
+    gone.stream().close(net::websocket::close_code::normal);
+  }
+  // The session ends once the close handshake is done: wait for the count to
+  // drop, bounded by a deadline.
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (subscribers() != 0 && std::chrono::steady_clock::now() < deadline) {
+  }
+  CHECK(subscribers() == 0);
+}

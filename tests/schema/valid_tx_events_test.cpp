@@ -1,0 +1,78 @@
+#include "schema/valid_tx_events.hpp"
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+namespace json = boost::json;
+using evstream::schema::block;
+using evstream::schema::encode_valid_tx_events;
+using evstream::schema::encoded_events;
+
+namespace {
+
+const std::string block_id(64, 'b');
+
+block three_transactions() {
+  return {block_id,
+          "1493291935",
+          {{std::string(64, '1'), std::string(64, '1')},
+           {std::string(64, '2'), std::string(64, 'a')},
+           {std::string(64, '3'), std::string(64, '3')}}};
+}
+
+} // namespace
+
+SCENARIO("a block becomes one valid_tx event per transaction") {
+  GIVEN("a block of three transactions") {
+    const block b = three_transactions();
+    WHEN("its events are encoded") {
+      const encoded_events events = encode_valid_tx_events(b);
+      THEN("there is one event per transaction") { REQUIRE(events.size() == 3); }
+      THEN("the first event is exactly the compact spec message") {
+        CHECK(events[0] == R"({"txid":")" + std::string(64, '1') + R"(","assetid":")" +
+                               std::string(64, '1') + R"(","blockid":")" + block_id + R"("})");
+      }
+      THEN("events follow block order and carry each transaction's asset") {
+        for (std::size_t i = 0; i < b.transactions.size(); ++i) {
+          const json::value event = json::parse(events[i]);
+          CHECK(event.at("txid").as_string() == b.transactions[i].txid);
+          CHECK(event.at("assetid").as_string() == b.transactions[i].assetid);
+          CHECK(event.at("blockid").as_string() == block_id);
+        }
+      }
+      THEN("keys come in the order txid, assetid, blockid") {
+        const json::object event = json::parse(events[1]).as_object();
+        std::vector<std::string> keys;
+        for (const json::key_value_pair& field : event) keys.emplace_back(field.key());
+        CHECK(keys == std::vector<std::string>{"txid", "assetid", "blockid"});
+      }
+      THEN("total_bytes is the length of all events together") {
+        CHECK(events.total_bytes() == events[0].size() + events[1].size() + events[2].size());
+      }
+    }
+  }
+  GIVEN("a block without transactions") {
+    const block b{block_id, "1", {}};
+    THEN("it has no events") {
+      const encoded_events events = encode_valid_tx_events(b);
+      CHECK(events.size() == 0);
+      CHECK(events.total_bytes() == 0);
+    }
+  }
+}
+
+SCENARIO("encoded_events indexes texts appended back to back") {
+  GIVEN("three texts appended, one of them empty") {
+    encoded_events events;
+    events.append("{\"a\":1}");
+    events.append("");
+    events.append("[2]");
+    THEN("each index returns its own text") {
+      REQUIRE(events.size() == 3);
+      CHECK(events[0] == "{\"a\":1}");
+      CHECK(events[1].empty());
+      CHECK(events[2] == "[2]");
+    }
+    THEN("total_bytes counts every byte once") { CHECK(events.total_bytes() == 10); }
+  }
+}
