@@ -1,0 +1,71 @@
+#include "app/config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+struct parsed {
+  evstream::config cfg;
+  caf::error error;
+  std::optional<evstream::service_options> options;
+  std::string problem;
+
+  parsed(std::vector<std::string> args, const std::string& ini = "") {
+    std::istringstream ini_stream{ini};
+    error = cfg.parse(std::move(args), ini_stream);
+    if (!error)
+      options = cfg.to_service_options(problem);
+  }
+};
+
+} // namespace
+
+TEST_CASE("defaults follow the spec: port 9984, three-minute keep-alive, demo source") {
+  parsed p{{}};
+  REQUIRE(p.options);
+  CHECK(p.options->host == "127.0.0.1");
+  CHECK(p.options->port == 9984);
+  CHECK(p.options->server.keepalive_timeout == 180s);
+  CHECK(p.options->source == evstream::block_source_kind::demo);
+  CHECK(p.options->server.advertised_url.empty());
+}
+
+TEST_CASE("every option is read in --name=value form") {
+  parsed p{{"--host=0.0.0.0", "--port=7000", "--advertised-url=wss://node.example.com", "--keepalive-timeout=2s",
+            "--source=ingest", "--demo-rate=5.5", "--demo-block-size=1000", "--ingest-token=t0k",
+            "--max-message-bytes=100", "--send-budget-bytes=1000", "--max-body-bytes=2000", "--io-threads=2"}};
+  REQUIRE(p.options);
+  CHECK(p.options->host == "0.0.0.0");
+  CHECK(p.options->port == 7000);
+  CHECK(p.options->server.advertised_url == "wss://node.example.com");
+  CHECK(p.options->server.keepalive_timeout == 2s);
+  CHECK(p.options->source == evstream::block_source_kind::ingest);
+  CHECK(p.options->demo.blocks_per_second == 5.5);
+  CHECK(p.options->demo.transactions_per_block == 1000);
+  CHECK(p.options->server.ingest_token == "t0k");
+  CHECK(p.options->server.max_inbound_message_bytes == 100);
+  CHECK(p.options->server.send_budget_bytes == 1000);
+  CHECK(p.options->server.max_body_bytes == 2000);
+  CHECK(p.options->io_threads == 2);
+}
+
+TEST_CASE("an INI file sets options and the command line wins over it") {
+  parsed p{{"--port=7001"}, "[global]\nport=7000\nsource=\"stdin\"\nkeepalive-timeout=500ms\n"};
+  REQUIRE(p.options);
+  CHECK(p.options->port == 7001);
+  CHECK(p.options->source == evstream::block_source_kind::stdin_lines);
+  CHECK(p.options->server.keepalive_timeout == 500ms);
+}
+
+TEST_CASE("wrong values are refused with a sentence naming the option") {
+  CHECK(parsed{{"--source=kafka"}}.problem == "--source must be demo, ingest or stdin, not \"kafka\"");
+  CHECK(parsed{{"--demo-block-size=1001"}}.problem == "--demo-block-size must be between 1 and 1000");
+  CHECK(parsed{{"--demo-rate=0"}}.problem == "--demo-rate must be above 0");
+  CHECK(parsed{{"--keepalive-timeout=0s"}}.problem == "--keepalive-timeout must be above 0");
+  CHECK(parsed{{"--port=70000"}}.error);
+  CHECK(parsed{{"--no-such-option=1"}}.error);
+}
