@@ -37,12 +37,12 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
   self->state.dispatcher = std::move(dispatcher);
   self->state.remembered_capacity = remembered_block_ids;
   return {
-    [=](ingest_atom, const std::string& json) {
-      auto parsed = schema::parse_block(json);
-      if (auto* error = std::get_if<schema::parse_error>(&parsed))
-        return ingest_result{ingest_result::outcome::invalid, {}, 0, std::move(*error)};
-      return publish(self, std::get<schema::block>(parsed));
-    },
+      [=](ingest_atom, const std::string& json) {
+        auto parsed = schema::parse_block(json);
+        if (auto* error = std::get_if<schema::parse_error>(&parsed))
+          return ingest_result{ingest_result::outcome::invalid, {}, 0, std::move(*error)};
+        return publish(self, std::get<schema::block>(parsed));
+      },
   };
 }
 

@@ -21,8 +21,7 @@ caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispa
                       transport_ptr connection, caf::timespan keepalive_timeout) {
   self->state.connection = std::move(connection);
   auto arm_keepalive = [=] {
-    self->delayed_send(self, keepalive_timeout,
-                       keepalive_deadline{++self->state.keepalive_generation});
+    self->delayed_send(self, keepalive_timeout, keepalive_deadline{++self->state.keepalive_generation});
   };
   auto close_and_quit = [=](close_code code, std::string reason) {
     self->state.connection->close(code, std::move(reason));
@@ -39,20 +38,18 @@ caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispa
   self->send(dispatcher, subscribe{caf::actor_cast<caf::actor>(self)});
   arm_keepalive();
   return {
-    [=](const encoded_block_ptr& block) { self->state.connection->send_events(block); },
-    [=](client_ping ping) {
-      if (ping.wants_text_pong)
-        self->state.connection->send_text("pong");
-      arm_keepalive();
-    },
-    [=](keepalive_deadline deadline) {
-      if (deadline.generation != self->state.keepalive_generation)
-        return; // a ping came after this timer was set
-      close_and_quit(close_code::policy_violation,
-                     "no ping for " + describe_duration(keepalive_timeout));
-    },
-    [=](const connection_closed&) { self->quit(); },
-    [=](going_away) { close_and_quit(close_code::going_away, "server shutting down"); },
+      [=](const encoded_block_ptr& block) { self->state.connection->send_events(block); },
+      [=](client_ping ping) {
+        if (ping.wants_text_pong) self->state.connection->send_text("pong");
+        arm_keepalive();
+      },
+      [=](keepalive_deadline deadline) {
+        if (deadline.generation != self->state.keepalive_generation)
+          return; // a ping came after this timer was set
+        close_and_quit(close_code::policy_violation, "no ping for " + describe_duration(keepalive_timeout));
+      },
+      [=](const connection_closed&) { self->quit(); },
+      [=](going_away) { close_and_quit(close_code::going_away, "server shutting down"); },
   };
 }
 

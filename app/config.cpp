@@ -8,21 +8,23 @@ config::config() {
   // Two cores: one CAF worker and one I/O thread by default; both configurable.
   set("scheduler.max-threads", 1);
   opt_group{custom_options_, "global"}
-    .add(host, "host", "address to listen on (default 127.0.0.1)")
-    .add(port, "port", "TCP port; 0 picks a free one (default 9984)")
-    .add(advertised_url, "advertised-url",
-         "base URL clients dial, e.g. wss://node.example.com (default: from the Host header)")
-    .add(keepalive_timeout, "keepalive-timeout", "close a stream after this long without a ping (default 180s)")
-    .add(source, "source", "block source: demo, ingest (POST /api/v1/blocks) or stdin (default demo)")
-    .add(demo_rate, "demo-rate", "demo source: blocks per second (default 1)")
-    .add(demo_block_size, "demo-block-size", "demo source: transactions per block, at most 1000 (default 10)")
-    .add(demo_seed, "demo-seed", "demo source: seed of the generated chain (default 1)")
-    .add(ingest_token, "ingest-token", "require Authorization: Bearer TOKEN on ingest, from every client")
-    .add(max_message_bytes, "max-message-bytes", "largest client message before close 1009 (default 4096)")
-    .add(send_budget_bytes, "send-budget-bytes",
-         "unsent bytes per subscriber before it is closed as slow (default 8 MiB)")
-    .add(max_body_bytes, "max-body-bytes", "largest ingest body before 413 (default 16 MiB)")
-    .add(io_threads, "io-threads", "threads running network I/O (default 1)");
+      .add(host, "host", "address to listen on (default 127.0.0.1)")
+      .add(port, "port", "TCP port; 0 picks a free one (default 9984)")
+      .add(advertised_url, "advertised-url",
+           "base URL clients dial, e.g. wss://node.example.com (default: from the Host header)")
+      .add(keepalive_timeout, "keepalive-timeout",
+           "close a stream after this long without a ping (default 180s)")
+      .add(source, "source", "block source: demo, ingest (POST /api/v1/blocks) or stdin (default demo)")
+      .add(demo_rate, "demo-rate", "demo source: blocks per second (default 1)")
+      .add(demo_block_size, "demo-block-size",
+           "demo source: transactions per block, at most 1000 (default 10)")
+      .add(demo_seed, "demo-seed", "demo source: seed of the generated chain (default 1)")
+      .add(ingest_token, "ingest-token", "require Authorization: Bearer TOKEN on ingest, from every client")
+      .add(max_message_bytes, "max-message-bytes", "largest client message before close 1009 (default 4096)")
+      .add(send_budget_bytes, "send-budget-bytes",
+           "unsent bytes per subscriber before it is closed as slow (default 8 MiB)")
+      .add(max_body_bytes, "max-body-bytes", "largest ingest body before 413 (default 16 MiB)")
+      .add(io_threads, "io-threads", "threads running network I/O (default 1)");
 }
 
 std::optional<service_options> config::to_service_options(std::string& problem) const {
@@ -37,14 +39,12 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
     options.source = block_source_kind::stdin_lines;
   else
     return problem = "--source must be demo, ingest or stdin, not \"" + source + "\"", std::nullopt;
-  if (!(demo_rate > 0))
-    return problem = "--demo-rate must be above 0", std::nullopt;
+  if (!(demo_rate > 0)) return problem = "--demo-rate must be above 0", std::nullopt;
   if (demo_block_size == 0 || demo_block_size > schema::max_transactions_per_block)
     return problem = "--demo-block-size must be between 1 and 1000", std::nullopt;
   if (keepalive_timeout <= caf::timespan{0})
     return problem = "--keepalive-timeout must be above 0", std::nullopt;
-  if (io_threads == 0)
-    return problem = "--io-threads must be at least 1", std::nullopt;
+  if (io_threads == 0) return problem = "--io-threads must be at least 1", std::nullopt;
   options.demo = {demo_rate, demo_block_size, demo_seed};
   options.io_threads = io_threads;
   auto& server = options.server;

@@ -5,11 +5,11 @@
 
 #include <atomic>
 #include <csignal>
+#include <iostream>
 #include <optional>
+#include <pthread.h>
 #include <thread>
 #include <unistd.h>
-#include <iostream>
-#include <pthread.h>
 
 int main(int argc, char** argv) {
   evstream::config cfg;
@@ -17,8 +17,7 @@ int main(int argc, char** argv) {
     std::cerr << "evstream: " << cfg.render(err) << "\n";
     return 2;
   }
-  if (cfg.cli_helptext_printed)
-    return 0;
+  if (cfg.cli_helptext_printed) return 0;
   std::string problem;
   auto options = cfg.to_service_options(problem);
   if (!options) {
@@ -38,13 +37,13 @@ int main(int argc, char** argv) {
   try {
     service.emplace(system, *options);
   } catch (const std::exception& error) {
-    std::cerr << "evstream: cannot listen on " << options->host << ":" << options->port << ": " << error.what()
-              << "\n";
+    std::cerr << "evstream: cannot listen on " << options->host << ":" << options->port << ": "
+              << error.what() << "\n";
     return 1;
   }
-  std::cout << "evstream listening on http://" << options->host << ":" << service->port()
-            << " (stream: ws://" << options->host << ":" << service->port() << "/api/v1/streams/valid_tx, source: "
-            << cfg.source << ")" << std::endl;
+  std::cout << "evstream listening on http://" << options->host << ":" << service->port() << " (stream: ws://"
+            << options->host << ":" << service->port() << "/api/v1/streams/valid_tx, source: " << cfg.source
+            << ")" << std::endl;
 
   std::atomic<bool> stop_feeding{false};
   std::thread feeder;
@@ -58,8 +57,7 @@ int main(int argc, char** argv) {
   sigwait(&shutdown_signals, &received);
   std::cout << "evstream: shutting down (" << (received == SIGINT ? "SIGINT" : "SIGTERM") << ")" << std::endl;
   stop_feeding = true;
-  if (feeder.joinable())
-    feeder.join();
+  if (feeder.joinable()) feeder.join();
   service->stop();
   service.reset();
   return 0;

@@ -12,7 +12,8 @@ service::service(caf::actor_system& system, service_options options) : system_(s
   context_->settings.ingest_enabled = options.source == block_source_kind::ingest;
   context_->system = &system;
   context_->dispatcher = system.spawn(evstream::dispatcher);
-  context_->block_source = system.spawn(evstream::block_source, context_->dispatcher, default_remembered_block_ids);
+  context_->block_source =
+      system.spawn(evstream::block_source, context_->dispatcher, default_remembered_block_ids);
   if (options.source == block_source_kind::demo)
     demo_ = system.spawn(demo_source, context_->block_source, options.demo);
   auto address = boost::asio::ip::make_address(options.host);
@@ -27,13 +28,11 @@ service::~service() { stop(); }
 std::uint16_t service::port() const { return listener_->port(); }
 
 void service::stop(std::chrono::milliseconds grace) {
-  if (stopped_)
-    return;
+  if (stopped_) return;
   stopped_ = true;
   auto deadline = std::chrono::steady_clock::now() + grace;
   listener_->stop();
-  if (demo_)
-    caf::anon_send_exit(demo_, caf::exit_reason::user_shutdown);
+  if (demo_) caf::anon_send_exit(demo_, caf::exit_reason::user_shutdown);
   caf::anon_send(context_->dispatcher, going_away{});
   context_->connections.wait_for_no_websockets(deadline);
   context_->connections.force_close_all();

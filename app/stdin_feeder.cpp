@@ -12,21 +12,21 @@ namespace evstream {
 
 namespace {
 
-void offer(caf::scoped_actor& self, const caf::actor& block_source, std::size_t line_number,
-           std::string line, std::ostream& report) {
+void offer(caf::scoped_actor& self, const caf::actor& block_source, std::size_t line_number, std::string line,
+           std::ostream& report) {
   self->request(block_source, caf::infinite, ingest_atom::value, std::move(line))
-    .receive(
-      [&](const ingest_result& result) {
-        if (result.result == ingest_result::outcome::invalid)
-          report << "stdin line " << line_number << ": " << result.error.message << " (at "
-                 << result.error.path << "); skipped\n";
-        else if (result.result == ingest_result::outcome::duplicate)
-          report << "stdin line " << line_number << ": block " << result.blockid
-                 << " was already ingested; skipped\n";
-      },
-      [&](const caf::error& error) {
-        report << "stdin line " << line_number << ": " << self->system().render(error) << "\n";
-      });
+      .receive(
+          [&](const ingest_result& result) {
+            if (result.result == ingest_result::outcome::invalid)
+              report << "stdin line " << line_number << ": " << result.error.message << " (at "
+                     << result.error.path << "); skipped\n";
+            else if (result.result == ingest_result::outcome::duplicate)
+              report << "stdin line " << line_number << ": block " << result.blockid
+                     << " was already ingested; skipped\n";
+          },
+          [&](const caf::error& error) {
+            report << "stdin line " << line_number << ": " << self->system().render(error) << "\n";
+          });
 }
 
 } // namespace
@@ -49,11 +49,9 @@ void feed_lines(caf::actor_system& system, caf::actor block_source, int fd, std:
   };
   while (!stop) {
     pollfd input{fd, POLLIN, 0};
-    if (::poll(&input, 1, 100) <= 0)
-      continue;
+    if (::poll(&input, 1, 100) <= 0) continue;
     auto got = ::read(fd, chunk, sizeof chunk);
-    if (got <= 0)
-      break;
+    if (got <= 0) break;
     for (std::string_view rest{chunk, static_cast<std::size_t>(got)}; !rest.empty();) {
       auto newline = rest.find('\n');
       auto piece = rest.substr(0, newline);
@@ -61,14 +59,12 @@ void feed_lines(caf::actor_system& system, caf::actor block_source, int fd, std:
         line_too_long = true;
       else if (!line_too_long)
         line.append(piece);
-      if (newline == std::string_view::npos)
-        break;
+      if (newline == std::string_view::npos) break;
       finish_line();
       rest.remove_prefix(newline + 1);
     }
   }
-  if (!line.empty() || line_too_long)
-    finish_line();
+  if (!line.empty() || line_too_long) finish_line();
 }
 
 } // namespace evstream

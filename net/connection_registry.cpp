@@ -7,18 +7,15 @@ namespace evstream::net {
 void connection_registry::add(const std::shared_ptr<registered_connection>& connection, kind what) {
   std::lock_guard<std::mutex> guard{mutex_};
   entries_.emplace(connection.get(), entry{connection, what});
-  if (what == kind::websocket)
-    ++websockets_;
+  if (what == kind::websocket) ++websockets_;
 }
 
 void connection_registry::remove(registered_connection* connection) {
   {
     std::lock_guard<std::mutex> guard{mutex_};
     auto found = entries_.find(connection);
-    if (found == entries_.end())
-      return;
-    if (found->second.what == kind::websocket)
-      --websockets_;
+    if (found == entries_.end()) return;
+    if (found->second.what == kind::websocket) --websockets_;
     entries_.erase(found);
   }
   changed_.notify_all();
@@ -49,8 +46,7 @@ void connection_registry::force_close_all() {
   {
     std::lock_guard<std::mutex> guard{mutex_};
     for (auto& item : entries_)
-      if (auto connection = item.second.connection.lock())
-        open.push_back(std::move(connection));
+      if (auto connection = item.second.connection.lock()) open.push_back(std::move(connection));
   }
   // Outside the lock: closing may end a connection, which removes itself.
   for (auto& connection : open)

@@ -10,8 +10,7 @@ namespace {
 // Host header values we are willing to echo back in a URL: host names, IPv4,
 // bracketed IPv6, an optional port. Anything else falls back to the local address.
 bool is_plain_host(std::string_view host) {
-  if (host.empty() || host.size() > 255)
-    return false;
+  if (host.empty() || host.size() > 255) return false;
   return std::all_of(host.begin(), host.end(), [](unsigned char c) {
     return std::isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
   });
@@ -25,8 +24,7 @@ std::string endpoint_text(const tcp::endpoint& endpoint) {
 
 } // namespace
 
-string_response json_response(reply_shape req, http::status status,
-                              const boost::json::object& body) {
+string_response json_response(reply_shape req, http::status status, const boost::json::object& body) {
   string_response res{status, req.version};
   res.set(http::field::server, "evstream");
   res.set(http::field::content_type, "application/json");
@@ -36,8 +34,8 @@ string_response json_response(reply_shape req, http::status status,
   return res;
 }
 
-string_response error_response(reply_shape req, http::status status,
-                               std::string_view message, boost::json::object extra) {
+string_response error_response(reply_shape req, http::status status, std::string_view message,
+                               boost::json::object extra) {
   boost::json::object body;
   body["error"] = message;
   for (auto& field : extra)
@@ -54,25 +52,23 @@ std::string stream_base_url(const http::request_header<>& req, const std::string
     return base;
   }
   auto host = req[http::field::host];
-  if (is_plain_host(host))
-    return "ws://" + std::string{host};
+  if (is_plain_host(host)) return "ws://" + std::string{host};
   return "ws://" + endpoint_text(local);
 }
 
 string_response ingest_response(reply_shape req, const ingest_result& result) {
   switch (result.result) {
-    case ingest_result::outcome::accepted:
-      return json_response(req, http::status::accepted,
-                           {{"blockid", result.blockid}, {"transactions", result.transactions}});
-    case ingest_result::outcome::duplicate:
-      return error_response(req, http::status::conflict,
-                            "block " + result.blockid + " was already ingested; nothing was re-emitted",
-                            {{"blockid", result.blockid}});
-    case ingest_result::outcome::invalid:
-      break;
+  case ingest_result::outcome::accepted:
+    return json_response(req, http::status::accepted,
+                         {{"blockid", result.blockid}, {"transactions", result.transactions}});
+  case ingest_result::outcome::duplicate:
+    return error_response(req, http::status::conflict,
+                          "block " + result.blockid + " was already ingested; nothing was re-emitted",
+                          {{"blockid", result.blockid}});
+  case ingest_result::outcome::invalid:
+    break;
   }
-  return error_response(req, http::status::bad_request, result.error.message,
-                        {{"path", result.error.path}});
+  return error_response(req, http::status::bad_request, result.error.message, {{"path", result.error.path}});
 }
 
 } // namespace evstream::net

@@ -25,12 +25,11 @@ reply_shape shape_of(const http::request<Body>& req) {
 }
 
 // `status` with a JSON body, matching the request's HTTP version and keep-alive.
-string_response json_response(reply_shape req, http::status status,
-                              const boost::json::object& body);
+string_response json_response(reply_shape req, http::status status, const boost::json::object& body);
 
 // {"error": message} plus any extra fields.
-string_response error_response(reply_shape req, http::status status,
-                               std::string_view message, boost::json::object extra = {});
+string_response error_response(reply_shape req, http::status status, std::string_view message,
+                               boost::json::object extra = {});
 
 // The base URL ("ws://host:port") clients should dial: the configured one, or
 // derived from the Host header, or the address the request arrived on.

@@ -39,13 +39,14 @@ bool token_matches(std::string_view given, const std::string& expected) {
 } // namespace
 
 http_session::http_session(tcp::socket&& socket, server_context_ptr context)
-  : stream_(std::move(socket)), context_(std::move(context)) {}
+    : stream_(std::move(socket)), context_(std::move(context)) {}
 
 http_session::~http_session() { context_->connections.remove(this); }
 
 void http_session::start() {
   context_->connections.add(shared_from_this(), connection_registry::kind::http);
-  asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+  asio::dispatch(stream_.get_executor(),
+                 beast::bind_front_handler(&http_session::do_read, shared_from_this()));
 }
 
 void http_session::force_close() {
@@ -57,7 +58,8 @@ void http_session::do_read() {
   parser_->body_limit(context_->settings.max_body_bytes);
   parser_->header_limit(static_cast<std::uint32_t>(context_->settings.max_header_bytes));
   stream_.expires_after(context_->settings.request_timeout);
-  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
 
 void http_session::on_read(error_code ec, std::size_t) {
@@ -68,11 +70,12 @@ void http_session::on_read(error_code ec, std::size_t) {
   if (ec == http::error::body_limit || ec == http::error::header_limit) {
     auto shape = shape_of(parser_->get());
     auto res = ec == http::error::body_limit
-                 ? error_response(shape, http::status::payload_too_large,
-                                  "request body over " + std::to_string(context_->settings.max_body_bytes) + " bytes")
-                 : error_response(shape, http::status::request_header_fields_too_large,
-                                  "request header over " + std::to_string(context_->settings.max_header_bytes)
-                                    + " bytes");
+                   ? error_response(shape, http::status::payload_too_large,
+                                    "request body over " + std::to_string(context_->settings.max_body_bytes)
+                                        + " bytes")
+                   : error_response(shape, http::status::request_header_fields_too_large,
+                                    "request header over "
+                                        + std::to_string(context_->settings.max_header_bytes) + " bytes");
     res.keep_alive(false); // the rest of the request is still unread
     return send(std::move(res));
   }
@@ -80,7 +83,8 @@ void http_session::on_read(error_code ec, std::size_t) {
       || ec == asio::error::connection_reset)
     return;
   if (ec) {
-    auto res = error_response(reply_shape{}, http::status::bad_request, "malformed HTTP request: " + ec.message());
+    auto res =
+        error_response(reply_shape{}, http::status::bad_request, "malformed HTTP request: " + ec.message());
     res.keep_alive(false);
     return send(std::move(res));
   }
@@ -90,15 +94,13 @@ void http_session::on_read(error_code ec, std::size_t) {
 void http_session::route(request&& req) {
   auto path = path_of(req.target());
   if (path == "/") {
-    if (!is_read(req.method()))
-      return send(method_not_allowed(shape_of(req), "GET, HEAD"));
+    if (!is_read(req.method())) return send(method_not_allowed(shape_of(req), "GET, HEAD"));
     error_code ignored;
     auto local = stream_.socket().local_endpoint(ignored);
     auto base = stream_base_url(req, context_->settings.advertised_url, local);
     auto res = json_response(shape_of(req), http::status::ok,
                              {{"_links", {{"streams_v1", base + std::string{streams_root}}}}});
-    if (req.method() == http::verb::head)
-      res.body().clear(); // Content-Length stays that of the GET answer
+    if (req.method() == http::verb::head) res.body().clear(); // Content-Length stays that of the GET answer
     return send(std::move(res));
   }
   if (path == valid_tx_path) {
@@ -107,8 +109,7 @@ void http_session::route(request&& req) {
       auto connection = std::make_shared<websocket_connection>(std::move(stream_), context_);
       return connection->start(std::move(req));
     }
-    if (!is_read(req.method()))
-      return send(method_not_allowed(shape_of(req), "GET"));
+    if (!is_read(req.method())) return send(method_not_allowed(shape_of(req), "GET"));
     auto res = error_response(shape_of(req), http::status::upgrade_required,
                               "this is a WebSocket stream; connect with a WebSocket client");
     res.set(http::field::upgrade, "websocket");
@@ -122,8 +123,7 @@ void http_session::route(request&& req) {
                                {{"streams", boost::json::array{"valid_tx"}}}));
   }
   if (path == blocks_path) {
-    if (req.method() != http::verb::post)
-      return send(method_not_allowed(shape_of(req), "POST"));
+    if (req.method() != http::verb::post) return send(method_not_allowed(shape_of(req), "POST"));
     return ingest(std::move(req));
   }
   send(error_response(shape_of(req), http::status::not_found, "no such resource: " + std::string{path}));
@@ -132,12 +132,14 @@ void http_session::route(request&& req) {
 void http_session::ingest(request&& req) {
   const auto& settings = context_->settings;
   if (!settings.ingest_enabled)
-    return send(error_response(shape_of(req), http::status::not_found, "ingest is off; start evstream with --source=ingest"));
+    return send(error_response(shape_of(req), http::status::not_found,
+                               "ingest is off; start evstream with --source=ingest"));
   if (!settings.ingest_token.empty()) {
     auto authorization = req[http::field::authorization];
     constexpr std::string_view scheme = "Bearer ";
     if (authorization.empty()) {
-      auto res = error_response(shape_of(req), http::status::unauthorized, "ingest needs an Authorization: Bearer token");
+      auto res = error_response(shape_of(req), http::status::unauthorized,
+                                "ingest needs an Authorization: Bearer token");
       res.set(http::field::www_authenticate, "Bearer");
       return send(std::move(res));
     }
@@ -153,15 +155,17 @@ void http_session::ingest(request&& req) {
   auto shape = shape_of(req);
   auto self = shared_from_this();
   auto deliver = [self](string_response res) {
-    asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
+    asio::post(self->stream_.get_executor(),
+               [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
   };
   context_->system->spawn([source = context_->block_source, body = std::move(req.body()), shape,
                            deliver](caf::event_based_actor* asker) mutable {
     asker->request(source, ingest_reply_timeout, ingest_atom::value, std::move(body))
-      .then([=](const ingest_result& result) { deliver(ingest_response(shape, result)); },
-            [=](const caf::error&) {
-              deliver(error_response(shape, http::status::service_unavailable, "block source did not answer"));
-            });
+        .then([=](const ingest_result& result) { deliver(ingest_response(shape, result)); },
+              [=](const caf::error&) {
+                deliver(
+                    error_response(shape, http::status::service_unavailable, "block source did not answer"));
+              });
   });
 }
 
@@ -174,8 +178,7 @@ void http_session::send(response&& res) {
 
 void http_session::on_write(bool close, error_code ec, std::size_t) {
   pending_response_.reset();
-  if (ec)
-    return;
+  if (ec) return;
   if (close) {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     return drain();
@@ -188,10 +191,10 @@ void http_session::drain() {
   // that it reads our answer instead of a connection reset; bounded in time.
   buffer_.clear();
   stream_.expires_after(drain_timeout);
-  stream_.async_read_some(buffer_.prepare(64 * 1024), [self = shared_from_this()](error_code ec, std::size_t) {
-    if (!ec)
-      self->drain();
-  });
+  stream_.async_read_some(buffer_.prepare(64 * 1024),
+                          [self = shared_from_this()](error_code ec, std::size_t) {
+                            if (!ec) self->drain();
+                          });
 }
 
 } // namespace evstream::net

@@ -7,7 +7,7 @@
 namespace evstream::net {
 
 listener::listener(asio::io_context& io, const tcp::endpoint& endpoint, server_context_ptr context)
-  : io_(io), acceptor_(asio::make_strand(io)), context_(std::move(context)) {
+    : io_(io), acceptor_(asio::make_strand(io)), context_(std::move(context)) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -16,7 +16,8 @@ listener::listener(asio::io_context& io, const tcp::endpoint& endpoint, server_c
 }
 
 void listener::start() {
-  asio::dispatch(acceptor_.get_executor(), beast::bind_front_handler(&listener::do_accept, shared_from_this()));
+  asio::dispatch(acceptor_.get_executor(),
+                 beast::bind_front_handler(&listener::do_accept, shared_from_this()));
 }
 
 void listener::stop() {
@@ -27,12 +28,12 @@ void listener::stop() {
 }
 
 void listener::do_accept() {
-  acceptor_.async_accept(asio::make_strand(io_), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+  acceptor_.async_accept(asio::make_strand(io_),
+                         beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
 void listener::on_accept(error_code ec, tcp::socket socket) {
-  if (ec == asio::error::operation_aborted || !acceptor_.is_open())
-    return;
+  if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec)
     std::cerr << "evstream: accept failed: " << ec.message() << "\n"; // e.g. out of descriptors; keep going
   else

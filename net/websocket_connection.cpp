@@ -14,10 +14,8 @@ constexpr std::size_t read_chunk_bytes = 512;
 constexpr std::string_view ping_text = "ping";
 
 std::string describe_bytes(std::size_t bytes) {
-  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0)
-    return std::to_string(bytes >> 20) + " MiB";
-  if (bytes >= (1u << 10) && bytes % (1u << 10) == 0)
-    return std::to_string(bytes >> 10) + " KiB";
+  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  if (bytes >= (1u << 10) && bytes % (1u << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
   return std::to_string(bytes) + " bytes";
 }
 
@@ -25,15 +23,14 @@ std::string describe_end(const error_code& ec, const websocket::close_reason& re
   if (ec == websocket::error::closed)
     return "closed with " + std::to_string(reason.code)
            + (reason.reason.empty() ? std::string{} : " (" + std::string{reason.reason.c_str()} + ")");
-  if (ec == beast::error::timeout)
-    return "timed out";
+  if (ec == beast::error::timeout) return "timed out";
   return ec.message();
 }
 
 } // namespace
 
 websocket_connection::websocket_connection(beast::tcp_stream&& stream, server_context_ptr context)
-  : ws_(std::move(stream)), context_(std::move(context)) {
+    : ws_(std::move(stream)), context_(std::move(context)) {
   const auto& settings = context_->settings;
   // The session actor owns the keep-alive rule, so Beast's idle timer is off;
   // its handshake timer stays and also bounds the closing handshake.
@@ -43,7 +40,7 @@ websocket_connection::websocket_connection(beast::tcp_stream&& stream, server_co
   timeouts.keep_alive_pings = false;
   ws_.set_option(timeouts);
   ws_.set_option(websocket::stream_base::decorator(
-    [](websocket::response_type& response) { response.set(http::field::server, "evstream"); }));
+      [](websocket::response_type& response) { response.set(http::field::server, "evstream"); }));
   // Our own limit applies per chunk read, with a reason in the close frame.
   ws_.read_message_max(0);
   ws_.text(true);
@@ -62,11 +59,10 @@ void websocket_connection::start(http::request<http::string_body> upgrade_reques
 }
 
 void websocket_connection::on_accept(error_code ec) {
-  if (ec)
-    return; // Beast answered the failed handshake; nothing was subscribed
+  if (ec) return; // Beast answered the failed handshake; nothing was subscribed
   const auto& settings = context_->settings;
-  session_ = context_->system->spawn(session, context_->dispatcher,
-                                     transport_ptr{shared_from_this()}, settings.keepalive_timeout);
+  session_ = context_->system->spawn(session, context_->dispatcher, transport_ptr{shared_from_this()},
+                                     settings.keepalive_timeout);
   do_read();
 }
 
@@ -76,8 +72,7 @@ void websocket_connection::do_read() {
 }
 
 void websocket_connection::on_read(error_code ec, std::size_t bytes) {
-  if (ec)
-    return report_closed(describe_end(ec, ws_.reason()));
+  if (ec) return report_closed(describe_end(ec, ws_.reason()));
   inbound_message_bytes_ += bytes;
   const auto limit = context_->settings.max_inbound_message_bytes;
   if (inbound_message_bytes_ > limit && !closing_) {
@@ -87,8 +82,7 @@ void websocket_connection::on_read(error_code ec, std::size_t bytes) {
   if (ws_.is_message_done()) {
     bool is_ping = ws_.got_text() && inbound_message_bytes_ == ping_text.size()
                    && beast::buffers_to_string(inbound_.data()) == ping_text;
-    if (is_ping && !closing_)
-      caf::anon_send(session_, client_ping{true});
+    if (is_ping && !closing_) caf::anon_send(session_, client_ping{true});
     inbound_.clear();
     inbound_message_bytes_ = 0;
   } else if (inbound_message_bytes_ > ping_text.size()) {
@@ -100,8 +94,7 @@ void websocket_connection::on_read(error_code ec, std::size_t bytes) {
 void websocket_connection::send_events(encoded_block_ptr block) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), block = std::move(block)]() mutable {
     auto bytes = block->valid_tx.total_bytes();
-    if (block->valid_tx.size() > 0)
-      self->enqueue(outgoing{std::move(block), 0, {}}, bytes);
+    if (block->valid_tx.size() > 0) self->enqueue(outgoing{std::move(block), 0, {}}, bytes);
   });
 }
 
@@ -126,8 +119,7 @@ void websocket_connection::force_close() {
 }
 
 void websocket_connection::enqueue(outgoing item, std::size_t bytes) {
-  if (closing_)
-    return;
+  if (closing_) return;
   queued_bytes_ += bytes;
   queue_.push_back(std::move(item));
   const auto budget = context_->settings.send_budget_bytes;
@@ -141,8 +133,7 @@ void websocket_connection::enqueue(outgoing item, std::size_t bytes) {
 }
 
 void websocket_connection::do_write() {
-  if (writing_)
-    return;
+  if (writing_) return;
   if (queue_.empty()) {
     if (close_after_queue_) {
       auto reason = std::move(*close_after_queue_);
@@ -167,17 +158,14 @@ void websocket_connection::on_write(error_code ec, std::size_t bytes) {
     return;
   }
   queued_bytes_ -= std::min(queued_bytes_, bytes);
-  if (queue_.empty())
-    return; // the connection ended while this write was in flight
+  if (queue_.empty()) return; // the connection ended while this write was in flight
   auto& front = queue_.front();
-  if (!front.block || ++front.next_event == front.block->valid_tx.size())
-    queue_.pop_front();
+  if (!front.block || ++front.next_event == front.block->valid_tx.size()) queue_.pop_front();
   do_write();
 }
 
 void websocket_connection::begin_close(close_code code, std::string reason) {
-  if (closing_)
-    return;
+  if (closing_) return;
   closing_ = true;
   close_after_queue_ = websocket::close_reason{static_cast<websocket::close_code>(code), reason};
   do_write();
@@ -195,8 +183,7 @@ void websocket_connection::drop_unsent() {
 }
 
 void websocket_connection::report_closed(const std::string& reason) {
-  if (session_)
-    caf::anon_send(session_, connection_closed{reason});
+  if (session_) caf::anon_send(session_, connection_closed{reason});
   session_ = nullptr;
   closing_ = true;
   drop_unsent();

@@ -16,6 +16,10 @@ namespace json = boost::json;
 // into the heap in a few growing chunks rather than one allocation per node.
 constexpr std::size_t dom_stack_bytes = 16 * 1024;
 
+// Real asset data and metadata nest a few levels; a document nested deeper
+// than this is refused as malformed rather than parsed.
+constexpr std::size_t max_json_depth = 64;
+
 constexpr std::string_view hex_digest_text = "a 64-character hex string";
 
 std::string_view view(const json::string& s) { return {s.data(), s.size()}; }
@@ -34,31 +38,7 @@ const json::string* as_hex_digest(const json::value& v) {
   return s && is_hex_digest(view(*s)) ? s : nullptr;
 }
 
-// Boost.JSON 1.81 does not report where a document went wrong. A prefix that
-// holds the mistake is refused while a shorter one is merely incomplete, so
-// the shortest refused prefix ends at the offending character. Only refused
-// documents pay for this search.
-std::size_t error_offset(std::string_view text) {
-  const auto refused = [text](std::size_t length) {
-    json::monotonic_resource arena;
-    json::stream_parser p;
-    p.reset(&arena);
-    json::error_code ec;
-    p.write(text.data(), length, ec);
-    return static_cast<bool>(ec);
-  };
-  if (!refused(text.size())) return text.size(); // the document is cut short
-  std::size_t accepted = 0;
-  std::size_t rejected = text.size();
-  while (rejected - accepted > 1) {
-    const std::size_t middle = accepted + (rejected - accepted) / 2;
-    (refused(middle) ? rejected : accepted) = middle;
-  }
-  return rejected - 1;
-}
-
-std::optional<parse_error> read_transactions(const json::array& txs,
-                                             std::vector<transaction_ref>& out) {
+std::optional<parse_error> read_transactions(const json::array& txs, std::vector<transaction_ref>& out) {
   // Paths are built only for the error, not for every transaction.
   std::size_t i = 0;
   const auto at = [&i](std::string_view field) {
@@ -76,8 +56,7 @@ std::optional<parse_error> read_transactions(const json::array& txs,
     const json::string* txid = as_hex_digest(*id);
     if (!txid) return must_be("id", hex_digest_text, at(".id"));
     if (!seen.insert(view(*txid)).second)
-      return parse_error{"transaction id appears earlier in this block; ids must be unique",
-                         at(".id")};
+      return parse_error{"transaction id appears earlier in this block; ids must be unique", at(".id")};
 
     std::string_view assetid = view(*txid); // a CREATE's asset is the transaction itself
     const json::value* asset_value = tx->if_contains("asset");
@@ -122,8 +101,8 @@ parse_result read_block(const json::value& doc) {
   const json::array* txs = txs_value->if_array();
   if (!txs) return must_be("transactions", "an array", "$.block.transactions");
   if (txs->size() > max_transactions_per_block)
-    return parse_error{"block has " + std::to_string(txs->size()) + " transactions; at most " +
-                           std::to_string(max_transactions_per_block) + " are allowed",
+    return parse_error{"block has " + std::to_string(txs->size()) + " transactions; at most "
+                           + std::to_string(max_transactions_per_block) + " are allowed",
                        "$.block.transactions"};
   if (auto error = read_transactions(*txs, result.transactions)) return std::move(*error);
 
@@ -136,8 +115,7 @@ parse_result read_block(const json::value& doc) {
     if (!voters) return must_be("voters", "an array of strings", "$.block.voters");
     for (std::size_t k = 0; k < voters->size(); ++k)
       if (!(*voters)[k].is_string())
-        return parse_error{"each voter must be a string",
-                           "$.block.voters[" + std::to_string(k) + ']'};
+        return parse_error{"each voter must be a string", "$.block.voters[" + std::to_string(k) + ']'};
   }
 
   const json::value* signature = root->if_contains("signature");
@@ -166,13 +144,19 @@ bool is_hex_digest(std::string_view text) {
 parse_result parse_block(std::string_view json_text) {
   unsigned char dom_buffer[dom_stack_bytes];
   json::monotonic_resource arena(dom_buffer, sizeof dom_buffer);
+  json::parse_options options;
+  options.max_depth = max_json_depth;
+  json::stream_parser parser({}, options);
+  parser.reset(&arena);
   json::error_code ec;
-  const json::value doc = json::parse(json_text, ec, &arena);
-  if (ec)
-    return parse_error{"malformed JSON: " + ec.message() + " at offset " +
-                           std::to_string(error_offset(json_text)),
-                       "$"};
-  return read_block(doc);
+  // write_some stops at the first bad character, which gives the offset.
+  std::size_t offset = parser.write_some(json_text.data(), json_text.size(), ec);
+  if (!ec && offset < json_text.size())
+    return parse_error{
+        "malformed JSON: unexpected text after the document at offset " + std::to_string(offset), "$"};
+  if (!ec) parser.finish(ec);
+  if (ec) return parse_error{"malformed JSON: " + ec.message() + " at offset " + std::to_string(offset), "$"};
+  return read_block(parser.release());
 }
 
 } // namespace evstream::schema

@@ -46,7 +46,8 @@ encoded_events encode_valid_tx_events(const block& b) {
     assetid = json::string_view(tx.assetid);
     serializer.reset(&event);
     text.clear();
-    while (!serializer.done()) text.append(serializer.read(chunk));
+    while (!serializer.done())
+      text.append(serializer.read(chunk));
     events.append(text);
   }
   return events;

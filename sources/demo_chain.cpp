@@ -20,22 +20,20 @@ constexpr std::size_t max_unspent_creates = 100'000;
 
 constexpr std::uint64_t first_timestamp = 1'500'000'000;
 
-constexpr std::string_view base58_alphabet =
-    "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+constexpr std::string_view base58_alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-constexpr std::array<std::string_view, 5> manufacturers = {"bkfab", "velorex", "cadenza",
-                                                           "northgear", "pedalworks"};
+constexpr std::array<std::string_view, 5> manufacturers = {"bkfab", "velorex", "cadenza", "northgear",
+                                                           "pedalworks"};
 constexpr std::array<std::string_view, 4> colours = {"red", "graphite", "teal", "sand"};
 
 // Modulo rather than std::uniform_int_distribution, whose output differs
 // between standard libraries: the same seed gives the same blocks everywhere.
-std::size_t pick(std::mt19937_64& random, std::size_t n) {
-  return static_cast<std::size_t>(random() % n);
-}
+std::size_t pick(std::mt19937_64& random, std::size_t n) { return static_cast<std::size_t>(random() % n); }
 
 std::string random_base58(std::mt19937_64& random, std::size_t length) {
   std::string text(length, '\0');
-  for (char& c : text) c = base58_alphabet[pick(random, base58_alphabet.size())];
+  for (char& c : text)
+    c = base58_alphabet[pick(random, base58_alphabet.size())];
   return text;
 }
 
@@ -45,10 +43,11 @@ std::string public_key(std::mt19937_64& random) { return random_base58(random, 4
 // Base64 of `bytes` random bytes, the shape of crypto-conditions payloads.
 std::string random_base64(std::mt19937_64& random, std::size_t bytes) {
   std::vector<unsigned char> raw(bytes);
-  for (unsigned char& byte : raw) byte = static_cast<unsigned char>(random());
+  for (unsigned char& byte : raw)
+    byte = static_cast<unsigned char>(random());
   std::string text(4 * ((bytes + 2) / 3) + 1, '\0'); // EVP_EncodeBlock adds a NUL
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()), raw.data(),
-                                      static_cast<int>(bytes));
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()), raw.data(), static_cast<int>(bytes));
   text.resize(static_cast<std::size_t>(written));
   return text;
 }
@@ -64,8 +63,8 @@ std::string to_hex(const unsigned char* bytes, std::size_t size) {
 }
 
 json::object output_to(std::mt19937_64& random, const std::string& owner) {
-  const std::string condition_uri = "ni:///sha-256;" + random_base64(random, 33) +
-                                    "?fpt=ed25519-sha-256&cost=131072";
+  const std::string condition_uri =
+      "ni:///sha-256;" + random_base64(random, 33) + "?fpt=ed25519-sha-256&cost=131072";
   return {{"public_keys", json::array{json::string_view(owner)}},
           {"amount", "1"},
           {"condition",
@@ -81,7 +80,8 @@ json::object input_from(std::mt19937_64& random, json::value fulfills) {
 
 json::object bicycle(std::mt19937_64& random) {
   unsigned char serial[8];
-  for (unsigned char& byte : serial) byte = static_cast<unsigned char>(random());
+  for (unsigned char& byte : serial)
+    byte = static_cast<unsigned char>(random());
   return {{"type", "bicycle"},
           {"manufacturer", manufacturers[pick(random, manufacturers.size())]},
           {"model", "Mk " + std::to_string(1 + pick(random, 9))},
@@ -102,7 +102,8 @@ json::object with_id(json::object body) {
   json::object tx;
   tx.reserve(body.size() + 1);
   tx.emplace("id", sha3_256_hex(json::serialize(body)));
-  for (json::key_value_pair& field : body) tx.emplace(field.key(), std::move(field.value()));
+  for (json::key_value_pair& field : body)
+    tx.emplace(field.key(), std::move(field.value()));
   return tx;
 }
 
@@ -128,9 +129,9 @@ std::string demo_chain::next_block_json(std::size_t transactions) {
       unspent_creates_.pop_back();
       body = {{"operation", "TRANSFER"},
               {"asset", {{"id", json::string_view(assetid)}}},
-              {"inputs", json::array{input_from(
-                             random_, json::object{{"transaction_id", json::string_view(assetid)},
-                                                   {"output_index", 0}})}},
+              {"inputs",
+               json::array{input_from(random_, json::object{{"transaction_id", json::string_view(assetid)},
+                                                            {"output_index", 0}})}},
               {"outputs", json::array{output_to(random_, owner)}},
               {"metadata", metadata(random_, blocks_made_)},
               {"version", "1.0"}};
@@ -157,7 +158,8 @@ std::string demo_chain::next_block_json(std::size_t transactions) {
   }
 
   json::array voters;
-  for (int i = 0; i < 3; ++i) voters.emplace_back(json::string_view(public_key(random_)));
+  for (int i = 0; i < 3; ++i)
+    voters.emplace_back(json::string_view(public_key(random_)));
   json::object body{{"timestamp", std::to_string(first_timestamp + blocks_made_)},
                     {"transactions", std::move(txs)},
                     {"node_pubkey", json::string_view(public_key(random_))},

@@ -44,7 +44,8 @@ struct actor_fixture {
     return c;
   }
   actor_fixture()
-    : sys(init(cfg)), self(sys, true), sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {}
+      : sys(init(cfg)), self(sys, true),
+        sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {}
   ~actor_fixture() {
     sched.run();
     // Actors still alive must not make ~actor_system wait forever.

@@ -1,7 +1,7 @@
+#include "actor_fixture.hpp"
 #include "actors/block_source.hpp"
 #include "actors/dispatcher.hpp"
 #include "actors/session.hpp"
-#include "actor_fixture.hpp"
 #include "sources/demo_chain.hpp"
 
 #include <catch2/catch.hpp>
@@ -58,9 +58,8 @@ TEST_CASE_METHOD(pipeline_fixture, "blocks from interleaved senders reach every 
   auto second = subscribe_client();
   sources::demo_chain chain_a{1}, chain_b{2};
   std::vector<std::string> sent;
-  auto other_sender = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
-    return {[](const ingest_result&) {}};
-  });
+  auto other_sender =
+      sys.spawn([](caf::event_based_actor*) -> caf::behavior { return {[](const ingest_result&) {}}; });
   for (int round = 0; round < 3; ++round) {
     sent.push_back(chain_a.next_block_json(5));
     self->send(source, ingest_atom::value, sent.back());

@@ -1,6 +1,6 @@
+#include "actor_fixture.hpp"
 #include "actors/dispatcher.hpp"
 #include "actors/session.hpp"
-#include "actor_fixture.hpp"
 
 #include <catch2/catch.hpp>
 

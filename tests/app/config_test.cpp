@@ -17,8 +17,7 @@ struct parsed {
   parsed(std::vector<std::string> args, const std::string& ini = "") {
     std::istringstream ini_stream{ini};
     error = cfg.parse(std::move(args), ini_stream);
-    if (!error)
-      options = cfg.to_service_options(problem);
+    if (!error) options = cfg.to_service_options(problem);
   }
 };
 
@@ -35,9 +34,10 @@ TEST_CASE("defaults follow the spec: port 9984, three-minute keep-alive, demo so
 }
 
 TEST_CASE("every option is read in --name=value form") {
-  parsed p{{"--host=0.0.0.0", "--port=7000", "--advertised-url=wss://node.example.com", "--keepalive-timeout=2s",
-            "--source=ingest", "--demo-rate=5.5", "--demo-block-size=1000", "--ingest-token=t0k",
-            "--max-message-bytes=100", "--send-budget-bytes=1000", "--max-body-bytes=2000", "--io-threads=2"}};
+  parsed p{{"--host=0.0.0.0", "--port=7000", "--advertised-url=wss://node.example.com",
+            "--keepalive-timeout=2s", "--source=ingest", "--demo-rate=5.5", "--demo-block-size=1000",
+            "--ingest-token=t0k", "--max-message-bytes=100", "--send-budget-bytes=1000",
+            "--max-body-bytes=2000", "--io-threads=2"}};
   REQUIRE(p.options);
   CHECK(p.options->host == "0.0.0.0");
   CHECK(p.options->port == 7000);

@@ -37,8 +37,7 @@ inline http_response http_request(std::uint16_t port, net::http::verb method, co
   auto socket = connect_to(io, port);
   net::http::request<net::http::string_body> req{method, target, 11};
   req.set(net::http::field::host, "127.0.0.1:" + std::to_string(port));
-  if (!authorization.empty())
-    req.set(net::http::field::authorization, authorization);
+  if (!authorization.empty()) req.set(net::http::field::authorization, authorization);
   req.body() = std::move(body);
   req.prepare_payload();
   // A refused body may be cut off by the server; its answer still counts.
@@ -60,7 +59,7 @@ inline http_response http_request(std::uint16_t port, net::http::verb method, co
 class ws_client {
 public:
   ws_client(std::uint16_t port, const std::string& target = "/api/v1/streams/valid_tx")
-    : ws_(connect_to(io_, port)) {
+      : ws_(connect_to(io_, port)) {
     ws_.handshake("127.0.0.1:" + std::to_string(port), target);
   }
 
@@ -77,8 +76,7 @@ public:
   // subscribed, and every later block reaches this client.
   void ping_and_wait_for_pong() {
     send("ping");
-    if (receive() != "pong")
-      throw std::runtime_error("expected pong");
+    if (receive() != "pong") throw std::runtime_error("expected pong");
   }
 
   // Reads until the server closes; returns the code of the server's close

@@ -51,7 +51,7 @@ struct server_fixture {
     caf::scoped_actor self{sys};
     std::size_t count = 0;
     self->request(server->dispatcher(), 5s, caf::get_atom::value, subscribers_atom::value)
-      .receive([&](std::size_t n) { count = n; }, [](caf::error&) {});
+        .receive([&](std::size_t n) { count = n; }, [](caf::error&) {});
     return count;
   }
 };
@@ -110,7 +110,8 @@ TEST_CASE_METHOD(server_fixture, "wrong paths and methods get JSON errors") {
 
   auto unknown_stream = http_request(port(), http::verb::get, "/api/v1/streams/nope");
   CHECK(unknown_stream.result() == http::status::not_found);
-  CHECK(json_of(unknown_stream).at("error").as_string() == "unknown stream \"nope\"; this node serves valid_tx");
+  CHECK(json_of(unknown_stream).at("error").as_string()
+        == "unknown stream \"nope\"; this node serves valid_tx");
 
   auto get_blocks = http_request(port(), http::verb::get, "/api/v1/blocks");
   CHECK(get_blocks.result() == http::status::method_not_allowed);

@@ -30,22 +30,19 @@ json::value valid_block() {
   return {{"id", block_id},
           {"block",
            {{"timestamp", "1493291935"},
-            {"transactions",
-             json::array{json::object{{"id", create_id},
-                                      {"operation", "CREATE"},
-                                      {"asset", {{"data", {{"colour", "red"}}}}}},
-                         json::object{{"id", transfer_id},
-                                      {"operation", "TRANSFER"},
-                                      {"asset", {{"id", spent_asset_id}}}}}},
+            {"transactions", json::array{json::object{{"id", create_id},
+                                                      {"operation", "CREATE"},
+                                                      {"asset", {{"data", {{"colour", "red"}}}}}},
+                                         json::object{{"id", transfer_id},
+                                                      {"operation", "TRANSFER"},
+                                                      {"asset", {{"id", spent_asset_id}}}}}},
             {"node_pubkey", "9TLRdsgQVuDBP7ffLhYdFYm2S5mpgXmkiWfeDcwJ6HQ2"},
             {"voters", json::array{"9TLRdsgQVuDBP7ffLhYdFYm2S5mpgXmkiWfeDcwJ6HQ2"}}}},
           {"signature", "4Bkhw6Nyeutph6ycvtmxjkLxWKTrE9qxRuKsQqyEhhuNkfv1bsTb3oNVk7BUb2S"}};
 }
 
 json::object& body_of(json::value& doc) { return doc.at("block").as_object(); }
-json::array& transactions_of(json::value& doc) {
-  return body_of(doc).at("transactions").as_array();
-}
+json::array& transactions_of(json::value& doc) { return body_of(doc).at("transactions").as_array(); }
 
 block parsed(const std::string& text) {
   auto result = parse_block(text);
@@ -79,11 +76,8 @@ SCENARIO("a well-formed block is read into ids") {
     }
   }
   GIVEN("a block with only the required fields and no transactions") {
-    const std::string text =
-        R"({"id":")" + block_id + R"(","block":{"timestamp":"1","transactions":[]}})";
-    THEN("it is accepted and holds no transactions") {
-      CHECK(parsed(text).transactions.empty());
-    }
+    const std::string text = R"({"id":")" + block_id + R"(","block":{"timestamp":"1","transactions":[]}})";
+    THEN("it is accepted and holds no transactions") { CHECK(parsed(text).transactions.empty()); }
   }
   GIVEN("a block whose signature and asset are null and whose ids use upper-case hex") {
     json::value doc = valid_block();
@@ -92,15 +86,14 @@ SCENARIO("a well-formed block is read into ids") {
     transactions_of(doc)[1].as_object()["id"] = std::string(64, 'F');
     const block b = parsed(json::serialize(doc));
     THEN("a null asset counts as absent") { CHECK(b.transactions[0].assetid == create_id); }
-    THEN("the upper-case id is taken as written") {
-      CHECK(b.transactions[1].txid == std::string(64, 'F'));
-    }
+    THEN("the upper-case id is taken as written") { CHECK(b.transactions[1].txid == std::string(64, 'F')); }
   }
   GIVEN("a block holding exactly the maximum of 1000 transactions") {
     json::value doc = valid_block();
     json::array& txs = transactions_of(doc);
     txs.clear();
-    for (std::size_t i = 0; i < 1000; ++i) txs.push_back(json::object{{"id", numbered_id(i)}});
+    for (std::size_t i = 0; i < 1000; ++i)
+      txs.push_back(json::object{{"id", numbered_id(i)}});
     THEN("all of them are read") { CHECK(parsed(json::serialize(doc)).transactions.size() == 1000); }
   }
 }
@@ -125,8 +118,7 @@ SCENARIO("a demo chain block round-trips through the parser") {
           CHECK(b.transactions[i].txid == json::value_to<std::string>(tx.at("id")));
           if (tx.at("operation").as_string() == "TRANSFER") {
             ++transfers;
-            CHECK(b.transactions[i].assetid ==
-                  json::value_to<std::string>(tx.at("asset").at("id")));
+            CHECK(b.transactions[i].assetid == json::value_to<std::string>(tx.at("asset").at("id")));
           } else {
             CHECK(b.transactions[i].assetid == b.transactions[i].txid);
           }
@@ -151,6 +143,20 @@ SCENARIO("a document that is not a block object is refused at $") {
     const parse_error error = refusal_of_text(text);
     THEN("the offset is the end of the text") {
       CHECK_THAT(error.message, Contains("at offset " + std::to_string(text.size())));
+      CHECK(error.path == "$");
+    }
+  }
+  WHEN("text follows the document") {
+    const parse_error error = refusal_of_text(R"({"id": "abc"} {})");
+    THEN("the offset is where the extra text starts") {
+      CHECK_THAT(error.message, Contains("unexpected text after the document at offset 14"));
+      CHECK(error.path == "$");
+    }
+  }
+  WHEN("the document nests deeper than 64 levels") {
+    const parse_error error = refusal_of_text(std::string(65, '[') + std::string(65, ']'));
+    THEN("it is refused as malformed, not parsed") {
+      CHECK_THAT(error.message, Contains("malformed JSON"));
       CHECK(error.path == "$");
     }
   }
@@ -241,11 +247,11 @@ SCENARIO("a bad block-level field is refused with its path") {
     WHEN("there are 1001 transactions") {
       json::array& txs = transactions_of(doc);
       txs.clear();
-      for (std::size_t i = 0; i < 1001; ++i) txs.push_back(json::object{{"id", numbered_id(i)}});
+      for (std::size_t i = 0; i < 1001; ++i)
+        txs.push_back(json::object{{"id", numbered_id(i)}});
       const parse_error error = refusal_of(doc);
       THEN("the count and the limit are given") {
-        CHECK_THAT(error.message,
-                   Contains("block has 1001 transactions; at most 1000 are allowed"));
+        CHECK_THAT(error.message, Contains("block has 1001 transactions; at most 1000 are allowed"));
         CHECK(error.path == "$.block.transactions");
       }
     }
@@ -284,9 +290,7 @@ SCENARIO("a bad block-level field is refused with its path") {
     WHEN("both the timestamp and the signature are bad") {
       body_of(doc)["timestamp"] = 1;
       doc.as_object()["signature"] = 1;
-      THEN("the first one checked is reported") {
-        CHECK(refusal_of(doc).path == "$.block.timestamp");
-      }
+      THEN("the first one checked is reported") { CHECK(refusal_of(doc).path == "$.block.timestamp"); }
     }
   }
 }

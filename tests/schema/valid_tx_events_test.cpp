@@ -29,8 +29,9 @@ SCENARIO("a block becomes one valid_tx event per transaction") {
       const encoded_events events = encode_valid_tx_events(b);
       THEN("there is one event per transaction") { REQUIRE(events.size() == 3); }
       THEN("the first event is exactly the compact spec message") {
-        CHECK(events[0] == R"({"txid":")" + std::string(64, '1') + R"(","assetid":")" +
-                               std::string(64, '1') + R"(","blockid":")" + block_id + R"("})");
+        CHECK(events[0]
+              == R"({"txid":")" + std::string(64, '1') + R"(","assetid":")" + std::string(64, '1')
+                     + R"(","blockid":")" + block_id + R"("})");
       }
       THEN("events follow block order and carry each transaction's asset") {
         for (std::size_t i = 0; i < b.transactions.size(); ++i) {
@@ -43,7 +44,8 @@ SCENARIO("a block becomes one valid_tx event per transaction") {
       THEN("keys come in the order txid, assetid, blockid") {
         const json::object event = json::parse(events[1]).as_object();
         std::vector<std::string> keys;
-        for (const json::key_value_pair& field : event) keys.emplace_back(field.key());
+        for (const json::key_value_pair& field : event)
+          keys.emplace_back(field.key());
         CHECK(keys == std::vector<std::string>{"txid", "assetid", "blockid"});
       }
       THEN("total_bytes is the length of all events together") {

@@ -41,7 +41,8 @@ SCENARIO("demo blocks look like BigchainDB blocks") {
   GIVEN("five blocks of 100 transactions from one chain") {
     demo_chain chain(2017);
     std::vector<std::string> blocks;
-    for (int i = 0; i < 5; ++i) blocks.push_back(chain.next_block_json(100));
+    for (int i = 0; i < 5; ++i)
+      blocks.push_back(chain.next_block_json(100));
 
     THEN("every block passes the stream's parser") {
       for (const std::string& text : blocks) {
@@ -86,7 +87,8 @@ SCENARIO("demo blocks look like BigchainDB blocks") {
     }
     THEN("a transaction takes between 700 and 1500 bytes of JSON on average") {
       std::size_t bytes = 0;
-      for (const std::string& text : blocks) bytes += text.size();
+      for (const std::string& text : blocks)
+        bytes += text.size();
       const std::size_t per_transaction = bytes / (blocks.size() * 100);
       CHECK(per_transaction >= 700);
       CHECK(per_transaction <= 1500);
