@@ -1,8 +1,7 @@
 #include "net/websocket_connection.hpp"
 
 #include "actors/session.hpp"
-
-#include <algorithm>
+#include "schema/valid_tx_events.hpp"
 
 namespace evstream::net {
 
@@ -43,7 +42,6 @@ websocket_connection::websocket_connection(beast::tcp_stream&& stream, server_co
       [](websocket::response_type& response) { response.set(http::field::server, "evstream"); }));
   // Our own limit applies per chunk read, with a reason in the close frame.
   ws_.read_message_max(0);
-  ws_.text(true);
   ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
     if (kind == websocket::frame_type::ping && session_ && !closing_)
       caf::anon_send(session_, client_ping{false});
@@ -53,6 +51,7 @@ websocket_connection::websocket_connection(beast::tcp_stream&& stream, server_co
 websocket_connection::~websocket_connection() { context_->connections.remove(this); }
 
 void websocket_connection::start(http::request<http::string_body> upgrade_request) {
+  ws_.next_layer().set_owner(weak_from_this());
   context_->connections.add(shared_from_this(), connection_registry::kind::websocket);
   ws_.async_accept(upgrade_request,
                    beast::bind_front_handler(&websocket_connection::on_accept, shared_from_this()));
@@ -76,7 +75,7 @@ void websocket_connection::on_read(error_code ec, std::size_t bytes) {
   inbound_message_bytes_ += bytes;
   const auto limit = context_->settings.max_inbound_message_bytes;
   if (inbound_message_bytes_ > limit && !closing_) {
-    drop_unsent();
+    ws_.next_layer().drop_unsent_shared();
     begin_close(close_code::message_too_big, "message too big: over " + describe_bytes(limit));
   }
   if (ws_.is_message_done()) {
@@ -93,15 +92,16 @@ void websocket_connection::on_read(error_code ec, std::size_t bytes) {
 
 void websocket_connection::send_events(encoded_block_ptr block) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), block = std::move(block)]() mutable {
-    auto bytes = block->valid_tx.total_bytes();
-    if (block->valid_tx.size() > 0) self->enqueue(outgoing{std::move(block), 0, {}}, bytes);
+    auto frames = block->valid_tx.frames();
+    self->enqueue(std::move(block), frames);
   });
 }
 
 void websocket_connection::send_text(std::string text) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
-    auto bytes = text.size();
-    self->enqueue(outgoing{nullptr, 0, std::move(text)}, bytes);
+  asio::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)] {
+    auto framed = std::make_shared<schema::encoded_events>();
+    framed->append(text);
+    self->enqueue(framed, framed->frames());
   });
 }
 
@@ -118,75 +118,32 @@ void websocket_connection::force_close() {
   });
 }
 
-void websocket_connection::enqueue(outgoing item, std::size_t bytes) {
+void websocket_connection::enqueue(std::shared_ptr<const void> owner, std::string_view frames) {
   if (closing_) return;
-  queued_bytes_ += bytes;
-  queue_.push_back(std::move(item));
+  auto& output = ws_.next_layer();
+  output.enqueue_shared(std::move(owner), asio::buffer(frames.data(), frames.size()));
   const auto budget = context_->settings.send_budget_bytes;
-  if (queued_bytes_ > budget) {
+  if (output.shared_bytes_queued() > budget) {
     // Never let one slow reader grow memory or hold up the others.
-    drop_unsent();
+    output.drop_unsent_shared();
     begin_close(close_code::policy_violation, "slow consumer: over " + describe_bytes(budget) + " unsent");
-    return;
   }
-  do_write();
-}
-
-void websocket_connection::do_write() {
-  if (writing_) return;
-  if (queue_.empty()) {
-    if (close_after_queue_) {
-      auto reason = std::move(*close_after_queue_);
-      close_after_queue_.reset();
-      ws_.async_close(reason, beast::bind_front_handler(&websocket_connection::on_close, shared_from_this()));
-    }
-    return;
-  }
-  auto& front = queue_.front();
-  std::string_view payload = front.block ? front.block->valid_tx[front.next_event] : front.text;
-  writing_ = true;
-  ws_.async_write(asio::buffer(payload.data(), payload.size()),
-                  beast::bind_front_handler(&websocket_connection::on_write, shared_from_this()));
-}
-
-void websocket_connection::on_write(error_code ec, std::size_t bytes) {
-  writing_ = false;
-  if (ec) {
-    // The read side sees the same failure and reports the end.
-    error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
-    return;
-  }
-  queued_bytes_ -= std::min(queued_bytes_, bytes);
-  if (queue_.empty()) return; // the connection ended while this write was in flight
-  auto& front = queue_.front();
-  if (!front.block || ++front.next_event == front.block->valid_tx.size()) queue_.pop_front();
-  do_write();
 }
 
 void websocket_connection::begin_close(close_code code, std::string reason) {
   if (closing_) return;
   closing_ = true;
-  close_after_queue_ = websocket::close_reason{static_cast<websocket::close_code>(code), reason};
-  do_write();
-}
-
-void websocket_connection::on_close(error_code) {
-  // Nothing to do: the pending read ends too and reports the end.
-}
-
-void websocket_connection::drop_unsent() {
-  // The message being written must stay: Beast is still reading its buffer.
-  auto keep = writing_ ? std::min<std::size_t>(queue_.size(), 1) : 0;
-  queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep), queue_.end());
-  queued_bytes_ = 0;
+  // The close frame queues behind what is already queued; the pending read
+  // then ends and reports the end of the connection.
+  ws_.async_close(websocket::close_reason{static_cast<websocket::close_code>(code), reason},
+                  [self = shared_from_this()](error_code) {});
 }
 
 void websocket_connection::report_closed(const std::string& reason) {
   if (session_) caf::anon_send(session_, connection_closed{reason});
   session_ = nullptr;
   closing_ = true;
-  drop_unsent();
+  ws_.next_layer().drop_unsent_shared();
 }
 
 } // namespace evstream::net

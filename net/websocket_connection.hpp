@@ -1,19 +1,16 @@
 // One subscriber's WebSocket over Beast, on its own strand. It is the
-// session actor's transport: it writes the shared encoded events in order with
-// one write in flight, holds at most `send_budget_bytes` queued (past that the
-// client is slow and is closed with 1008), and reports client pings and the
-// end of the connection to its session.
+// session actor's transport: it queues each block's shared, already framed
+// events (coalescing_stream writes them), holds at most `send_budget_bytes`
+// unsent (past that the client is slow and is closed with 1008), and reports
+// client pings and the end of the connection to its session.
 #pragma once
 
 #include "actors/transport.hpp"
 #include "net/beast.hpp"
+#include "net/coalescing_stream.hpp"
 #include "net/server_context.hpp"
 
 #include <caf/all.hpp>
-
-#include <deque>
-#include <functional>
-#include <optional>
 
 namespace evstream::net {
 
@@ -33,33 +30,18 @@ public:
   void force_close() override;
 
 private:
-  struct outgoing {
-    encoded_block_ptr block; // the events of a block, from `next_event` on
-    std::size_t next_event = 0;
-    std::string text; // or one text message
-  };
-
   void on_accept(error_code ec);
   void do_read();
   void on_read(error_code ec, std::size_t bytes);
-  void on_control_frame(websocket::frame_type kind);
-  void enqueue(outgoing item, std::size_t bytes);
-  void do_write();
-  void on_write(error_code ec, std::size_t bytes);
+  void enqueue(std::shared_ptr<const void> owner, std::string_view frames);
   void begin_close(close_code code, std::string reason);
-  void on_close(error_code ec);
-  void drop_unsent();
   void report_closed(const std::string& reason);
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<coalescing_stream> ws_;
   server_context_ptr context_;
   caf::actor session_;
   beast::flat_buffer inbound_;
   std::size_t inbound_message_bytes_ = 0;
-  std::deque<outgoing> queue_;
-  std::size_t queued_bytes_ = 0;
-  bool writing_ = false;
-  std::optional<websocket::close_reason> close_after_queue_;
   bool closing_ = false;
 };
 

@@ -22,8 +22,11 @@ inline void set_read_deadline(net::tcp::socket& socket, std::chrono::millisecond
   ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
-inline net::tcp::socket connect_to(net::asio::io_context& io, std::uint16_t port) {
+// A receive buffer size of 0 leaves the kernel's default.
+inline net::tcp::socket connect_to(net::asio::io_context& io, std::uint16_t port, int receive_buffer = 0) {
   net::tcp::socket socket{io};
+  socket.open(net::tcp::v4());
+  if (receive_buffer > 0) socket.set_option(net::asio::socket_base::receive_buffer_size(receive_buffer));
   socket.connect({net::asio::ip::make_address("127.0.0.1"), port});
   set_read_deadline(socket, std::chrono::seconds(10));
   return socket;
@@ -58,8 +61,9 @@ inline http_response http_request(std::uint16_t port, net::http::verb method, co
 // A subscriber to one stream.
 class ws_client {
 public:
-  ws_client(std::uint16_t port, const std::string& target = "/api/v1/streams/valid_tx")
-      : ws_(connect_to(io_, port)) {
+  ws_client(std::uint16_t port, const std::string& target = "/api/v1/streams/valid_tx",
+            int receive_buffer = 0)
+      : ws_(connect_to(io_, port, receive_buffer)) {
     ws_.handshake("127.0.0.1:" + std::to_string(port), target);
   }
 

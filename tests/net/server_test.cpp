@@ -247,3 +247,29 @@ TEST_CASE_METHOD(server_fixture, "the dispatcher forgets a client that disconnec
   }
   CHECK(subscribers() == 0);
 }
+
+TEST_CASE("a client that stops reading is closed as slow; the others get every block") {
+  auto options = server_fixture::ingest_options();
+  options.server.send_budget_bytes = 256u << 10;
+  server_fixture fixture{options};
+  ws_client reader{fixture.port()};
+  ws_client stalled{fixture.port(), "/api/v1/streams/valid_tx", 4096};
+  reader.ping_and_wait_for_pong();
+  stalled.ping_and_wait_for_pong();
+
+  // About 230 KB of frames a block: far more than the budget plus what the
+  // kernel buffers for the stalled client.
+  sources::demo_chain chain{9};
+  std::vector<std::string> expected;
+  for (int b = 0; b < 40; ++b) {
+    auto block = chain.next_block_json(1000);
+    REQUIRE(fixture.post_block(block).result() == http::status::accepted);
+    for (auto& event : events_of(block)) {
+      REQUIRE(reader.receive() == event);
+      expected.push_back(event);
+    }
+  }
+  CHECK(stalled.wait_for_close() == 1008);
+  CHECK(stalled.close_reason() == "slow consumer: over 256 KiB unsent");
+  reader.ping_and_wait_for_pong(); // still served
+}

@@ -48,8 +48,16 @@ SCENARIO("a block becomes one valid_tx event per transaction") {
           keys.emplace_back(field.key());
         CHECK(keys == std::vector<std::string>{"txid", "assetid", "blockid"});
       }
-      THEN("total_bytes is the length of all events together") {
-        CHECK(events.total_bytes() == events[0].size() + events[1].size() + events[2].size());
+      THEN("the frames are the events as RFC 6455 text frames, back to back") {
+        // Each event is 229 bytes: FIN + text opcode, then the 16-bit length form.
+        std::string expected;
+        for (std::size_t i = 0; i < events.size(); ++i) {
+          REQUIRE(events[i].size() == 229);
+          expected += std::string{"\x81\x7e\x00\xe5", 4};
+          expected += std::string{events[i]};
+        }
+        CHECK(events.frames() == expected);
+        CHECK(events.wire_bytes() == 3 * 233);
       }
     }
   }
@@ -58,7 +66,7 @@ SCENARIO("a block becomes one valid_tx event per transaction") {
     THEN("it has no events") {
       const encoded_events events = encode_valid_tx_events(b);
       CHECK(events.size() == 0);
-      CHECK(events.total_bytes() == 0);
+      CHECK(events.wire_bytes() == 0);
     }
   }
 }
@@ -75,6 +83,16 @@ SCENARIO("encoded_events indexes texts appended back to back") {
       CHECK(events[1].empty());
       CHECK(events[2] == "[2]");
     }
-    THEN("total_bytes counts every byte once") { CHECK(events.total_bytes() == 10); }
+    THEN("short texts get the 2-byte frame header") {
+      CHECK(events.frames() == std::string{"\x81\x07{\"a\":1}\x81\x00\x81\x03[2]", 16});
+    }
+  }
+  GIVEN("a text of 70 000 bytes") {
+    encoded_events events;
+    events.append(std::string(70000, 'x'));
+    THEN("its frame uses the 64-bit length form") {
+      CHECK(events.frames().substr(0, 10) == std::string{"\x81\x7f\0\0\0\0\0\x01\x11\x70", 10});
+      CHECK(events[0].size() == 70000);
+    }
   }
 }

@@ -1,0 +1,105 @@
+// The layer under Beast's websocket::stream that owns a connection's ordered
+// output queue. Frames encoded once and shared by every subscriber, and
+// Beast's own writes (its control frames: pong, close), leave in the order they
+// were queued, as few gather writes as the socket takes. Beast stays in charge
+// of the protocol — handshake, reads, ping answers, the close handshake — and
+// because each of its writes is queued whole, no frame is ever split by
+// another (Beast's websocket::stream has no multi-message write:
+// boostorg/beast#2033).
+//
+// All members run on the connection's strand.
+#pragma once
+
+#include "net/beast.hpp"
+
+#include <boost/asio/any_completion_handler.hpp>
+
+#include <deque>
+#include <memory>
+#include <vector>
+
+namespace evstream::net {
+
+class coalescing_stream {
+public:
+  using executor_type = beast::tcp_stream::executor_type;
+
+  explicit coalescing_stream(beast::tcp_stream&& next) : next_(std::move(next)) {}
+
+  // The object that owns this stream, kept alive while a write is pending.
+  void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
+
+  executor_type get_executor() noexcept { return next_.get_executor(); }
+  beast::tcp_stream& next_layer() noexcept { return next_; }
+  const beast::tcp_stream& next_layer() const noexcept { return next_; }
+
+  template <class MutableBufferSequence, class ReadHandler>
+  auto async_read_some(const MutableBufferSequence& buffers, ReadHandler&& handler) {
+    return next_.async_read_some(buffers, std::forward<ReadHandler>(handler));
+  }
+
+  // Beast's writes: queued whole behind what is already queued; the handler
+  // runs once every byte is on the socket.
+  template <class ConstBufferSequence, class WriteHandler>
+  auto async_write_some(const ConstBufferSequence& buffers, WriteHandler&& handler) {
+    return asio::async_initiate<WriteHandler, void(error_code, std::size_t)>(
+        [this](auto&& done, const ConstBufferSequence& sequence) {
+          entry item;
+          for (auto buffer : beast::buffers_range_ref(sequence))
+            item.buffers.push_back(buffer);
+          item.remaining = beast::buffer_bytes(sequence);
+          item.size = item.remaining;
+          item.done = std::make_unique<write_handler>(std::move(done));
+          enqueue(std::move(item));
+        },
+        handler, buffers);
+  }
+
+  // Queues bytes that `owner` keeps alive until they are written.
+  void enqueue_shared(std::shared_ptr<const void> owner, asio::const_buffer bytes);
+
+  // Bytes queued by enqueue_shared and not yet written.
+  std::size_t shared_bytes_queued() const { return shared_bytes_queued_; }
+
+  // Forgets shared bytes not yet started; Beast's writes and the one on the
+  // wire stay, so no frame is cut and every Beast handler still runs.
+  void drop_unsent_shared();
+
+private:
+  using write_handler = asio::any_completion_handler<void(error_code, std::size_t)>;
+  struct entry {
+    std::shared_ptr<const void> owner; // set for shared bytes
+    std::vector<asio::const_buffer> buffers;
+    std::size_t size = 0;
+    std::size_t remaining = 0;
+    // Set for Beast's writes. Behind a pointer because Boost 1.81's
+    // any_completion_handler recurses forever in its move assignment.
+    std::unique_ptr<write_handler> done;
+  };
+
+  void enqueue(entry item);
+  void do_write();
+  void on_write(error_code ec, std::size_t bytes);
+  void complete(entry& item, error_code ec);
+
+  beast::tcp_stream next_;
+  std::deque<entry> queue_;
+  std::vector<asio::const_buffer> gather_;
+  std::size_t shared_bytes_queued_ = 0;
+  // Entries whose bytes the pending gather write holds (from the front).
+  std::size_t entries_in_flight_ = 0;
+  bool writing_ = false;
+  std::weak_ptr<void> owner_;
+  error_code failed_;
+};
+
+// Beast closes the TCP connection through these after the close handshake.
+template <class TeardownHandler>
+void async_teardown(beast::role_type role, coalescing_stream& stream, TeardownHandler&& handler) {
+  using beast::async_teardown;
+  async_teardown(role, stream.next_layer(), std::forward<TeardownHandler>(handler));
+}
+
+void teardown(beast::role_type role, coalescing_stream& stream, error_code& ec);
+
+} // namespace evstream::net
