@@ -24,7 +24,14 @@ config::config() {
       .add(send_budget_bytes, "send-budget-bytes",
            "unsent bytes per subscriber before it is closed as slow (default 8 MiB)")
       .add(max_body_bytes, "max-body-bytes", "largest ingest body before 413 (default 16 MiB)")
-      .add(io_threads, "io-threads", "threads running network I/O (default 1)");
+      .add(io_threads, "io-threads", "threads running network I/O (default 1)")
+      .add(max_connections, "max-connections", "open subscribers before upgrades get 503 (default 150000)")
+      .add(max_connections_per_ip, "max-connections-per-ip",
+           "open subscribers from one client address before upgrades get 503 (default 1000)")
+      .add(max_header_bytes, "max-header-bytes", "largest HTTP request header before 431 (default 8192)")
+      .add(request_timeout, "request-timeout", "time a client has to send a whole HTTP request (default 5s)")
+      .add(handshake_timeout, "handshake-timeout",
+           "limit of the WebSocket opening and closing handshakes (default 5s)");
 }
 
 std::optional<service_options> config::to_service_options(std::string& problem) const {
@@ -45,6 +52,8 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
   if (keepalive_timeout <= caf::timespan{0})
     return problem = "--keepalive-timeout must be above 0", std::nullopt;
   if (io_threads == 0) return problem = "--io-threads must be at least 1", std::nullopt;
+  if (request_timeout <= caf::timespan{0} || handshake_timeout <= caf::timespan{0})
+    return problem = "--request-timeout and --handshake-timeout must be above 0", std::nullopt;
   options.demo = {demo_rate, demo_block_size, demo_seed};
   options.io_threads = io_threads;
   auto& server = options.server;
@@ -54,6 +63,11 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
   server.send_budget_bytes = send_budget_bytes;
   server.max_body_bytes = max_body_bytes;
   server.ingest_token = ingest_token;
+  server.max_connections = max_connections;
+  server.max_connections_per_ip = max_connections_per_ip;
+  server.max_header_bytes = max_header_bytes;
+  server.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(request_timeout);
+  server.handshake_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(handshake_timeout);
   return options;
 }
 

@@ -31,6 +31,11 @@ public:
   std::size_t send_budget_bytes = 8u << 20;
   std::size_t max_body_bytes = 16u << 20;
   std::size_t io_threads = 1;
+  std::size_t max_connections = 150000;
+  std::size_t max_connections_per_ip = 1000;
+  std::size_t max_header_bytes = 8192;
+  caf::timespan request_timeout = std::chrono::seconds(5);
+  caf::timespan handshake_timeout = std::chrono::seconds(5);
 };
 
 } // namespace evstream

@@ -31,6 +31,33 @@ std::size_t connection_registry::total() const {
   return entries_.size();
 }
 
+bool connection_registry::admit_subscriber(const boost::asio::ip::address& address, std::size_t max_total,
+                                           std::size_t max_per_address, std::string& refusal) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (subscribers_ >= max_total) {
+    refusal = "server full: " + std::to_string(max_total) + " subscribers; try again later";
+    return false;
+  }
+  auto& from_address = subscribers_by_address_[address.to_string()];
+  if (from_address >= max_per_address) {
+    refusal =
+        "too many subscribers from " + address.to_string() + ": at most " + std::to_string(max_per_address);
+    if (from_address == 0) subscribers_by_address_.erase(address.to_string());
+    return false;
+  }
+  ++from_address;
+  ++subscribers_;
+  return true;
+}
+
+void connection_registry::release_subscriber(const boost::asio::ip::address& address) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  auto found = subscribers_by_address_.find(address.to_string());
+  if (found == subscribers_by_address_.end()) return;
+  --subscribers_;
+  if (--found->second == 0) subscribers_by_address_.erase(found);
+}
+
 bool connection_registry::wait_for_no_websockets(std::chrono::steady_clock::time_point deadline) {
   std::unique_lock<std::mutex> lock{mutex_};
   return changed_.wait_until(lock, deadline, [this] { return websockets_ == 0; });

@@ -6,10 +6,13 @@
 // controlling thread, hence the mutex; no actor state lives here.
 #pragma once
 
+#include <boost/asio/ip/address.hpp>
+
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 
 namespace evstream::net {
@@ -29,6 +32,12 @@ public:
   void remove(registered_connection* connection);
   std::size_t websockets() const;
   std::size_t total() const;
+
+  // Reserves a subscriber slot for a client at `address` within the limits;
+  // on refusal returns false and says why. Every admitted slot is released once.
+  bool admit_subscriber(const boost::asio::ip::address& address, std::size_t max_total,
+                        std::size_t max_per_address, std::string& refusal);
+  void release_subscriber(const boost::asio::ip::address& address);
   // Waits until no WebSocket (or no connection at all) is open, or the deadline.
   bool wait_for_no_websockets(std::chrono::steady_clock::time_point deadline);
   bool wait_for_none(std::chrono::steady_clock::time_point deadline);
@@ -43,6 +52,8 @@ private:
   std::condition_variable changed_;
   std::unordered_map<registered_connection*, entry> entries_;
   std::size_t websockets_ = 0;
+  std::size_t subscribers_ = 0;
+  std::unordered_map<std::string, std::size_t> subscribers_by_address_;
 };
 
 } // namespace evstream::net

@@ -104,11 +104,7 @@ void http_session::route(request&& req) {
     return send(std::move(res));
   }
   if (path == valid_tx_path) {
-    if (websocket::is_upgrade(req)) {
-      stream_.expires_never(); // the WebSocket layer has its own timeouts
-      auto connection = std::make_shared<websocket_connection>(std::move(stream_), context_);
-      return connection->start(std::move(req));
-    }
+    if (websocket::is_upgrade(req)) return upgrade(std::move(req));
     if (!is_read(req.method())) return send(method_not_allowed(shape_of(req), "GET"));
     auto res = error_response(shape_of(req), http::status::upgrade_required,
                               "this is a WebSocket stream; connect with a WebSocket client");
@@ -127,6 +123,20 @@ void http_session::route(request&& req) {
     return ingest(std::move(req));
   }
   send(error_response(shape_of(req), http::status::not_found, "no such resource: " + std::string{path}));
+}
+
+void http_session::upgrade(request&& req) {
+  const auto& settings = context_->settings;
+  error_code ec;
+  auto client = stream_.socket().remote_endpoint(ec).address();
+  std::string refusal;
+  if (ec) return;
+  if (!context_->connections.admit_subscriber(client, settings.max_connections,
+                                              settings.max_connections_per_ip, refusal))
+    return send(error_response(shape_of(req), http::status::service_unavailable, refusal));
+  stream_.expires_never(); // the WebSocket layer has its own timeouts
+  auto connection = std::make_shared<websocket_connection>(std::move(stream_), context_, client);
+  connection->start(std::move(req));
 }
 
 void http_session::ingest(request&& req) {

@@ -25,6 +25,7 @@ private:
   void do_read();
   void on_read(error_code ec, std::size_t bytes);
   void route(request&& req);
+  void upgrade(request&& req);
   void ingest(request&& req);
   void send(response&& res);
   void on_write(bool close, error_code ec, std::size_t bytes);

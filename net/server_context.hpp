@@ -24,8 +24,15 @@ struct server_settings {
   std::size_t send_budget_bytes = 8u << 20;
   std::size_t max_body_bytes = 16u << 20;
   std::size_t max_header_bytes = 8u << 10;
-  std::chrono::milliseconds request_timeout = std::chrono::seconds(10);
-  std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);
+  // A client must send a whole request within this, so a silent or slow
+  // (slowloris) connection cannot hold a slot for long.
+  std::chrono::milliseconds request_timeout = std::chrono::seconds(5);
+  // Bounds the WebSocket opening and closing handshakes.
+  std::chrono::milliseconds handshake_timeout = std::chrono::seconds(5);
+  // Open WebSocket subscribers, overall and from one client address; past
+  // either an upgrade gets 503.
+  std::size_t max_connections = 150000;
+  std::size_t max_connections_per_ip = 1000;
   bool ingest_enabled = false;
   std::string ingest_token;
 };

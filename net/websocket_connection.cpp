@@ -28,8 +28,9 @@ std::string describe_end(const error_code& ec, const websocket::close_reason& re
 
 } // namespace
 
-websocket_connection::websocket_connection(beast::tcp_stream&& stream, server_context_ptr context)
-    : ws_(std::move(stream)), context_(std::move(context)) {
+websocket_connection::websocket_connection(beast::tcp_stream&& stream, server_context_ptr context,
+                                           asio::ip::address client)
+    : ws_(std::move(stream)), context_(std::move(context)), client_(std::move(client)) {
   const auto& settings = context_->settings;
   // The session actor owns the keep-alive rule, so Beast's idle timer is off;
   // its handshake timer stays and also bounds the closing handshake.
@@ -48,7 +49,10 @@ websocket_connection::websocket_connection(beast::tcp_stream&& stream, server_co
   });
 }
 
-websocket_connection::~websocket_connection() { context_->connections.remove(this); }
+websocket_connection::~websocket_connection() {
+  context_->connections.remove(this);
+  context_->connections.release_subscriber(client_);
+}
 
 void websocket_connection::start(http::request<http::string_body> upgrade_request) {
   ws_.next_layer().set_owner(weak_from_this());

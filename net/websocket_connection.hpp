@@ -18,7 +18,9 @@ class websocket_connection : public transport,
                              public registered_connection,
                              public std::enable_shared_from_this<websocket_connection> {
 public:
-  websocket_connection(beast::tcp_stream&& stream, server_context_ptr context);
+  // `client` holds a subscriber slot admitted by the registry; this
+  // connection releases it when it ends.
+  websocket_connection(beast::tcp_stream&& stream, server_context_ptr context, asio::ip::address client);
   ~websocket_connection() override;
 
   // Completes the upgrade and, once it succeeded, starts this client's session.
@@ -39,6 +41,7 @@ private:
 
   websocket::stream<coalescing_stream> ws_;
   server_context_ptr context_;
+  asio::ip::address client_;
   caf::actor session_;
   beast::flat_buffer inbound_;
   std::size_t inbound_message_bytes_ = 0;

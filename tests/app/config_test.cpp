@@ -37,7 +37,8 @@ TEST_CASE("every option is read in --name=value form") {
   parsed p{{"--host=0.0.0.0", "--port=7000", "--advertised-url=wss://node.example.com",
             "--keepalive-timeout=2s", "--source=ingest", "--demo-rate=5.5", "--demo-block-size=1000",
             "--ingest-token=t0k", "--max-message-bytes=100", "--send-budget-bytes=1000",
-            "--max-body-bytes=2000", "--io-threads=2"}};
+            "--max-body-bytes=2000", "--io-threads=2", "--max-connections=10", "--max-connections-per-ip=3",
+            "--max-header-bytes=1024", "--request-timeout=2s", "--handshake-timeout=1500ms"}};
   REQUIRE(p.options);
   CHECK(p.options->host == "0.0.0.0");
   CHECK(p.options->port == 7000);
@@ -51,6 +52,11 @@ TEST_CASE("every option is read in --name=value form") {
   CHECK(p.options->server.send_budget_bytes == 1000);
   CHECK(p.options->server.max_body_bytes == 2000);
   CHECK(p.options->io_threads == 2);
+  CHECK(p.options->server.max_connections == 10);
+  CHECK(p.options->server.max_connections_per_ip == 3);
+  CHECK(p.options->server.max_header_bytes == 1024);
+  CHECK(p.options->server.request_timeout == 2s);
+  CHECK(p.options->server.handshake_timeout == 1500ms);
 }
 
 TEST_CASE("an INI file sets options and the command line wins over it") {
