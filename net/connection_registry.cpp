@@ -4,10 +4,31 @@
 
 namespace evstream::net {
 
-void connection_registry::add(const std::shared_ptr<registered_connection>& connection, kind what) {
-  std::lock_guard<std::mutex> guard{mutex_};
-  entries_.emplace(connection.get(), entry{connection, what});
-  if (what == kind::websocket) ++websockets_;
+registration& registration::operator=(registration&& other) noexcept {
+  std::swap(registry_, other.registry_);
+  std::swap(key_, other.key_);
+  std::swap(subscriber_, other.subscriber_);
+  return *this;
+}
+
+registration::~registration() {
+  if (!registry_) return;
+  if (subscriber_) registry_->release_subscriber(*subscriber_);
+  registry_->remove(key_);
+}
+
+registration connection_registry::add(const std::shared_ptr<registered_connection>& connection, kind what,
+                                      std::optional<boost::asio::ip::address> subscriber) {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    entries_.emplace(connection.get(), entry{connection, what});
+    if (what == kind::websocket) ++websockets_;
+  }
+  registration result;
+  result.registry_ = this;
+  result.key_ = connection.get();
+  result.subscriber_ = std::move(subscriber);
+  return result;
 }
 
 void connection_registry::remove(registered_connection* connection) {
@@ -19,16 +40,6 @@ void connection_registry::remove(registered_connection* connection) {
     entries_.erase(found);
   }
   changed_.notify_all();
-}
-
-std::size_t connection_registry::websockets() const {
-  std::lock_guard<std::mutex> guard{mutex_};
-  return websockets_;
-}
-
-std::size_t connection_registry::total() const {
-  std::lock_guard<std::mutex> guard{mutex_};
-  return entries_.size();
 }
 
 bool connection_registry::admit_subscriber(const boost::asio::ip::address& address, std::size_t max_total,

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -24,26 +25,49 @@ public:
   virtual void force_close() = 0;
 };
 
+class connection_registry;
+
+// A connection's place in the registry (and its subscriber slot, if it holds
+// one), left when this is destroyed. A connection declares it before its
+// socket, so it is destroyed after the socket: shutdown waits for the
+// registry to empty before it destroys the io_context the socket belongs to.
+class registration {
+public:
+  registration() = default;
+  registration(registration&& other) noexcept { *this = std::move(other); }
+  registration& operator=(registration&& other) noexcept;
+  ~registration();
+
+private:
+  friend class connection_registry;
+  connection_registry* registry_ = nullptr;
+  registered_connection* key_ = nullptr;
+  std::optional<boost::asio::ip::address> subscriber_;
+};
+
 class connection_registry {
 public:
   enum class kind { http, websocket };
 
-  void add(const std::shared_ptr<registered_connection>& connection, kind what);
-  void remove(registered_connection* connection);
-  std::size_t websockets() const;
-  std::size_t total() const;
+  // `subscriber`: the address of a slot admitted by admit_subscriber, released
+  // with the registration.
+  [[nodiscard]] registration add(const std::shared_ptr<registered_connection>& connection, kind what,
+                                 std::optional<boost::asio::ip::address> subscriber = {});
 
   // Reserves a subscriber slot for a client at `address` within the limits;
-  // on refusal returns false and says why. Every admitted slot is released once.
+  // on refusal returns false and says why.
   bool admit_subscriber(const boost::asio::ip::address& address, std::size_t max_total,
                         std::size_t max_per_address, std::string& refusal);
-  void release_subscriber(const boost::asio::ip::address& address);
   // Waits until no WebSocket (or no connection at all) is open, or the deadline.
   bool wait_for_no_websockets(std::chrono::steady_clock::time_point deadline);
   bool wait_for_none(std::chrono::steady_clock::time_point deadline);
   void force_close_all();
 
 private:
+  friend class registration;
+  void remove(registered_connection* connection);
+  void release_subscriber(const boost::asio::ip::address& address);
+
   struct entry {
     std::weak_ptr<registered_connection> connection;
     kind what;

@@ -39,12 +39,12 @@ bool token_matches(std::string_view given, const std::string& expected) {
 } // namespace
 
 http_session::http_session(tcp::socket&& socket, server_context_ptr context)
-    : stream_(std::move(socket)), context_(std::move(context)) {}
+    : context_(std::move(context)), stream_(std::move(socket)) {}
 
-http_session::~http_session() { context_->connections.remove(this); }
+http_session::~http_session() = default;
 
 void http_session::start() {
-  context_->connections.add(shared_from_this(), connection_registry::kind::http);
+  registration_ = context_->connections.add(shared_from_this(), connection_registry::kind::http);
   asio::dispatch(stream_.get_executor(),
                  beast::bind_front_handler(&http_session::do_read, shared_from_this()));
 }

@@ -31,8 +31,10 @@ private:
   void on_write(bool close, error_code ec, std::size_t bytes);
   void drain();
 
-  beast::tcp_stream stream_;
+  // Declared first: destroyed after the socket (see registration).
   server_context_ptr context_;
+  registration registration_;
+  beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   // Keeps the response alive while it is written.

@@ -30,7 +30,7 @@ std::string describe_end(const error_code& ec, const websocket::close_reason& re
 
 websocket_connection::websocket_connection(beast::tcp_stream&& stream, server_context_ptr context,
                                            asio::ip::address client)
-    : ws_(std::move(stream)), context_(std::move(context)), client_(std::move(client)) {
+    : context_(std::move(context)), client_(std::move(client)), ws_(std::move(stream)) {
   const auto& settings = context_->settings;
   // The session actor owns the keep-alive rule, so Beast's idle timer is off;
   // its handshake timer stays and also bounds the closing handshake.
@@ -49,14 +49,12 @@ websocket_connection::websocket_connection(beast::tcp_stream&& stream, server_co
   });
 }
 
-websocket_connection::~websocket_connection() {
-  context_->connections.remove(this);
-  context_->connections.release_subscriber(client_);
-}
+websocket_connection::~websocket_connection() = default;
 
 void websocket_connection::start(http::request<http::string_body> upgrade_request) {
   ws_.next_layer().set_owner(weak_from_this());
-  context_->connections.add(shared_from_this(), connection_registry::kind::websocket);
+  registration_ =
+      context_->connections.add(shared_from_this(), connection_registry::kind::websocket, client_);
   ws_.async_accept(upgrade_request,
                    beast::bind_front_handler(&websocket_connection::on_accept, shared_from_this()));
 }

@@ -39,9 +39,11 @@ private:
   void begin_close(close_code code, std::string reason);
   void report_closed(const std::string& reason);
 
-  websocket::stream<coalescing_stream> ws_;
+  // Declared first: destroyed after the socket (see registration).
   server_context_ptr context_;
+  registration registration_;
   asio::ip::address client_;
+  websocket::stream<coalescing_stream> ws_;
   caf::actor session_;
   beast::flat_buffer inbound_;
   std::size_t inbound_message_bytes_ = 0;
