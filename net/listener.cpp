@@ -34,10 +34,14 @@ void listener::do_accept() {
 
 void listener::on_accept(error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-  if (ec)
+  if (ec) {
     std::cerr << "evstream: accept failed: " << ec.message() << "\n"; // e.g. out of descriptors; keep going
-  else
+  } else {
+    // Events leave as soon as they are queued: Nagle would hold a small block
+    // back until the client acknowledges the previous write.
+    socket.set_option(tcp::no_delay(true), ec);
     std::make_shared<http_session>(std::move(socket), context_)->start();
+  }
   do_accept();
 }
 
