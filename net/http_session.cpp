@@ -14,6 +14,8 @@ constexpr std::string_view valid_tx_path = "/api/v1/streams/valid_tx";
 constexpr std::string_view blocks_path = "/api/v1/blocks";
 // How long an ingest may wait for the block source before the client gets 503.
 constexpr auto ingest_reply_timeout = std::chrono::seconds(10);
+// The most a body read takes from the socket at once.
+constexpr std::uint64_t body_read_bytes = 256 * 1024;
 // How long a connection we are closing may still send before it is cut.
 constexpr auto drain_timeout = std::chrono::seconds(2);
 
@@ -58,6 +60,16 @@ void http_session::do_read() {
   parser_->body_limit(context_->settings.max_body_bytes);
   parser_->header_limit(static_cast<std::uint32_t>(context_->settings.max_header_bytes));
   stream_.expires_after(context_->settings.request_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&http_session::on_header, shared_from_this()));
+}
+
+void http_session::on_header(error_code ec, std::size_t bytes) {
+  if (ec) return on_read(ec, bytes);
+  // Beast reads as much as the buffer's free capacity (at least 512 bytes):
+  // give a large body room, or a 1 MB block takes two thousand reads.
+  if (auto length = parser_->content_length(); length && *length > buffer_.capacity())
+    buffer_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, body_read_bytes)));
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }

@@ -23,6 +23,7 @@ private:
   using response = http::response<http::string_body>;
 
   void do_read();
+  void on_header(error_code ec, std::size_t bytes);
   void on_read(error_code ec, std::size_t bytes);
   void route(request&& req);
   void upgrade(request&& req);
