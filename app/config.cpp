@@ -19,6 +19,8 @@ config::config() {
       .add(demo_block_size, "demo-block-size",
            "demo source: transactions per block, at most 1000 (default 10)")
       .add(demo_seed, "demo-seed", "demo source: seed of the generated chain (default 1)")
+      .add(tls_cert, "tls-cert", "PEM certificate chain: serve https:// and wss:// (needs --tls-key)")
+      .add(tls_key, "tls-key", "PEM private key of --tls-cert")
       .add(ingest_token, "ingest-token", "require Authorization: Bearer TOKEN on ingest, from every client")
       .add(max_message_bytes, "max-message-bytes", "largest client message before close 1009 (default 4096)")
       .add(send_budget_bytes, "send-budget-bytes",
@@ -54,6 +56,8 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
   if (io_threads == 0) return problem = "--io-threads must be at least 1", std::nullopt;
   if (request_timeout <= caf::timespan{0} || handshake_timeout <= caf::timespan{0})
     return problem = "--request-timeout and --handshake-timeout must be above 0", std::nullopt;
+  if (tls_cert.empty() != tls_key.empty())
+    return problem = "--tls-cert and --tls-key go together", std::nullopt;
   options.demo = {demo_rate, demo_block_size, demo_seed};
   options.io_threads = io_threads;
   auto& server = options.server;
@@ -63,6 +67,8 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
   server.send_budget_bytes = send_budget_bytes;
   server.max_body_bytes = max_body_bytes;
   server.ingest_token = ingest_token;
+  server.tls_cert_file = tls_cert;
+  server.tls_key_file = tls_key;
   server.max_connections = max_connections;
   server.max_connections_per_ip = max_connections_per_ip;
   server.max_header_bytes = max_header_bytes;

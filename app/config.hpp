@@ -31,6 +31,8 @@ public:
   std::size_t send_budget_bytes = 8u << 20;
   std::size_t max_body_bytes = 16u << 20;
   std::size_t io_threads = 1;
+  std::string tls_cert;
+  std::string tls_key;
   std::size_t max_connections = 150000;
   std::size_t max_connections_per_ip = 1000;
   std::size_t max_header_bytes = 8192;

@@ -37,13 +37,14 @@ int main(int argc, char** argv) {
   try {
     service.emplace(system, *options);
   } catch (const std::exception& error) {
-    std::cerr << "evstream: cannot listen on " << options->host << ":" << options->port << ": "
-              << error.what() << "\n";
+    std::cerr << "evstream: cannot serve on " << options->host << ":" << options->port << ": " << error.what()
+              << "\n";
     return 1;
   }
-  std::cout << "evstream listening on http://" << options->host << ":" << service->port() << " (stream: ws://"
-            << options->host << ":" << service->port() << "/api/v1/streams/valid_tx, source: " << cfg.source
-            << ")" << std::endl;
+  auto address = options->host + ":" + std::to_string(service->port());
+  std::cout << "evstream listening on " << (service->tls() ? "https://" : "http://") << address
+            << " (stream: " << (service->tls() ? "wss://" : "ws://") << address
+            << "/api/v1/streams/valid_tx, source: " << cfg.source << ")" << std::endl;
 
   std::atomic<bool> stop_feeding{false};
   std::thread feeder;

@@ -6,18 +6,37 @@
 
 namespace evstream {
 
+namespace {
+
+// Throws boost::system::system_error naming the OpenSSL problem when a file
+// is missing or not a matching PEM certificate and key.
+std::shared_ptr<boost::asio::ssl::context> make_tls_context(const net::server_settings& settings) {
+  namespace ssl = boost::asio::ssl;
+  auto tls = std::make_shared<ssl::context>(ssl::context::tls_server);
+  tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3
+                   | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  tls->use_certificate_chain_file(settings.tls_cert_file);
+  tls->use_private_key_file(settings.tls_key_file, ssl::context::pem);
+  return tls;
+}
+
+} // namespace
+
 service::service(caf::actor_system& system, service_options options) : system_(system) {
   context_ = std::make_shared<net::server_context>();
   context_->settings = options.server;
   context_->settings.ingest_enabled = options.source == block_source_kind::ingest;
   context_->system = &system;
+  // What can fail comes before any actor exists, so a failed start leaves
+  // nothing running.
+  if (!options.server.tls_cert_file.empty()) context_->tls = make_tls_context(options.server);
+  auto address = boost::asio::ip::make_address(options.host);
+  listener_ = std::make_shared<net::listener>(io_, net::tcp::endpoint{address, options.port}, context_);
   context_->dispatcher = system.spawn(evstream::dispatcher);
   context_->block_source =
       system.spawn(evstream::block_source, context_->dispatcher, default_remembered_block_ids);
   if (options.source == block_source_kind::demo)
     demo_ = system.spawn(demo_source, context_->block_source, options.demo);
-  auto address = boost::asio::ip::make_address(options.host);
-  listener_ = std::make_shared<net::listener>(io_, net::tcp::endpoint{address, options.port}, context_);
   listener_->start();
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options.io_threads); ++i)
     io_threads_.emplace_back([this] { io_.run(); });

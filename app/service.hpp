@@ -34,14 +34,15 @@ struct service_options {
 
 class service {
 public:
-  // Spawns the actors, binds the port (throws boost::system::system_error if
-  // it cannot) and starts serving.
+  // Spawns the actors, loads the TLS certificate if any and binds the port
+  // (throws boost::system::system_error if either fails), then serves.
   service(caf::actor_system& system, service_options options);
   ~service();
   service(const service&) = delete;
   service& operator=(const service&) = delete;
 
   std::uint16_t port() const;
+  bool tls() const { return context_->tls != nullptr; }
   caf::actor block_source() const { return context_->block_source; }
   caf::actor dispatcher() const { return context_->dispatcher; }
 

@@ -95,7 +95,6 @@ void coalescing_stream::complete(entry& item, error_code ec) {
 }
 
 void teardown(beast::role_type role, coalescing_stream& stream, error_code& ec) {
-  using beast::teardown;
   teardown(role, stream.next_layer(), ec);
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "net/beast.hpp"
+#include "net/client_stream.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
 
@@ -22,16 +23,15 @@ namespace evstream::net {
 
 class coalescing_stream {
 public:
-  using executor_type = beast::tcp_stream::executor_type;
+  using executor_type = client_stream::executor_type;
 
-  explicit coalescing_stream(beast::tcp_stream&& next) : next_(std::move(next)) {}
+  explicit coalescing_stream(client_stream&& next) : next_(std::move(next)) {}
 
   // The object that owns this stream, kept alive while a write is pending.
   void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
 
   executor_type get_executor() noexcept { return next_.get_executor(); }
-  beast::tcp_stream& next_layer() noexcept { return next_; }
-  const beast::tcp_stream& next_layer() const noexcept { return next_; }
+  client_stream& next_layer() noexcept { return next_; }
 
   template <class MutableBufferSequence, class ReadHandler>
   auto async_read_some(const MutableBufferSequence& buffers, ReadHandler&& handler) {
@@ -82,7 +82,7 @@ private:
   void on_write(error_code ec, std::size_t bytes);
   void complete(entry& item, error_code ec);
 
-  beast::tcp_stream next_;
+  client_stream next_;
   std::deque<entry> queue_;
   std::vector<asio::const_buffer> gather_;
   std::size_t shared_bytes_queued_ = 0;
@@ -96,7 +96,6 @@ private:
 // Beast closes the TCP connection through these after the close handshake.
 template <class TeardownHandler>
 void async_teardown(beast::role_type role, coalescing_stream& stream, TeardownHandler&& handler) {
-  using beast::async_teardown;
   async_teardown(role, stream.next_layer(), std::forward<TeardownHandler>(handler));
 }
 

@@ -44,16 +44,17 @@ string_response error_response(reply_shape req, http::status status, std::string
 }
 
 std::string stream_base_url(const http::request_header<>& req, const std::string& advertised_url,
-                            const tcp::endpoint& local) {
+                            const tcp::endpoint& local, bool tls) {
   if (!advertised_url.empty()) {
     auto base = advertised_url;
     while (!base.empty() && base.back() == '/')
       base.pop_back();
     return base;
   }
+  std::string scheme = tls ? "wss://" : "ws://";
   auto host = req[http::field::host];
-  if (is_plain_host(host)) return "ws://" + std::string{host};
-  return "ws://" + endpoint_text(local);
+  if (is_plain_host(host)) return scheme + std::string{host};
+  return scheme + endpoint_text(local);
 }
 
 string_response ingest_response(reply_shape req, const ingest_result& result) {

@@ -31,10 +31,11 @@ string_response json_response(reply_shape req, http::status status, const boost:
 string_response error_response(reply_shape req, http::status status, std::string_view message,
                                boost::json::object extra = {});
 
-// The base URL ("ws://host:port") clients should dial: the configured one, or
-// derived from the Host header, or the address the request arrived on.
+// The base URL ("ws://host:port", "wss://…" under TLS) clients should dial:
+// the configured one, or derived from the Host header, or the address the
+// request arrived on.
 std::string stream_base_url(const http::request_header<>& req, const std::string& advertised_url,
-                            const tcp::endpoint& local);
+                            const tcp::endpoint& local, bool tls);
 
 // 202, 400 or 409 for the outcome of a POST /api/v1/blocks.
 string_response ingest_response(reply_shape req, const ingest_result& result);

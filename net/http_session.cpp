@@ -41,25 +41,32 @@ bool token_matches(std::string_view given, const std::string& expected) {
 } // namespace
 
 http_session::http_session(tcp::socket&& socket, server_context_ptr context)
-    : context_(std::move(context)), stream_(std::move(socket)) {}
+    : context_(std::move(context)), stream_(beast::tcp_stream{std::move(socket)}, context_->tls.get()) {}
 
 http_session::~http_session() = default;
 
 void http_session::start() {
   registration_ = context_->connections.add(shared_from_this(), connection_registry::kind::http);
-  asio::dispatch(stream_.get_executor(),
-                 beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+  // The TLS handshake shares the request timeout: a client that never
+  // finishes it cannot hold the slot.
+  socket_stream().expires_after(context_->settings.request_timeout);
+  stream_.async_handshake(beast::bind_front_handler(&http_session::on_handshake, shared_from_this()));
+}
+
+void http_session::on_handshake(error_code ec) {
+  if (ec) return; // not TLS, or gave up: nothing to answer
+  do_read();
 }
 
 void http_session::force_close() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->stream_.close(); });
+  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->socket_stream().close(); });
 }
 
 void http_session::do_read() {
   parser_.emplace();
   parser_->body_limit(context_->settings.max_body_bytes);
   parser_->header_limit(static_cast<std::uint32_t>(context_->settings.max_header_bytes));
-  stream_.expires_after(context_->settings.request_timeout);
+  socket_stream().expires_after(context_->settings.request_timeout);
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&http_session::on_header, shared_from_this()));
 }
@@ -76,7 +83,7 @@ void http_session::on_header(error_code ec, std::size_t bytes) {
 
 void http_session::on_read(error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream) {
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket_stream().socket().shutdown(tcp::socket::shutdown_send, ec);
     return;
   }
   if (ec == http::error::body_limit || ec == http::error::header_limit) {
@@ -108,8 +115,8 @@ void http_session::route(request&& req) {
   if (path == "/") {
     if (!is_read(req.method())) return send(method_not_allowed(shape_of(req), "GET, HEAD"));
     error_code ignored;
-    auto local = stream_.socket().local_endpoint(ignored);
-    auto base = stream_base_url(req, context_->settings.advertised_url, local);
+    auto local = socket_stream().socket().local_endpoint(ignored);
+    auto base = stream_base_url(req, context_->settings.advertised_url, local, stream_.is_tls());
     auto res = json_response(shape_of(req), http::status::ok,
                              {{"_links", {{"streams_v1", base + std::string{streams_root}}}}});
     if (req.method() == http::verb::head) res.body().clear(); // Content-Length stays that of the GET answer
@@ -140,13 +147,13 @@ void http_session::route(request&& req) {
 void http_session::upgrade(request&& req) {
   const auto& settings = context_->settings;
   error_code ec;
-  auto client = stream_.socket().remote_endpoint(ec).address();
+  auto client = socket_stream().socket().remote_endpoint(ec).address();
   std::string refusal;
   if (ec) return;
   if (!context_->connections.admit_subscriber(client, settings.max_connections,
                                               settings.max_connections_per_ip, refusal))
     return send(error_response(shape_of(req), http::status::service_unavailable, refusal));
-  stream_.expires_never(); // the WebSocket layer has its own timeouts
+  socket_stream().expires_never(); // the WebSocket layer has its own timeouts
   auto connection = std::make_shared<websocket_connection>(std::move(stream_), context_, client);
   connection->start(std::move(req));
 }
@@ -169,7 +176,7 @@ void http_session::ingest(request&& req) {
     if (given.substr(0, scheme.size()) != scheme
         || !token_matches(given.substr(scheme.size()), settings.ingest_token))
       return send(error_response(shape_of(req), http::status::forbidden, "wrong ingest token"));
-  } else if (error_code ec; !stream_.socket().remote_endpoint(ec).address().is_loopback()) {
+  } else if (error_code ec; !socket_stream().socket().remote_endpoint(ec).address().is_loopback()) {
     return send(error_response(shape_of(req), http::status::forbidden,
                                "ingest is open to loopback clients only unless --ingest-token is set"));
   }
@@ -202,7 +209,7 @@ void http_session::on_write(bool close, error_code ec, std::size_t) {
   pending_response_.reset();
   if (ec) return;
   if (close) {
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket_stream().socket().shutdown(tcp::socket::shutdown_send, ec);
     return drain();
   }
   do_read();
@@ -212,7 +219,7 @@ void http_session::drain() {
   // Discard what the client still sends (say, the rest of a refused body) so
   // that it reads our answer instead of a connection reset; bounded in time.
   buffer_.clear();
-  stream_.expires_after(drain_timeout);
+  socket_stream().expires_after(drain_timeout);
   stream_.async_read_some(buffer_.prepare(64 * 1024),
                           [self = shared_from_this()](error_code ec, std::size_t) {
                             if (!ec) self->drain();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "net/beast.hpp"
+#include "net/client_stream.hpp"
 #include "net/server_context.hpp"
 
 #include <optional>
@@ -22,6 +23,8 @@ private:
   using request = http::request<http::string_body>;
   using response = http::response<http::string_body>;
 
+  beast::tcp_stream& socket_stream() { return stream_.next_layer(); }
+  void on_handshake(error_code ec);
   void do_read();
   void on_header(error_code ec, std::size_t bytes);
   void on_read(error_code ec, std::size_t bytes);
@@ -35,7 +38,7 @@ private:
   // Declared first: destroyed after the socket (see registration).
   server_context_ptr context_;
   registration registration_;
-  beast::tcp_stream stream_;
+  client_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   // Keeps the response alive while it is written.

@@ -4,6 +4,7 @@
 
 #include "net/connection_registry.hpp"
 
+#include <boost/asio/ssl/context.hpp>
 #include <caf/all.hpp>
 
 #include <chrono>
@@ -35,6 +36,9 @@ struct server_settings {
   std::size_t max_connections_per_ip = 1000;
   bool ingest_enabled = false;
   std::string ingest_token;
+  // PEM files; both set means https:// and wss:// on the port.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 struct server_context {
@@ -43,6 +47,8 @@ struct server_context {
   caf::actor dispatcher;
   caf::actor block_source;
   connection_registry connections;
+  // Set when the server speaks TLS.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 using server_context_ptr = std::shared_ptr<server_context>;
