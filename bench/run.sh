@@ -35,7 +35,7 @@ done
 if ((build_first)); then
   # One compile at a time: the machine is shared.
   cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$build" -j1 --target evstream evstream_bench
+  cmake --build "$build" -j"$(nproc)" --target evstream evstream_bench
 fi
 
 bench="$build/bench/evstream_bench"
