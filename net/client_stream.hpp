@@ -18,9 +18,9 @@ public:
   using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
   // With `tls` null the stream is plain TCP.
-  client_stream(beast::tcp_stream&& tcp, asio::ssl::context* tls)
-      : stream_(tls ? variant{std::in_place_type<tls_stream>, std::move(tcp), *tls}
-                    : variant{std::in_place_type<beast::tcp_stream>, std::move(tcp)}) {}
+  client_stream(beast::tcp_stream&& connection, asio::ssl::context* tls)
+      : stream_(tls ? variant{std::in_place_type<tls_stream>, std::move(connection), *tls}
+                    : variant{std::in_place_type<beast::tcp_stream>, std::move(connection)}) {}
 
   bool is_tls() const { return std::holds_alternative<tls_stream>(stream_); }
   executor_type get_executor() { return next_layer().get_executor(); }

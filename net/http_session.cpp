@@ -119,6 +119,8 @@ void http_session::route(request&& req) {
     auto base = stream_base_url(req, context_->settings.advertised_url, local, stream_.is_tls());
     auto res = json_response(shape_of(req), http::status::ok,
                              {{"_links", {{"streams_v1", base + std::string{streams_root}}}}});
+    // Discovery is public and read-only: let browser pages on any origin read it.
+    res.set(http::field::access_control_allow_origin, "*");
     if (req.method() == http::verb::head) res.body().clear(); // Content-Length stays that of the GET answer
     return send(std::move(res));
   }
