@@ -27,6 +27,15 @@ caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispa
     self->state.connection->close(code, std::move(reason));
     self->quit();
   };
+  // A session that fails (an exception, a kill) still closes its client, so
+  // the socket never outlives the actor silently.
+  self->attach_functor([connection = self->state.connection](const caf::error& reason) {
+    if (!reason) return; // a normal end closed the connection already
+    if (reason == caf::exit_reason::user_shutdown)
+      connection->close(close_code::going_away, "server shutting down");
+    else
+      connection->close(close_code::internal_error, "internal error: the session failed");
+  });
   // Without a dispatcher no block will ever come: end with it.
   self->monitor(dispatcher);
   self->set_down_handler([=](caf::down_msg& down) {

@@ -54,12 +54,15 @@ void service::stop(std::chrono::milliseconds grace) {
   if (demo_) caf::anon_send_exit(demo_, caf::exit_reason::user_shutdown);
   caf::anon_send(context_->dispatcher, going_away{});
   context_->connections.wait_for_no_websockets(deadline);
+  // Idle HTTP connections close now; one waiting for an ingest answer closes
+  // once it is answered, which needs the block source still running.
   context_->connections.force_close_all();
+  context_->connections.wait_for_none(std::chrono::steady_clock::now() + std::chrono::milliseconds(1500));
   caf::anon_send_exit(context_->block_source, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(context_->dispatcher, caf::exit_reason::user_shutdown);
   // Sessions release their connections when they end; after that no socket
   // outlives the io_context.
-  context_->connections.wait_for_none(std::chrono::steady_clock::now() + std::chrono::seconds(2));
+  context_->connections.wait_for_none(std::chrono::steady_clock::now() + std::chrono::seconds(1));
   io_.stop();
   for (auto& thread : io_threads_)
     thread.join();

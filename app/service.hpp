@@ -48,7 +48,7 @@ public:
 
   // Every subscriber gets close 1001 and up to `grace` to finish; then the
   // rest is cut, the actors end and the I/O threads stop. Idempotent.
-  void stop(std::chrono::milliseconds grace = std::chrono::seconds(3));
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2500));
 
 private:
   caf::actor_system& system_;

@@ -59,7 +59,11 @@ void http_session::on_handshake(error_code ec) {
 }
 
 void http_session::force_close() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->socket_stream().close(); });
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    // An ingest in flight is answered first; the answer then closes.
+    self->shutting_down_ = true;
+    if (!self->ingest_pending_) self->socket_stream().close();
+  });
 }
 
 void http_session::do_read() {
@@ -185,9 +189,12 @@ void http_session::ingest(request&& req) {
   // Ask the block source from a one-shot actor: Asio handlers never block.
   auto shape = shape_of(req);
   auto self = shared_from_this();
+  ingest_pending_ = true;
   auto deliver = [self](string_response res) {
-    asio::post(self->stream_.get_executor(),
-               [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
+    asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+      self->ingest_pending_ = false;
+      self->send(std::move(res));
+    });
   };
   context_->system->spawn([source = context_->block_source, body = std::move(req.body()), shape,
                            deliver](caf::event_based_actor* asker) mutable {
@@ -210,6 +217,7 @@ void http_session::send(response&& res) {
 void http_session::on_write(bool close, error_code ec, std::size_t) {
   pending_response_.reset();
   if (ec) return;
+  if (shutting_down_) return socket_stream().close();
   if (close) {
     socket_stream().socket().shutdown(tcp::socket::shutdown_send, ec);
     return drain();

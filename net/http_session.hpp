@@ -43,6 +43,8 @@ private:
   std::optional<http::request_parser<http::string_body>> parser_;
   // Keeps the response alive while it is written.
   std::shared_ptr<response> pending_response_;
+  bool ingest_pending_ = false;
+  bool shutting_down_ = false;
 };
 
 } // namespace evstream::net

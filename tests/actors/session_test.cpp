@@ -122,6 +122,28 @@ TEST_CASE_METHOD(session_fixture, "a session ends with its dispatcher") {
   CHECK(ended().size() == 1);
 }
 
+TEST_CASE_METHOD(session_fixture, "a session that fails closes its client with 1011") {
+  auto s = start_session();
+  caf::anon_send_exit(s, caf::exit_reason::kill);
+  sched.run();
+  CHECK(client->closed_with == close_code::internal_error);
+  CHECK(client->close_reason == "internal error: the session failed");
+  CHECK(ended().size() == 1);
+}
+
+TEST_CASE_METHOD(session_fixture, "a session stopped for shutdown closes its client with 1001") {
+  auto s = start_session();
+  caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+  sched.run();
+  CHECK(client->closed_with == close_code::going_away);
+}
+
+TEST_CASE_METHOD(session_fixture, "a session that ends normally closes its client only once") {
+  start_session(1s);
+  advance(1s);
+  CHECK(client->closed_with == close_code::policy_violation); // not overwritten on exit
+}
+
 TEST_CASE("durations read as a person writes them") {
   CHECK(describe_duration(180s) == "180 s");
   CHECK(describe_duration(1500ms) == "1.5 s");
