@@ -46,6 +46,12 @@ websocket_connection::websocket_connection(client_stream&& stream, server_contex
   ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
     if (kind == websocket::frame_type::ping && session_ && !closing_)
       caf::anon_send(session_, client_ping{false});
+    if (kind == websocket::frame_type::close) {
+      // Beast answers and then waits for the client to drop TCP: the
+      // subscriber is gone now, and the socket goes at the deadline.
+      report_closed("closed by the client");
+      arm_close_deadline();
+    }
   });
 }
 
@@ -139,6 +145,21 @@ void websocket_connection::begin_close(close_code code, std::string reason) {
   // then ends and reports the end of the connection.
   ws_.async_close(websocket::close_reason{static_cast<websocket::close_code>(code), reason},
                   [self = shared_from_this()](error_code) {});
+  arm_close_deadline();
+}
+
+void websocket_connection::arm_close_deadline() {
+  if (close_deadline_) return;
+  // Beast bounds the closing handshake but not the wait for the client's TCP
+  // close that follows it; a client that never closes is cut here.
+  close_deadline_ = std::make_unique<asio::steady_timer>(ws_.get_executor());
+  close_deadline_->expires_after(context_->settings.handshake_timeout);
+  close_deadline_->async_wait([weak = weak_from_this()](error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self) return;
+    error_code ignored;
+    beast::get_lowest_layer(self->ws_).socket().close(ignored);
+  });
 }
 
 void websocket_connection::report_closed(const std::string& reason) {

@@ -37,6 +37,7 @@ private:
   void on_read(error_code ec, std::size_t bytes);
   void enqueue(std::shared_ptr<const void> owner, std::string_view frames);
   void begin_close(close_code code, std::string reason);
+  void arm_close_deadline();
   void report_closed(const std::string& reason);
 
   // Declared first: destroyed after the socket (see registration).
@@ -48,6 +49,8 @@ private:
   beast::flat_buffer inbound_;
   std::size_t inbound_message_bytes_ = 0;
   bool closing_ = false;
+  // Allocated only once the connection is closing.
+  std::unique_ptr<asio::steady_timer> close_deadline_;
 };
 
 } // namespace evstream::net
