@@ -1,71 +1,18 @@
 // The service over real sockets on 127.0.0.1, as a client sees it.
-#include "actors/messages.hpp"
-#include "app/service.hpp"
-#include "client.hpp"
-#include "schema/valid_tx_events.hpp"
-#include "sources/demo_chain.hpp"
+#include "server_fixture.hpp"
 
-#include <boost/json.hpp>
 #include <catch2/catch.hpp>
-
-#include <memory>
 
 using namespace std::chrono_literals;
 using namespace evstream;
+using evstream::testing::events_of;
 using evstream::testing::http_request;
+using evstream::testing::json_of;
+using evstream::testing::server_fixture;
 using evstream::testing::ws_client;
 namespace http = evstream::net::http;
 
 namespace {
-
-caf::actor_system_config& threaded(caf::actor_system_config& cfg) {
-  cfg.set("scheduler.max-threads", 2);
-  return cfg;
-}
-
-struct server_fixture {
-  caf::actor_system_config cfg;
-  caf::actor_system sys{threaded(cfg)};
-  std::unique_ptr<service> server;
-
-  explicit server_fixture(service_options options = ingest_options()) {
-    server = std::make_unique<service>(sys, options);
-  }
-  ~server_fixture() { server->stop(); }
-
-  static service_options ingest_options() {
-    service_options options;
-    options.port = 0;
-    options.source = block_source_kind::ingest;
-    options.server.max_body_bytes = 4u << 20;
-    return options;
-  }
-
-  std::uint16_t port() const { return server->port(); }
-
-  testing::http_response post_block(const std::string& json) {
-    return http_request(port(), http::verb::post, "/api/v1/blocks", json);
-  }
-
-  std::size_t subscribers() {
-    caf::scoped_actor self{sys};
-    std::size_t count = 0;
-    self->request(server->dispatcher(), 5s, caf::get_atom::value, subscribers_atom::value)
-        .receive([&](std::size_t n) { count = n; }, [](caf::error&) {});
-    return count;
-  }
-};
-
-boost::json::value json_of(const testing::http_response& res) { return boost::json::parse(res.body()); }
-
-std::vector<std::string> events_of(const std::string& block_json) {
-  auto block = std::get<schema::block>(schema::parse_block(block_json));
-  auto encoded = schema::encode_valid_tx_events(block);
-  std::vector<std::string> events;
-  for (std::size_t i = 0; i < encoded.size(); ++i)
-    events.emplace_back(encoded[i]);
-  return events;
-}
 
 service_options with_keepalive(caf::timespan timeout) {
   auto options = server_fixture::ingest_options();
@@ -79,6 +26,7 @@ TEST_CASE_METHOD(server_fixture, "GET / advertises the stream root") {
   auto res = http_request(port(), http::verb::get, "/");
   CHECK(res.result() == http::status::ok);
   CHECK(res[http::field::content_type] == "application/json");
+  CHECK(res[http::field::access_control_allow_origin] == "*"); // browser pages may discover
   auto expected = "ws://127.0.0.1:" + std::to_string(port()) + "/api/v1/streams/";
   CHECK(json_of(res).at("_links").at("streams_v1").as_string() == expected);
 
@@ -242,10 +190,7 @@ TEST_CASE_METHOD(server_fixture, "the dispatcher forgets a client that disconnec
   }
   // The session ends once the close handshake is done: wait for the count to
   // drop, bounded by a deadline.
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (subscribers() != 0 && std::chrono::steady_clock::now() < deadline) {
-  }
-  CHECK(subscribers() == 0);
+  CHECK(wait_for_subscribers(0, 5s));
 }
 
 TEST_CASE("a client that stops reading is closed as slow; the others get every block") {

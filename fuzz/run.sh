@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang into build-fuzz (the `fuzz` preset)
+# and runs each for the given seconds (default 60) on a copy of its seed
+# corpus, so the seeds in the repository stay as they are.
+#
+#   fuzz/run.sh [seconds]
+#
+# Findings land in build-fuzz/findings/<target>/ (crash-*, timeout-*, leak-*);
+# replay one with: build-fuzz/fuzz/<target> build-fuzz/findings/<target>/crash-…
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-60}"
+jobs="${FUZZ_BUILD_JOBS:-2}"
+
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j"$jobs"
+
+status=0
+for target in block_parser http_request; do
+  fuzzer="build-fuzz/fuzz/fuzz_${target}"
+  corpus="build-fuzz/corpus/${target}"
+  findings="build-fuzz/findings/${target}"
+  mkdir -p "$corpus" "$findings"
+  cp -n fuzz/corpus/"$target"/* "$corpus"/
+  echo "== fuzz_${target} for ${seconds} s"
+  if ! "$fuzzer" "$corpus" -max_total_time="$seconds" -max_len=16384 -timeout=20 \
+      -artifact_prefix="$findings/" -print_final_stats=1 2>"build-fuzz/fuzz_${target}.log"; then
+    status=1
+    echo "fuzz_${target}: found something; see build-fuzz/fuzz_${target}.log and $findings/"
+  fi
+  tail -n 12 "build-fuzz/fuzz_${target}.log"
+done
+exit "$status"
