@@ -12,6 +12,11 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 jobs="${FUZZ_BUILD_JOBS:-2}"
 
+# clang and its libFuzzer runtime, from Debian, when missing.
+if ! command -v clang++ >/dev/null || ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "ok installed"; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev
+fi
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j"$jobs"
 
