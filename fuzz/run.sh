@@ -7,10 +7,16 @@
 #
 # Findings land in build-fuzz/findings/<target>/ (crash-*, timeout-*, leak-*);
 # replay one with: build-fuzz/fuzz/<target> build-fuzz/findings/<target>/crash-…
+# A target stops at its first finding; FUZZ_KEEP_GOING=1 runs it in a child
+# process that is restarted after each one, collecting them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 jobs="${FUZZ_BUILD_JOBS:-2}"
+keep_going=()
+if [[ "${FUZZ_KEEP_GOING:-0}" == 1 ]]; then
+  keep_going=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+fi
 
 # clang and its libFuzzer runtime, from Debian, when missing.
 if ! command -v clang++ >/dev/null || ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "ok installed"; then
@@ -26,9 +32,9 @@ for target in block_parser http_request; do
   corpus="build-fuzz/corpus/${target}"
   findings="build-fuzz/findings/${target}"
   mkdir -p "$corpus" "$findings"
-  cp -n fuzz/corpus/"$target"/* "$corpus"/
+  cp -n fuzz/corpus/"$target"/* "$corpus"/ || true # -n: keep what earlier runs found
   echo "== fuzz_${target} for ${seconds} s"
-  if ! "$fuzzer" "$corpus" -max_total_time="$seconds" -max_len=16384 -timeout=20 \
+  if ! "$fuzzer" "$corpus" -max_total_time="$seconds" -max_len=16384 -timeout=20 "${keep_going[@]}" \
       -artifact_prefix="$findings/" -print_final_stats=1 2>"build-fuzz/fuzz_${target}.log"; then
     status=1
     echo "fuzz_${target}: found something; see build-fuzz/fuzz_${target}.log and $findings/"
