@@ -1,6 +1,7 @@
 // https:// and wss:// on one port, with a certificate the test makes itself.
 #include "actors/messages.hpp"
 #include "app/service.hpp"
+#include "server_fixture.hpp"
 #include "schema/valid_tx_events.hpp"
 #include "sources/demo_chain.hpp"
 
@@ -26,6 +27,7 @@ namespace ssl = boost::asio::ssl;
 namespace http = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 using tcp = asio::ip::tcp;
+using evstream::testing::threaded;
 
 namespace {
 
@@ -71,11 +73,6 @@ struct test_certificate {
   }
   ~test_certificate() { std::filesystem::remove_all(dir); }
 };
-
-caf::actor_system_config& threaded(caf::actor_system_config& cfg) {
-  cfg.set("scheduler.max-threads", 2);
-  return cfg;
-}
 
 struct tls_fixture {
   test_certificate certificate;
