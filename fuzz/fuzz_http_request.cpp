@@ -62,8 +62,13 @@ struct server {
   }
 };
 
+// Thread-local, not static: exit() destroys the calling thread's thread-local
+// objects first, and CAF's own (made while the actor system started) after
+// this one, so the actor system is torn down while CAF can still do it. As a
+// function-local static it would be destroyed after those and crash in
+// ~actor_system.
 server& the_server() {
-  static server instance;
+  thread_local server instance;
   return instance;
 }
 
