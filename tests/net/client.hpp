@@ -72,7 +72,8 @@ inline http_response http_request(std::uint16_t port, net::http::verb method, co
     socket.close(ignored);
   };
   // A refused body may be cut off by the server; its answer still counts.
-  run_with_deadline(io, default_deadline, [&](auto done) { net::http::async_write(socket, req, done); }, cut);
+  run_with_deadline(
+      io, default_deadline, [&](auto done) { net::http::async_write(socket, req, done); }, cut);
   net::beast::flat_buffer buffer;
   net::http::response_parser<net::http::string_body> parser;
   parser.body_limit(64u << 20);
@@ -121,7 +122,8 @@ public:
     auto deadline = std::chrono::steady_clock::now() + within;
     try {
       for (;;)
-        receive(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+        receive(std::chrono::duration_cast<std::chrono::milliseconds>(deadline
+                                                                      - std::chrono::steady_clock::now()));
     } catch (const boost::system::system_error& error) {
       last_error_ = error.code().message();
     }
@@ -206,7 +208,8 @@ public:
   const std::string& read_until(Predicate enough, std::chrono::milliseconds within = default_deadline) {
     auto deadline = std::chrono::steady_clock::now() + within;
     while (end_ == end::open && !enough(received_)) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left <= 0ms || !wait_readable(left)) break;
       char chunk[16 * 1024];
       auto got = ::recv(socket_.native_handle(), chunk, sizeof chunk, 0);
@@ -253,8 +256,7 @@ public:
         within);
     std::string_view view{received_};
     auto response = take_http_response(view, head, end_ != end::open);
-    if (!response)
-      throw std::runtime_error("no whole HTTP response; got: " + received_.substr(0, 200));
+    if (!response) throw std::runtime_error("no whole HTTP response; got: " + received_.substr(0, 200));
     received_.erase(0, received_.size() - view.size());
     return std::move(*response);
   }

@@ -127,8 +127,7 @@ TEST_CASE_METHOD(server_fixture, "ingest: a block cut in half gets 400 at $", "[
 }
 
 TEST_CASE_METHOD(server_fixture, "ingest: text after the document gets 400 at $", "[hostile][ingest]") {
-  expect_refused_at(*this, next_block(1) + " {}", "$",
-                    "malformed JSON: unexpected text after the document");
+  expect_refused_at(*this, next_block(1) + " {}", "$", "malformed JSON: unexpected text after the document");
   expect_normal_client_served(*this);
 }
 
@@ -140,7 +139,8 @@ TEST_CASE_METHOD(server_fixture, "ingest: arrays nested 100 deep inside a block 
   expect_normal_client_served(*this);
 }
 
-TEST_CASE_METHOD(server_fixture, "ingest: a document of 100 nested objects gets 400 at $", "[hostile][ingest]") {
+TEST_CASE_METHOD(server_fixture, "ingest: a document of 100 nested objects gets 400 at $",
+                 "[hostile][ingest]") {
   std::string body;
   for (int i = 0; i < 100; ++i)
     body += R"({"a":)";
@@ -249,7 +249,8 @@ TEST_CASE_METHOD(server_fixture, "ingest: a missing block gets 400 at $.block", 
   expect_normal_client_served(*this);
 }
 
-TEST_CASE_METHOD(server_fixture, "ingest: a block that is a string gets 400 at $.block", "[hostile][ingest]") {
+TEST_CASE_METHOD(server_fixture, "ingest: a block that is a string gets 400 at $.block",
+                 "[hostile][ingest]") {
   expect_refused_at(*this, block_with(*this, [](json::object& doc) { doc["block"] = "{}"; }), "$.block",
                     R"("block" must be an object)");
   expect_normal_client_served(*this);
@@ -290,62 +291,77 @@ TEST_CASE_METHOD(server_fixture, "ingest: transactions as an object get 400 at $
 
 TEST_CASE_METHOD(server_fixture, "ingest: a transaction that is a string gets 400 at its index",
                  "[hostile][ingest]") {
-  expect_refused_at(*this, block_with(*this, [](json::object& doc) {
-                      doc["block"].as_object()["transactions"].as_array()[1] = "tx";
-                    }),
-                    "$.block.transactions[1]", "each transaction must be an object");
+  expect_refused_at(
+      *this,
+      block_with(*this,
+                 [](json::object& doc) { doc["block"].as_object()["transactions"].as_array()[1] = "tx"; }),
+      "$.block.transactions[1]", "each transaction must be an object");
   expect_normal_client_served(*this);
 }
 
-TEST_CASE_METHOD(server_fixture, "ingest: a transaction without id gets 400 at its .id", "[hostile][ingest]") {
-  expect_refused_at(*this, block_with(*this, [](json::object& doc) {
-                      doc["block"].as_object()["transactions"].as_array()[0].as_object().erase("id");
-                    }),
+TEST_CASE_METHOD(server_fixture, "ingest: a transaction without id gets 400 at its .id",
+                 "[hostile][ingest]") {
+  expect_refused_at(*this,
+                    block_with(*this,
+                               [](json::object& doc) {
+                                 doc["block"].as_object()["transactions"].as_array()[0].as_object().erase(
+                                     "id");
+                               }),
                     "$.block.transactions[0].id", R"(missing required field "id")");
   expect_normal_client_served(*this);
 }
 
 TEST_CASE_METHOD(server_fixture, "ingest: a transaction id with a non-hex character gets 400 at its .id",
                  "[hostile][ingest]") {
-  expect_refused_at(*this, block_with(*this, [](json::object& doc) {
-                      doc["block"].as_object()["transactions"].as_array()[1].as_object()["id"] =
-                          std::string(63, 'a') + "g";
-                    }),
+  expect_refused_at(*this,
+                    block_with(*this,
+                               [](json::object& doc) {
+                                 doc["block"].as_object()["transactions"].as_array()[1].as_object()["id"] =
+                                     std::string(63, 'a') + "g";
+                               }),
                     "$.block.transactions[1].id", R"("id" must be a 64-character hex string)");
   expect_normal_client_served(*this);
 }
 
 TEST_CASE_METHOD(server_fixture, "ingest: an asset that is a string gets 400 at its .asset",
                  "[hostile][ingest]") {
-  expect_refused_at(*this, block_with(*this, [](json::object& doc) {
-                      doc["block"].as_object()["transactions"].as_array()[0].as_object()["asset"] = "bike";
-                    }),
+  expect_refused_at(*this,
+                    block_with(*this,
+                               [](json::object& doc) {
+                                 doc["block"].as_object()["transactions"].as_array()[0].as_object()["asset"] =
+                                     "bike";
+                               }),
                     "$.block.transactions[0].asset", R"("asset" must be an object or null)");
   expect_normal_client_served(*this);
 }
 
-TEST_CASE_METHOD(server_fixture, "ingest: a numeric asset.id gets 400 at its .asset.id", "[hostile][ingest]") {
-  expect_refused_at(*this, block_with(*this, [](json::object& doc) {
-                      doc["block"].as_object()["transactions"].as_array()[0].as_object()["asset"] =
-                          json::object{{"id", 7}};
-                    }),
+TEST_CASE_METHOD(server_fixture, "ingest: a numeric asset.id gets 400 at its .asset.id",
+                 "[hostile][ingest]") {
+  expect_refused_at(*this,
+                    block_with(*this,
+                               [](json::object& doc) {
+                                 doc["block"].as_object()["transactions"].as_array()[0].as_object()["asset"] =
+                                     json::object{{"id", 7}};
+                               }),
                     "$.block.transactions[0].asset.id", R"("asset.id" must be a 64-character hex string)");
   expect_normal_client_served(*this);
 }
 
 TEST_CASE_METHOD(server_fixture, "ingest: a numeric node_pubkey gets 400 at $.block.node_pubkey",
                  "[hostile][ingest]") {
-  expect_refused_at(
-      *this, block_with(*this, [](json::object& doc) { doc["block"].as_object()["node_pubkey"] = 1; }),
-      "$.block.node_pubkey", R"("node_pubkey" must be a string)");
+  expect_refused_at(*this,
+                    block_with(*this, [](json::object& doc) { doc["block"].as_object()["node_pubkey"] = 1; }),
+                    "$.block.node_pubkey", R"("node_pubkey" must be a string)");
   expect_normal_client_served(*this);
 }
 
 TEST_CASE_METHOD(server_fixture, "ingest: a voter that is not a string gets 400 at its index",
                  "[hostile][ingest]") {
-  expect_refused_at(*this, block_with(*this, [](json::object& doc) {
-                      doc["block"].as_object()["voters"] = json::array{"a", true};
-                    }),
+  expect_refused_at(*this,
+                    block_with(*this,
+                               [](json::object& doc) {
+                                 doc["block"].as_object()["voters"] = json::array{"a", true};
+                               }),
                     "$.block.voters[1]", "each voter must be a string");
   expect_normal_client_served(*this);
 }
@@ -369,10 +385,12 @@ TEST_CASE_METHOD(server_fixture, "ingest: 1001 transactions get 400 at $.block.t
 
 TEST_CASE_METHOD(server_fixture, "ingest: a transaction id twice in a block gets 400 at the second",
                  "[hostile][ingest]") {
-  expect_refused_at(*this, block_with(*this, [](json::object& doc) {
-                      auto& transactions = doc["block"].as_object()["transactions"].as_array();
-                      transactions[1] = transactions[0];
-                    }),
+  expect_refused_at(*this,
+                    block_with(*this,
+                               [](json::object& doc) {
+                                 auto& transactions = doc["block"].as_object()["transactions"].as_array();
+                                 transactions[1] = transactions[0];
+                               }),
                     "$.block.transactions[1].id", "transaction id appears earlier in this block");
   expect_normal_client_served(*this);
 }
@@ -416,7 +434,8 @@ TEST_CASE_METHOD(server_fixture, "stream: binary messages are ignored and the co
   expect_normal_client_served(*this);
 }
 
-TEST_CASE_METHOD(server_fixture, "stream: a text ping in two fragments counts as a ping", "[hostile][websocket]") {
+TEST_CASE_METHOD(server_fixture, "stream: a text ping in two fragments counts as a ping",
+                 "[hostile][websocket]") {
   ws_client client{port()};
   client.stream().write_some(false, net::asio::buffer(std::string{"pi"}));
   client.stream().write_some(true, net::asio::buffer(std::string{"ng"}));
@@ -428,8 +447,9 @@ TEST_CASE_METHOD(server_fixture, "stream: a text ping in four one-byte frames co
                  "[hostile][websocket]") {
   raw_client client{port()};
   handshake(client);
-  client.send(client_frame(opcode::text, "p", not_final()) + client_frame(opcode::continuation, "i", not_final())
-              + client_frame(opcode::continuation, "n", not_final()) + client_frame(opcode::continuation, "g"));
+  client.send(
+      client_frame(opcode::text, "p", not_final()) + client_frame(opcode::continuation, "i", not_final())
+      + client_frame(opcode::continuation, "n", not_final()) + client_frame(opcode::continuation, "g"));
   auto& bytes = client.read_until([](const std::string& b) { return !parse_server_frames(b).empty(); });
   auto frames = parse_server_frames(bytes);
   REQUIRE(frames.size() == 1);
@@ -463,9 +483,10 @@ TEST_CASE_METHOD(server_fixture, "stream: RFC 6455 pings get pongs with the same
                  "[hostile][websocket]") {
   ws_client client{port()};
   std::vector<std::string> pongs;
-  client.stream().control_callback([&pongs](net::websocket::frame_type kind, net::beast::string_view payload) {
-    if (kind == net::websocket::frame_type::pong) pongs.emplace_back(payload.data(), payload.size());
-  });
+  client.stream().control_callback(
+      [&pongs](net::websocket::frame_type kind, net::beast::string_view payload) {
+        if (kind == net::websocket::frame_type::pong) pongs.emplace_back(payload.data(), payload.size());
+      });
   net::websocket::ping_data longest;
   longest.assign(125, 'z');
   client.stream().ping(net::websocket::ping_data{"hello"});
@@ -477,7 +498,8 @@ TEST_CASE_METHOD(server_fixture, "stream: RFC 6455 pings get pongs with the same
   expect_normal_client_served(*this);
 }
 
-TEST_CASE_METHOD(server_fixture, "stream: 1000 text pings in one write get 1000 pongs", "[hostile][websocket]") {
+TEST_CASE_METHOD(server_fixture, "stream: 1000 text pings in one write get 1000 pongs",
+                 "[hostile][websocket]") {
   raw_client client{port()};
   handshake(client);
   std::string burst;
@@ -503,7 +525,8 @@ TEST_CASE_METHOD(server_fixture, "stream: a close frame from the client is answe
   expect_normal_client_served(*this);
 }
 
-TEST_CASE_METHOD(server_fixture, "stream: a client that sends close but keeps its socket open is forgotten at once",
+TEST_CASE_METHOD(server_fixture,
+                 "stream: a client that sends close but keeps its socket open is forgotten at once",
                  "[hostile][websocket]") {
   raw_client client{port()};
   subscribe_by_hand(client);
@@ -546,7 +569,8 @@ TEST_CASE_METHOD(server_fixture, "stream: a message over 4 KiB in 500-byte fragm
   expect_normal_client_served(*this);
 }
 
-TEST_CASE_METHOD(server_fixture, "stream: a binary message over 4 KiB closes with 1009", "[hostile][websocket]") {
+TEST_CASE_METHOD(server_fixture, "stream: a binary message over 4 KiB closes with 1009",
+                 "[hostile][websocket]") {
   ws_client client{port()};
   client.stream().binary(true);
   client.send(std::string(8192, '\0'));
@@ -585,7 +609,8 @@ TEST_CASE_METHOD(server_fixture, "stream: invalid UTF-8 in a text frame fails th
   expect_normal_client_served(*this);
 }
 
-TEST_CASE_METHOD(server_fixture, "stream: UTF-8 cut inside a character at the end of a message fails with 1007",
+TEST_CASE_METHOD(server_fixture,
+                 "stream: UTF-8 cut inside a character at the end of a message fails with 1007",
                  "[hostile][websocket]") {
   expect_connection_failed(*this, client_frame(opcode::text, "ok\xe2\x82"), 1007);
   expect_normal_client_served(*this);
@@ -629,8 +654,8 @@ TEST_CASE_METHOD(server_fixture, "stream: a continuation frame with nothing to c
 
 TEST_CASE_METHOD(server_fixture, "stream: a new message inside a fragmented one fails with 1002",
                  "[hostile][websocket]") {
-  expect_connection_failed(*this, client_frame(opcode::text, "pi", not_final()) + client_frame(opcode::text, "ng"),
-                           1002);
+  expect_connection_failed(
+      *this, client_frame(opcode::text, "pi", not_final()) + client_frame(opcode::text, "ng"), 1002);
   expect_normal_client_served(*this);
 }
 
@@ -659,7 +684,8 @@ TEST_CASE_METHOD(server_fixture, "http: random bytes get 400 or a closed connect
   expect_normal_client_served(*this);
 }
 
-TEST_CASE_METHOD(server_fixture, "http: a TLS ClientHello gets 400 or a closed connection", "[hostile][http]") {
+TEST_CASE_METHOD(server_fixture, "http: a TLS ClientHello gets 400 or a closed connection",
+                 "[hostile][http]") {
   const unsigned char hello[] = {0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03,
                                  0x5e, 0x1f, 0x2a, 0x77, 0x00, 0x20, 0xc0, 0x2f, 0xc0, 0x2b, 0x00};
   expect_bad_request_or_closed(*this, std::string(reinterpret_cast<const char*>(hello), sizeof hello));
@@ -681,7 +707,8 @@ TEST_CASE_METHOD(server_fixture, "http: a header over 8 KiB gets 431 with a JSON
   expect_normal_client_served(*this);
 }
 
-TEST_CASE_METHOD(server_fixture, "http: 200 small headers adding up to over 8 KiB get 431", "[hostile][http]") {
+TEST_CASE_METHOD(server_fixture, "http: 200 small headers adding up to over 8 KiB get 431",
+                 "[hostile][http]") {
   std::string request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   for (int i = 0; i < 200; ++i)
     request += "X-Header-" + std::to_string(i) + ": " + std::string(40, 'v') + "\r\n";
@@ -727,7 +754,8 @@ TEST_CASE_METHOD(server_fixture, "http: DELETE on the stream gets 405 with Allow
   expect_normal_client_served(*this);
 }
 
-TEST_CASE_METHOD(server_fixture, "http: PUT on the blocks endpoint gets 405 with Allow: POST", "[hostile][http]") {
+TEST_CASE_METHOD(server_fixture, "http: PUT on the blocks endpoint gets 405 with Allow: POST",
+                 "[hostile][http]") {
   auto res = http_request(port(), http::verb::put, "/api/v1/blocks", next_block(1));
   CHECK(res.result() == http::status::method_not_allowed);
   CHECK(res[http::field::allow] == "POST");
@@ -802,7 +830,8 @@ TEST_CASE_METHOD(server_fixture, "http: two different Content-Lengths get 400", 
 }
 
 TEST_CASE_METHOD(server_fixture, "http: a Content-Length that is not a number gets 400", "[hostile][http]") {
-  expect_bad_request_or_closed(*this, "POST /api/v1/blocks HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n");
+  expect_bad_request_or_closed(*this,
+                               "POST /api/v1/blocks HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n");
   expect_normal_client_served(*this);
 }
 
@@ -852,7 +881,8 @@ TEST_CASE("http: a connection that stops inside a request line is closed after t
 TEST_CASE("http: slowloris, one header byte every 200 ms, is closed within the request timeout",
           "[hostile][http]") {
   server_fixture fixture{with_timeouts(1s)};
-  const std::string request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + std::string(64, 's') + "\r\n\r\n";
+  const std::string request =
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + std::string(64, 's') + "\r\n\r\n";
   raw_client slow{fixture.port()};
   auto started = clock_type::now();
   std::size_t sent = 0;
@@ -936,7 +966,8 @@ TEST_CASE_METHOD(server_fixture, "stream: a client reset during its upgrade leav
 
 // ---------------------------------------------------------------- floods and limits
 
-TEST_CASE_METHOD(server_fixture, "http: a burst of 2000 connects, each closed at once, leaves the server serving",
+TEST_CASE_METHOD(server_fixture,
+                 "http: a burst of 2000 connects, each closed at once, leaves the server serving",
                  "[hostile][http]") {
   net::asio::io_context io;
   int connected = 0;

@@ -56,7 +56,8 @@ struct server_fixture {
   std::size_t subscribers() {
     caf::scoped_actor self{sys};
     std::size_t count = 0;
-    self->request(server->dispatcher(), std::chrono::seconds(5), caf::get_atom::value, subscribers_atom::value)
+    self->request(server->dispatcher(), std::chrono::seconds(5), caf::get_atom::value,
+                  subscribers_atom::value)
         .receive([&](std::size_t n) { count = n; }, [](caf::error&) {});
     return count;
   }
@@ -92,7 +93,8 @@ inline std::unique_ptr<ws_client> subscribe_when_admitted(std::uint16_t port,
     try {
       return std::make_unique<ws_client>(port);
     } catch (const boost::system::system_error& error) {
-      if (error.code() != net::websocket::error::upgrade_declined || std::chrono::steady_clock::now() >= deadline)
+      if (error.code() != net::websocket::error::upgrade_declined
+          || std::chrono::steady_clock::now() >= deadline)
         throw;
     }
   }
