@@ -22,7 +22,7 @@ std::shared_ptr<boost::asio::ssl::context> make_tls_context(const net::server_se
 
 } // namespace
 
-service::service(caf::actor_system& system, service_options options) : system_(system) {
+service::service(caf::actor_system& system, service_options options) {
   context_ = std::make_shared<net::server_context>();
   context_->settings = options.server;
   context_->settings.ingest_enabled = options.source == block_source_kind::ingest;

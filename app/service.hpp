@@ -51,7 +51,6 @@ public:
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2500));
 
 private:
-  caf::actor_system& system_;
   net::server_context_ptr context_;
   caf::actor demo_;
   boost::asio::io_context io_;

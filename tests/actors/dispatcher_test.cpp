@@ -2,6 +2,7 @@
 #include "actors/block_source.hpp"
 #include "actors/dispatcher.hpp"
 #include "actors/session.hpp"
+#include "expected_events.hpp"
 #include "sources/demo_chain.hpp"
 
 #include <catch2/catch.hpp>
@@ -42,12 +43,9 @@ struct pipeline_fixture : actor_fixture {
 
 std::vector<std::string> expected_events(const std::vector<std::string>& blocks) {
   std::vector<std::string> events;
-  for (auto& json : blocks) {
-    auto block = std::get<schema::block>(schema::parse_block(json));
-    auto encoded = schema::encode_valid_tx_events(block);
-    for (std::size_t i = 0; i < encoded.size(); ++i)
-      events.emplace_back(encoded[i]);
-  }
+  for (auto& json : blocks)
+    for (auto& event : evstream::testing::events_of(json))
+      events.push_back(event);
   return events;
 }
 

@@ -6,6 +6,7 @@
 #include "actors/messages.hpp"
 #include "app/service.hpp"
 #include "client.hpp"
+#include "expected_events.hpp"
 #include "schema/valid_tx_events.hpp"
 #include "sources/demo_chain.hpp"
 
@@ -73,15 +74,6 @@ struct server_fixture {
 };
 
 inline boost::json::value json_of(const http_response& res) { return boost::json::parse(res.body()); }
-
-inline std::vector<std::string> events_of(const std::string& block_json) {
-  auto block = std::get<schema::block>(schema::parse_block(block_json));
-  auto encoded = schema::encode_valid_tx_events(block);
-  std::vector<std::string> events;
-  for (std::size_t i = 0; i < encoded.size(); ++i)
-    events.emplace_back(encoded[i]);
-  return events;
-}
 
 // A subscriber, retrying while the upgrade is declined: a subscriber slot
 // that a test just gave back is free once its connection is gone, a moment

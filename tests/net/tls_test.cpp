@@ -1,8 +1,8 @@
 // https:// and wss:// on one port, with a certificate the test makes itself.
 #include "actors/messages.hpp"
 #include "app/service.hpp"
-#include "server_fixture.hpp"
 #include "schema/valid_tx_events.hpp"
+#include "server_fixture.hpp"
 #include "sources/demo_chain.hpp"
 
 #include <boost/asio.hpp>
@@ -144,11 +144,10 @@ TEST_CASE_METHOD(tls_fixture, "under TLS, a wss subscriber gets pong and every e
   sources::demo_chain chain{11};
   auto block_json = chain.next_block_json(50);
   REQUIRE(https_request(http::verb::post, "/api/v1/blocks", block_json).result() == http::status::accepted);
-  auto events = schema::encode_valid_tx_events(std::get<schema::block>(schema::parse_block(block_json)));
-  for (std::size_t i = 0; i < events.size(); ++i) {
+  for (auto& event : evstream::testing::events_of(block_json)) {
     buffer.clear();
     ws.read(buffer);
-    REQUIRE(boost::beast::buffers_to_string(buffer.data()) == events[i]);
+    REQUIRE(boost::beast::buffers_to_string(buffer.data()) == event);
   }
   ws.close(websocket::close_code::normal);
 }
