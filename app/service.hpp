@@ -8,6 +8,7 @@
 
 #include <caf/all.hpp>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <memory>
@@ -54,6 +55,9 @@ private:
   net::server_context_ptr context_;
   caf::actor demo_;
   boost::asio::io_context io_;
+  // Keeps the I/O threads running while nothing is pending on a socket, such
+  // as at shutdown with only an ingest waiting for the block source's answer.
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> io_work_{io_.get_executor()};
   std::shared_ptr<net::listener> listener_;
   std::vector<std::thread> io_threads_;
   bool stopped_ = false;

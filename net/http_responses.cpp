@@ -25,7 +25,7 @@ std::string endpoint_text(const tcp::endpoint& endpoint) {
 } // namespace
 
 string_response json_response(reply_shape req, http::status status, const boost::json::object& body) {
-  string_response res{status, req.version};
+  string_response res{status, 11};
   res.set(http::field::server, "evstream");
   res.set(http::field::content_type, "application/json");
   res.keep_alive(req.keep_alive);

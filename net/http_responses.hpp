@@ -13,18 +13,18 @@ namespace evstream::net {
 
 using string_response = http::response<http::string_body>;
 
-// What an answer copies from its request.
+// What an answer copies from its request. Not the HTTP version: RFC 9110
+// section 6.2 has a server answer with its own (1.1) even to a 1.0 request.
 struct reply_shape {
-  unsigned version = 11;
   bool keep_alive = false;
 };
 
 template <class Body>
 reply_shape shape_of(const http::request<Body>& req) {
-  return {req.version(), req.keep_alive()};
+  return {req.keep_alive()};
 }
 
-// `status` with a JSON body, matching the request's HTTP version and keep-alive.
+// `status` with a JSON body, as HTTP/1.1, keeping the connection open if the request asked to.
 string_response json_response(reply_shape req, http::status status, const boost::json::object& body);
 
 // {"error": message} plus any extra fields.

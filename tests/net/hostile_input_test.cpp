@@ -726,6 +726,7 @@ TEST_CASE_METHOD(server_fixture, "http: an HTTP/1.0 request is answered and the 
   CHECK(client.how_it_ended() == raw_client::end::closed);
   auto res = parse_http_response(reply);
   CHECK(res.result() == http::status::ok);
+  CHECK(res.version() == 11);
   CHECK(json_of(res).at("_links").at("streams_v1").as_string()
         == "ws://127.0.0.1:" + std::to_string(port()) + "/api/v1/streams/");
   expect_normal_client_served(*this);

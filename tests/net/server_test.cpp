@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <future>
+#include <thread>
+
 using namespace std::chrono_literals;
 using namespace evstream;
 using evstream::testing::events_of;
@@ -18,6 +21,43 @@ service_options with_keepalive(caf::timespan timeout) {
   auto options = server_fixture::ingest_options();
   options.server.keepalive_timeout = timeout;
   return options;
+}
+
+// Occupies every CAF worker thread until released, so no actor runs: an
+// ingest sent meanwhile stays in flight for as long as a test needs.
+class scheduler_gate {
+public:
+  scheduler_gate(caf::actor_system& sys, std::size_t workers) {
+    std::vector<std::future<void>> entered;
+    for (std::size_t i = 0; i < workers; ++i) {
+      auto holding = std::make_shared<std::promise<void>>();
+      entered.push_back(holding->get_future());
+      sys.spawn([holding, released = released_](caf::event_based_actor*) {
+        holding->set_value();
+        released.wait();
+      });
+    }
+    for (auto& worker : entered)
+      worker.wait();
+  }
+  ~scheduler_gate() { release(); }
+  void release() {
+    if (!open_) released_promise_.set_value();
+    open_ = true;
+  }
+
+private:
+  std::promise<void> released_promise_;
+  std::shared_future<void> released_ = released_promise_.get_future().share();
+  bool open_ = false;
+};
+
+bool accepts_connections(std::uint16_t port) {
+  net::asio::io_context io;
+  net::tcp::socket socket{io};
+  net::error_code ec;
+  socket.connect({net::asio::ip::make_address("127.0.0.1"), port}, ec);
+  return !ec;
 }
 
 } // namespace
@@ -179,6 +219,34 @@ TEST_CASE_METHOD(server_fixture, "stopping the service closes every client with 
   CHECK(first.wait_for_close() == 1001);
   CHECK(second.wait_for_close() == 1001);
   CHECK(first.close_reason() == "server shutting down");
+}
+
+TEST_CASE_METHOD(server_fixture, "stopping the service answers an ingest in flight before closing") {
+  auto actors_before = sys.registry().running();
+  scheduler_gate gate{sys, 2}; // server_fixture's scheduler has 2 workers
+  auto block = next_block(2);
+  evstream::testing::raw_client poster{port()};
+  poster.send("POST /api/v1/blocks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+              + std::to_string(block.size()) + "\r\n\r\n" + block);
+  // The HTTP side spawns one actor per ingest to ask the block source: once
+  // it exists, the request is read and waits for an answer that cannot come.
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (sys.registry().running() < actors_before + 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  REQUIRE(sys.registry().running() == actors_before + 3);
+
+  auto stopping = std::async(std::launch::async, [this] { server->stop(); });
+  // stop() shuts the listener first; once it has, shutdown is under way.
+  while (accepts_connections(port()) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  CHECK_FALSE(accepts_connections(port()));
+  gate.release();
+
+  auto res = poster.read_response();
+  CHECK(res.result() == http::status::accepted);
+  poster.read_until_closed();
+  CHECK(poster.how_it_ended() == evstream::testing::raw_client::end::closed);
+  stopping.wait();
 }
 
 TEST_CASE_METHOD(server_fixture, "the dispatcher forgets a client that disconnects") {
