@@ -1,5 +1,7 @@
 #include "actors/block_source.hpp"
 
+#include <iostream>
+
 namespace evstream {
 
 namespace {
@@ -19,9 +21,12 @@ void remember(block_source_state& state, const std::string& blockid) {
 
 ingest_result publish(caf::stateful_actor<block_source_state>* self, const schema::block& block) {
   auto& state = self->state;
-  if (seen_recently(state, block.id))
+  if (seen_recently(state, block.id)) {
+    ++state.counters.blocks_refused;
     return {ingest_result::outcome::duplicate, block.id, block.transactions.size(), {}};
+  }
   remember(state, block.id);
+  ++state.counters.blocks_published;
   auto encoded = std::make_shared<encoded_block>();
   encoded->sequence = state.next_sequence++;
   encoded->blockid = block.id;
@@ -39,10 +44,26 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
   return {
       [=](ingest_atom, const std::string& json) {
         auto parsed = schema::parse_block(json);
-        if (auto* error = std::get_if<schema::parse_error>(&parsed))
+        if (auto* error = std::get_if<schema::parse_error>(&parsed)) {
+          ++self->state.counters.blocks_refused;
           return ingest_result{ingest_result::outcome::invalid, {}, 0, std::move(*error)};
+        }
         return publish(self, std::get<schema::block>(parsed));
       },
+      [=](const block& candidate) {
+        // A host node sends without waiting for an answer; the log and the
+        // counters are where a refusal shows.
+        if (auto error = schema::check_block(candidate)) {
+          ++self->state.counters.blocks_refused;
+          std::cerr << "evstream: refused a published block: " << error->message << " (" << error->path
+                    << ")\n";
+          return;
+        }
+        auto outcome = publish(self, candidate);
+        if (outcome.result == ingest_result::outcome::duplicate)
+          std::cerr << "evstream: refused a published block: " << candidate.id << " was published already\n";
+      },
+      [=](caf::get_atom, counters_atom) { return self->state.counters; },
   };
 }
 

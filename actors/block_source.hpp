@@ -3,6 +3,8 @@
 // in arrival order, encodes their events once and hands them to the dispatcher.
 //
 //   accepts: (ingest_atom, std::string json) -> ingest_result
+//            block (typed by a host node; refusals are logged and counted)
+//            (get_atom, counters_atom) -> source_counters
 //   sends:   encoded_block_ptr (to the dispatcher)
 #pragma once
 
@@ -25,6 +27,7 @@ struct block_source_state {
   // Recent block ids, oldest first; the set mirrors the deque for lookups.
   std::deque<std::string> remembered_order;
   std::unordered_set<std::string> remembered;
+  source_counters counters;
   static inline const char* name = "block_source";
 };
 

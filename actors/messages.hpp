@@ -1,6 +1,8 @@
 // Every atom and message type the actors exchange, in one place.
 //
 //   block_source  <- (ingest_atom, json)            replies ingest_result
+//                    block (typed, from a host node)
+//                    (get_atom, counters_atom)      replies source_counters
 //   dispatcher    <- encoded_block_ptr, subscribe, going_away,
 //                    (get_atom, subscribers_atom)   replies std::size_t
 //   session       <- encoded_block_ptr, client_ping, keepalive_deadline,
@@ -21,6 +23,7 @@ namespace evstream {
 using ingest_atom = caf::atom_constant<caf::atom("ingest")>;
 using subscribers_atom = caf::atom_constant<caf::atom("subscrbrs")>;
 using demo_tick_atom = caf::atom_constant<caf::atom("demotick")>;
+using counters_atom = caf::atom_constant<caf::atom("counters")>;
 
 // A block the block source accepted: numbered in arrival order and with its
 // events encoded once, shared read-only by every session.
@@ -38,6 +41,12 @@ struct ingest_result {
   std::string blockid;
   std::size_t transactions = 0;
   schema::parse_error error; // set when invalid
+};
+
+// What the block source has done since it started.
+struct source_counters {
+  std::uint64_t blocks_published = 0;
+  std::uint64_t blocks_refused = 0; // invalid or duplicate
 };
 
 // A session asks the dispatcher for every block from now on.
@@ -65,6 +74,10 @@ struct connection_closed {
 // The service is shutting down: sessions close with 1001.
 struct going_away {};
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, source_counters& x) {
+  return f(caf::meta::type_name("source_counters"), x.blocks_published, x.blocks_refused);
+}
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, subscribe& x) {
   return f(caf::meta::type_name("subscribe"), x.session);

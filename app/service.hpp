@@ -22,7 +22,8 @@ class listener;
 
 namespace evstream {
 
-enum class block_source_kind { demo, ingest, stdin_lines };
+// Where blocks come from; `embedded`: only what a host node publishes.
+enum class block_source_kind { demo, ingest, stdin_lines, embedded };
 
 struct service_options {
   std::string host = "127.0.0.1";

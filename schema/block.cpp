@@ -159,4 +159,25 @@ parse_result parse_block(std::string_view json_text) {
   return read_block(parser.release());
 }
 
+std::optional<parse_error> check_block(const block& candidate) {
+  if (!is_hex_digest(candidate.id)) return must_be("id", hex_digest_text, "$.id");
+  const auto& txs = candidate.transactions;
+  if (txs.size() > max_transactions_per_block)
+    return parse_error{"block has " + std::to_string(txs.size()) + " transactions; at most "
+                           + std::to_string(max_transactions_per_block) + " are allowed",
+                       "$.transactions"};
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(txs.size());
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    auto at = [i](std::string_view field) {
+      return "$.transactions[" + std::to_string(i) + "]." + std::string(field);
+    };
+    if (!is_hex_digest(txs[i].txid)) return must_be("txid", hex_digest_text, at("txid"));
+    if (!seen.insert(txs[i].txid).second)
+      return parse_error{"transaction id appears earlier in this block; ids must be unique", at("txid")};
+    if (!is_hex_digest(txs[i].assetid)) return must_be("assetid", hex_digest_text, at("assetid"));
+  }
+  return std::nullopt;
+}
+
 } // namespace evstream::schema

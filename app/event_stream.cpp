@@ -1,0 +1,54 @@
+#include "evstream/evstream.hpp"
+
+#include "actors/messages.hpp"
+#include "app/service.hpp"
+
+namespace evstream {
+
+namespace {
+
+service_options to_service_options(const event_stream_options& options) {
+  service_options result;
+  result.host = options.host;
+  result.port = options.port;
+  result.source = block_source_kind::embedded;
+  result.io_threads = options.io_threads;
+  result.server.advertised_url = options.advertised_url;
+  result.server.keepalive_timeout = options.keepalive_timeout;
+  result.server.tls_cert_file = options.tls_cert_file;
+  result.server.tls_key_file = options.tls_key_file;
+  return result;
+}
+
+} // namespace
+
+event_stream::event_stream(caf::actor_system& system, event_stream_options options)
+    : system_(system), service_(std::make_unique<service>(system, to_service_options(options))) {}
+
+event_stream::~event_stream() = default;
+
+std::uint16_t event_stream::port() const { return service_->port(); }
+
+void event_stream::publish(block b) { caf::anon_send(service_->block_source(), std::move(b)); }
+
+caf::actor event_stream::block_source() const { return service_->block_source(); }
+
+event_stream_counters event_stream::counters() const {
+  event_stream_counters result;
+  caf::scoped_actor self{system_};
+  auto timeout = std::chrono::seconds(1);
+  self->request(service_->dispatcher(), timeout, caf::get_atom::value, subscribers_atom::value)
+      .receive([&](std::size_t subscribers) { result.subscribers = subscribers; }, [](caf::error&) {});
+  self->request(service_->block_source(), timeout, caf::get_atom::value, counters_atom::value)
+      .receive(
+          [&](const source_counters& source) {
+            result.blocks_published = source.blocks_published;
+            result.blocks_refused = source.blocks_refused;
+          },
+          [](caf::error&) {});
+  return result;
+}
+
+void event_stream::stop() { service_->stop(); }
+
+} // namespace evstream
