@@ -11,7 +11,7 @@
 # Idempotent: fetches the source once, then reconfigures, rebuilds what changed
 # and reinstalls. At nice 19 with -j2, so that other builds keep priority.
 #
-#   sanitizers/build-caf-tsan.sh            # about 25 minutes the first time
+#   sanitizers/build-caf-tsan.sh            # about 7 minutes the first time (2 cores)
 #   PREFIX=/somewhere sanitizers/build-caf-tsan.sh
 set -eu
 
