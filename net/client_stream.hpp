@@ -1,6 +1,7 @@
 // A client connection's byte stream: plain TCP, or TLS over TCP when the
 // server has a certificate. One type for both, so the HTTP and WebSocket code
 // is written once; next_layer() is always the TCP stream (timeouts, socket).
+// `evstream tail` dials servers with the same type, as the TLS client.
 #pragma once
 
 #include "net/beast.hpp"
@@ -23,17 +24,21 @@ public:
                     : variant{std::in_place_type<beast::tcp_stream>, std::move(connection)}) {}
 
   bool is_tls() const { return std::holds_alternative<tls_stream>(stream_); }
+  // The TLS layer, null for plain TCP: a client sets SNI and the name to verify on it.
+  tls_stream* tls() { return std::get_if<tls_stream>(&stream_); }
   executor_type get_executor() { return next_layer().get_executor(); }
   beast::tcp_stream& next_layer() {
     if (auto* tls = std::get_if<tls_stream>(&stream_)) return tls->next_layer();
     return std::get<beast::tcp_stream>(stream_);
   }
 
-  // The TLS server handshake; for plain TCP the handler runs at once (posted).
+  // The TLS handshake, as the server unless told otherwise; for plain TCP the
+  // handler runs at once (posted).
   template <class Handler>
-  void async_handshake(Handler&& handler) {
+  void async_handshake(Handler&& handler,
+                       asio::ssl::stream_base::handshake_type side = asio::ssl::stream_base::server) {
     if (auto* tls = std::get_if<tls_stream>(&stream_))
-      return tls->async_handshake(asio::ssl::stream_base::server, std::forward<Handler>(handler));
+      return tls->async_handshake(side, std::forward<Handler>(handler));
     asio::post(get_executor(), beast::bind_handler(std::forward<Handler>(handler), error_code{}));
   }
 
