@@ -1,17 +1,22 @@
 // evstream: reads the configuration, starts the service, serves until SIGINT
 // or SIGTERM, then closes every client with 1001 and exits 0.
+// `evstream scenario …` plays scenario files instead (scenario/command.hpp).
 #include "app/config.hpp"
 #include "app/stdin_feeder.hpp"
+#include "scenario/command.hpp"
 
 #include <atomic>
 #include <csignal>
 #include <iostream>
 #include <optional>
 #include <pthread.h>
+#include <string_view>
 #include <thread>
 #include <unistd.h>
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view{argv[1]} == "scenario")
+    return evstream::scenario::scenario_command(argc - 1, argv + 1);
   evstream::config cfg;
   if (auto err = cfg.parse(argc, argv, "evstream.ini")) {
     std::cerr << "evstream: " << cfg.render(err) << "\n";
