@@ -2,7 +2,7 @@
 // are Beast WebSocket clients, blocks are POSTed to /api/v1/blocks (the
 // server runs with --source=ingest). The scenario clock is real time times
 // `time_scale` (0.01: an advance of 180 s waits 1.8 s); the server must run
-// with its timeouts scaled alike (server_options_for prints them).
+// with its timeouts scaled alike (`evstream scenario --server-options` prints them).
 //
 // Checks wait for what they need with a deadline instead of sleeping. A
 // client counts as open at a point of the timeline if its close arrived

@@ -19,7 +19,8 @@
 namespace evstream::scenario {
 
 // The server options a scenario assumes; the simulator applies them, and a
-// live server must be started with them (scaled: see server_options_for).
+// live server must be started with them, scaled (`evstream scenario
+// --server-options` prints them).
 struct server_settings {
   caf::timespan keepalive_timeout = std::chrono::minutes(3);
   std::size_t send_budget_bytes = 8u << 20;
