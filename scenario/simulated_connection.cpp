@@ -23,7 +23,7 @@ void simulated_connection::close(close_code code, std::string reason) {
 
 void simulated_connection::client_sends(const std::string& text) {
   if (close_sent_ || cut_by_client_) return;
-  if (auto too_big = check_message_size(text.size(), limits_.max_message_bytes)) {
+  if (auto too_big = check_message_size(text.size(), settings_.max_message_bytes)) {
     unsent_.clear();
     unsent_bytes_ = 0;
     close(too_big->code, std::move(too_big->reason));
@@ -51,7 +51,7 @@ void simulated_connection::enqueue(std::shared_ptr<const schema::encoded_events>
   unsent_bytes_ += messages->wire_bytes();
   unsent_.push_back(std::move(messages));
   if (reading_) return deliver_unsent();
-  if (auto slow = check_send_budget(unsent_bytes_, limits_.send_budget_bytes)) {
+  if (auto slow = check_send_budget(unsent_bytes_, settings_.send_budget_bytes)) {
     unsent_.clear();
     unsent_bytes_ = 0;
     close(slow->code, std::move(slow->reason));

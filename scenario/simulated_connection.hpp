@@ -8,6 +8,7 @@
 
 #include "actors/transport.hpp"
 #include "scenario/client_record.hpp"
+#include "scenario/scenario.hpp"
 
 #include <caf/actor.hpp>
 
@@ -17,14 +18,10 @@
 
 namespace evstream::scenario {
 
-struct client_limits_settings {
-  std::size_t send_budget_bytes = 0;
-  std::size_t max_message_bytes = 0;
-};
-
 class simulated_connection : public transport {
 public:
-  explicit simulated_connection(client_limits_settings limits) : limits_(limits) {}
+  // Applies the send budget and message size limit of `settings`.
+  explicit simulated_connection(const server_settings& settings) : settings_(settings) {}
 
   // The session this connection reports pings and its end to.
   void attach(caf::actor session) { session_ = std::move(session); }
@@ -47,7 +44,7 @@ private:
   void deliver_unsent();
   void end_session(const std::string& why);
 
-  client_limits_settings limits_;
+  server_settings settings_;
   caf::actor session_;
   client_record record_;
   bool reading_ = true;

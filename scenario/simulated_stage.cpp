@@ -36,8 +36,7 @@ void simulated_stage::connect(const std::string& client, const std::string& stre
   if (stream != "valid_tx")
     throw step_failure{"a subscription to " + stream,
                        "404: no stream named \"" + stream + "\" (streams: valid_tx)"};
-  auto socket = std::make_shared<simulated_connection>(
-      client_limits_settings{settings_.send_budget_bytes, settings_.max_message_bytes});
+  auto socket = std::make_shared<simulated_connection>(settings_);
   socket->attach(system_.spawn(session, dispatcher_, transport_ptr{socket}, settings_.keepalive_timeout));
   connections_[client] = std::move(socket);
   scheduler_.run();
