@@ -1,9 +1,11 @@
 // evstream: reads the configuration, starts the service, serves until SIGINT
 // or SIGTERM, then closes every client with 1001 and exits 0.
-// `evstream tail URL` is the command-line subscriber instead.
+// `evstream tail URL` is the command-line subscriber instead, and
+// `evstream scenario …` plays scenario files (scenario/command.hpp).
 #include "app/config.hpp"
 #include "app/stdin_feeder.hpp"
 #include "client/tail_command.hpp"
+#include "scenario/command.hpp"
 
 #include <atomic>
 #include <csignal>
@@ -16,6 +18,8 @@
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view{argv[1]} == "tail") return evstream::client::run_tail(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view{argv[1]} == "scenario")
+    return evstream::scenario::scenario_command(argc - 1, argv + 1);
   evstream::config cfg;
   if (auto err = cfg.parse(argc, argv, "evstream.ini")) {
     std::cerr << "evstream: " << cfg.render(err) << "\n";

@@ -1,5 +1,6 @@
 #include "net/websocket_connection.hpp"
 
+#include "actors/client_limits.hpp"
 #include "actors/session.hpp"
 #include "schema/valid_tx_events.hpp"
 
@@ -11,12 +12,6 @@ namespace {
 // nothing of a larger message is kept once it cannot be "ping".
 constexpr std::size_t read_chunk_bytes = 512;
 constexpr std::string_view ping_text = "ping";
-
-std::string describe_bytes(std::size_t bytes) {
-  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
-  if (bytes >= (1u << 10) && bytes % (1u << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
-  return std::to_string(bytes) + " bytes";
-}
 
 std::string describe_end(const error_code& ec, const websocket::close_reason& reason) {
   if (ec == websocket::error::closed)
@@ -81,10 +76,10 @@ void websocket_connection::do_read() {
 void websocket_connection::on_read(error_code ec, std::size_t bytes) {
   if (ec) return report_closed(describe_end(ec, ws_.reason()));
   inbound_message_bytes_ += bytes;
-  const auto limit = context_->settings.max_inbound_message_bytes;
-  if (inbound_message_bytes_ > limit && !closing_) {
+  auto too_big = check_message_size(inbound_message_bytes_, context_->settings.max_inbound_message_bytes);
+  if (too_big && !closing_) {
     ws_.next_layer().drop_unsent_shared();
-    begin_close(close_code::message_too_big, "message too big: over " + describe_bytes(limit));
+    begin_close(too_big->code, std::move(too_big->reason));
   }
   if (ws_.is_message_done()) {
     bool is_ping = ws_.got_text() && inbound_message_bytes_ == ping_text.size()
@@ -130,11 +125,10 @@ void websocket_connection::enqueue(std::shared_ptr<const void> owner, std::strin
   if (closing_) return;
   auto& output = ws_.next_layer();
   output.enqueue_shared(std::move(owner), asio::buffer(frames.data(), frames.size()));
-  const auto budget = context_->settings.send_budget_bytes;
-  if (output.shared_bytes_queued() > budget) {
+  if (auto slow = check_send_budget(output.shared_bytes_queued(), context_->settings.send_budget_bytes)) {
     // Never let one slow reader grow memory or hold up the others.
     output.drop_unsent_shared();
-    begin_close(close_code::policy_violation, "slow consumer: over " + describe_bytes(budget) + " unsent");
+    begin_close(slow->code, std::move(slow->reason));
   }
 }
 

@@ -1,0 +1,22 @@
+#include "actors/client_limits.hpp"
+
+namespace evstream {
+
+std::optional<client_close> check_send_budget(std::size_t unsent_bytes, std::size_t budget_bytes) {
+  if (unsent_bytes <= budget_bytes) return std::nullopt;
+  return client_close{close_code::policy_violation,
+                      "slow consumer: over " + describe_bytes(budget_bytes) + " unsent"};
+}
+
+std::optional<client_close> check_message_size(std::size_t message_bytes, std::size_t limit_bytes) {
+  if (message_bytes <= limit_bytes) return std::nullopt;
+  return client_close{close_code::message_too_big, "message too big: over " + describe_bytes(limit_bytes)};
+}
+
+std::string describe_bytes(std::size_t bytes) {
+  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  if (bytes >= (1u << 10) && bytes % (1u << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+} // namespace evstream

@@ -1,0 +1,60 @@
+// A scenario client's WebSocket in memory: the transport of a real session
+// actor. It delivers what the session sends into the client's record, and
+// models what a socket would do that matters to the service: while the
+// client does not read, messages (and the close) wait unsent, and past the
+// send budget the client is closed as slow, by the rule net/ applies; a
+// message over the size limit closes it with 1009.
+#pragma once
+
+#include "actors/transport.hpp"
+#include "scenario/client_record.hpp"
+#include "scenario/scenario.hpp"
+
+#include <caf/actor.hpp>
+
+#include <deque>
+#include <memory>
+#include <optional>
+
+namespace evstream::scenario {
+
+class simulated_connection : public transport {
+public:
+  // Applies the send budget and message size limit of `settings`.
+  explicit simulated_connection(const server_settings& settings) : settings_(settings) {}
+
+  // The session this connection reports pings and its end to.
+  void attach(caf::actor session) { session_ = std::move(session); }
+
+  // transport, called by the session actor
+  void send_events(encoded_block_ptr block) override;
+  void send_text(std::string text) override;
+  void close(close_code code, std::string reason) override;
+
+  // the client's side
+  void client_sends(const std::string& text);
+  void client_stops_reading() { reading_ = false; }
+  void client_resumes_reading();
+  void client_disconnects();
+
+  const client_record& record() const { return record_; }
+
+private:
+  void enqueue(std::shared_ptr<const schema::encoded_events> messages);
+  void deliver_unsent();
+  void end_session(const std::string& why);
+
+  server_settings settings_;
+  caf::actor session_;
+  client_record record_;
+  bool reading_ = true;
+  // Sent but not yet read, oldest first, and their size on the wire.
+  std::deque<std::shared_ptr<const schema::encoded_events>> unsent_;
+  std::size_t unsent_bytes_ = 0;
+  // The server's close frame, once sent; the client sees it after what
+  // was queued before it.
+  std::optional<client_end> close_sent_;
+  bool cut_by_client_ = false;
+};
+
+} // namespace evstream::scenario

@@ -1,0 +1,110 @@
+#include "scenario/simulated_stage.hpp"
+
+#include "actors/block_source.hpp"
+#include "actors/dispatcher.hpp"
+#include "actors/session.hpp"
+
+namespace evstream::scenario {
+
+namespace {
+
+caf::actor_system_config& virtual_time(caf::actor_system_config& config) {
+  config.set("scheduler.policy", caf::atom("testing"));
+  config.set("logger.console", caf::atom("none"));
+  return config;
+}
+
+} // namespace
+
+simulated_stage::simulated_stage(const server_settings& settings)
+    : settings_(settings), system_(virtual_time(config_)),
+      scheduler_(dynamic_cast<caf::scheduler::test_coordinator&>(system_.scheduler())), self_(system_, true) {
+  dispatcher_ = system_.spawn(evstream::dispatcher);
+  block_source_ = system_.spawn(evstream::block_source, dispatcher_, default_remembered_block_ids);
+  scheduler_.run();
+}
+
+simulated_stage::~simulated_stage() {
+  caf::anon_send_exit(block_source_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(dispatcher_, caf::exit_reason::user_shutdown);
+  scheduler_.run();
+  // Sessions still waiting for a timer must not make ~actor_system wait forever.
+  system_.await_actors_before_shutdown(false);
+}
+
+void simulated_stage::connect(const std::string& client, const std::string& stream) {
+  if (stream != "valid_tx")
+    throw step_failure{"a subscription to " + stream,
+                       "404: no stream named \"" + stream + "\" (streams: valid_tx)"};
+  auto socket = std::make_shared<simulated_connection>(settings_);
+  socket->attach(system_.spawn(session, dispatcher_, transport_ptr{socket}, settings_.keepalive_timeout));
+  connections_[client] = std::move(socket);
+  scheduler_.run();
+}
+
+void simulated_stage::send(const std::string& client, const std::string& text) {
+  connection(client).client_sends(text);
+  scheduler_.run();
+}
+
+void simulated_stage::stop_reading(const std::string& client) { connection(client).client_stops_reading(); }
+
+void simulated_stage::resume_reading(const std::string& client) {
+  connection(client).client_resumes_reading();
+  scheduler_.run();
+}
+
+void simulated_stage::disconnect(const std::string& client) {
+  connection(client).client_disconnects();
+  scheduler_.run();
+}
+
+block_outcome simulated_stage::post_block(const std::string& json) {
+  self_->send(block_source_, ingest_atom::value, json);
+  scheduler_.run();
+  std::optional<ingest_result> result;
+  self_->receive([&](const ingest_result& reply) { result = reply; },
+                 caf::after(std::chrono::seconds(0)) >> [] {});
+  if (!result) throw step_failure{"an answer from the block source", "none"};
+  switch (result->result) {
+  case ingest_result::outcome::accepted:
+    return block_outcome::accepted;
+  case ingest_result::outcome::duplicate:
+    return block_outcome::duplicate;
+  case ingest_result::outcome::invalid:
+    break;
+  }
+  return block_outcome::invalid;
+}
+
+void simulated_stage::advance(caf::timespan by) {
+  // Fires every timer that came due, then lets the actors handle what they sent.
+  scheduler_.advance_time(by);
+  scheduler_.run();
+  now_ += by;
+}
+
+void simulated_stage::shut_down() {
+  // What the service does first on SIGTERM: every session closes with 1001.
+  caf::anon_send(dispatcher_, going_away{});
+  scheduler_.run();
+}
+
+client_record simulated_stage::observe(const std::string& client, const awaited&) {
+  return connection(client).record();
+}
+
+bool simulated_stage::is_open(const std::string& client) {
+  // As the client sees it: a close waiting behind unread messages is not seen yet.
+  return !connection(client).record().ended;
+}
+
+std::optional<std::size_t> simulated_stage::subscribers() {
+  self_->send(dispatcher_, caf::get_atom::value, subscribers_atom::value);
+  scheduler_.run();
+  std::optional<std::size_t> count;
+  self_->receive([&](std::size_t n) { count = n; }, caf::after(std::chrono::seconds(0)) >> [] {});
+  return count;
+}
+
+} // namespace evstream::scenario
