@@ -35,6 +35,7 @@ caf::actor event_stream::block_source() const { return service_->block_source();
 
 event_stream_counters event_stream::counters() const {
   event_stream_counters result;
+  result.slow_consumers_closed = service_->slow_consumers_closed();
   caf::scoped_actor self{system_};
   auto timeout = std::chrono::seconds(1);
   self->request(service_->dispatcher(), timeout, caf::get_atom::value, subscribers_atom::value)

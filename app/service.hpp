@@ -47,6 +47,7 @@ public:
   bool tls() const { return context_->tls != nullptr; }
   caf::actor block_source() const { return context_->block_source; }
   caf::actor dispatcher() const { return context_->dispatcher; }
+  std::uint64_t slow_consumers_closed() const { return context_->slow_consumers_closed; }
 
   // Every subscriber gets close 1001 and up to `grace` to finish; then the
   // rest is cut, the actors end and the I/O threads stop. Idempotent.

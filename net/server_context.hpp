@@ -7,8 +7,10 @@
 #include <boost/asio/ssl/context.hpp>
 #include <caf/all.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -49,6 +51,9 @@ struct server_context {
   connection_registry connections;
   // Set when the server speaks TLS.
   std::shared_ptr<boost::asio::ssl::context> tls;
+  // Subscribers closed for leaving too much unsent. Written from every
+  // connection's strand and read by whoever asks (event_stream::counters).
+  std::atomic<std::uint64_t> slow_consumers_closed{0};
 };
 
 using server_context_ptr = std::shared_ptr<server_context>;

@@ -128,6 +128,7 @@ void websocket_connection::enqueue(std::shared_ptr<const void> owner, std::strin
   if (auto slow = check_send_budget(output.shared_bytes_queued(), context_->settings.send_budget_bytes)) {
     // Never let one slow reader grow memory or hold up the others.
     output.drop_unsent_shared();
+    ++context_->slow_consumers_closed;
     begin_close(slow->code, std::move(slow->reason));
   }
 }

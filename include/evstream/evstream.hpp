@@ -39,7 +39,8 @@ struct event_stream_options {
 struct event_stream_counters {
   std::size_t subscribers = 0;
   std::uint64_t blocks_published = 0;
-  std::uint64_t blocks_refused = 0; // invalid (logged with the reason) or already published
+  std::uint64_t blocks_refused = 0;        // invalid (logged with the reason) or already published
+  std::uint64_t slow_consumers_closed = 0; // subscribers closed with 1008 for leaving too much unsent
 };
 
 // The WebSocket event stream, serving from the host's actor system. Every

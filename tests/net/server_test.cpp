@@ -284,5 +284,6 @@ TEST_CASE("a client that stops reading is closed as slow; the others get every b
   }
   CHECK(stalled.wait_for_close() == 1008);
   CHECK(stalled.close_reason() == "slow consumer: over 256 KiB unsent");
-  reader.ping_and_wait_for_pong(); // still served
+  CHECK(fixture.server->slow_consumers_closed() == 1); // the reader is not counted
+  reader.ping_and_wait_for_pong();                     // still served
 }
