@@ -30,7 +30,7 @@ std::string describe_seconds(std::chrono::milliseconds delay) {
 
 tail::tail(asio::io_context& io, tail_options options, std::ostream& events, std::ostream& log)
     : io_(io), options_(std::move(options)), events_(events), log_(log), resolver_(io), retry_timer_(io),
-      ping_timer_(io), retry_delay_(options_.first_retry_delay) {
+      ping_timer_(io), silence_timer_(io), retry_delay_(options_.first_retry_delay) {
   tls_.set_default_verify_paths();
   if (!options_.ca_file.empty()) tls_.load_verify_file(options_.ca_file);
   tls_.set_verify_mode(asio::ssl::verify_peer);
@@ -42,6 +42,7 @@ void tail::stop() {
   stopping_ = true;
   retry_timer_.cancel();
   ping_timer_.cancel();
+  silence_timer_.cancel();
   resolver_.cancel();
   if (open_) return close_stream();
   ++attempt_; // whatever step is under way is abandoned, and its handler ignored
@@ -127,9 +128,9 @@ void tail::open_stream(const tail_url& url) {
   ws_.emplace(fresh_stream(to));
   auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::client);
   timeouts.handshake_timeout = handshake_timeout;
-  // Every ping is answered: a stream silent for two ping intervals is taken
-  // for dead (a peer gone without a FIN), and dialled again.
-  timeouts.idle_timeout = 2 * options_.ping_interval;
+  // Silence is watched by silence_timer_, which says what happened; Beast's
+  // idle timeout could end the read as merely "operation canceled".
+  timeouts.idle_timeout = websocket::stream_base::none();
   timeouts.keep_alive_pings = false;
   ws_->set_option(timeouts);
   dial(ws_->next_layer(), to, [this, to](error_code dial_error) {
@@ -151,6 +152,7 @@ void tail::on_open(error_code ec) {
   // The first ping at once: its pong shows the server has subscribed us.
   send_ping();
   schedule_ping();
+  expect_message_soon();
   do_read();
 }
 
@@ -167,6 +169,7 @@ void tail::on_read(error_code ec, std::size_t) {
                        + reason.reason.c_str() + "\"");
   }
   if (ec) return end_attempt("disconnected from " + stream_url_ + ": " + ec.message());
+  expect_message_soon();
   auto message = beast::buffers_to_string(buffer_.data());
   buffer_.clear();
   if (message != "pong")
@@ -184,6 +187,16 @@ void tail::schedule_ping() {
     if (ec || n != attempt_ || !open_) return;
     send_ping();
     schedule_ping();
+  });
+}
+
+void tail::expect_message_soon() {
+  auto silence_limit = 2 * options_.ping_interval;
+  silence_timer_.expires_after(silence_limit); // cancels the previous wait
+  silence_timer_.async_wait([this, n = attempt_, silence_limit](error_code ec) {
+    if (ec || n != attempt_ || !open_) return;
+    end_attempt("disconnected from " + stream_url_ + ": timeout, nothing for "
+                + describe_seconds(silence_limit) + " though every ping is answered");
   });
 }
 
@@ -216,6 +229,7 @@ void tail::end_attempt(const std::string& what) {
   open_ = false;
   writing_ = false;
   ping_timer_.cancel();
+  silence_timer_.cancel();
   if (ws_) beast::get_lowest_layer(*ws_).close();
   buffer_.clear();
   log_ << "evstream tail: " << what << "; retrying in " << describe_seconds(retry_delay_) << std::endl;

@@ -52,6 +52,7 @@ private:
   void on_read(net::error_code ec, std::size_t bytes);
   void send_ping();
   void schedule_ping();
+  void expect_message_soon();
   void end_attempt(const std::string& what);
   void close_stream();
   net::client_stream fresh_stream(const endpoint& to);
@@ -64,6 +65,9 @@ private:
   net::tcp::resolver resolver_;
   net::asio::steady_timer retry_timer_;
   net::asio::steady_timer ping_timer_;
+  // Every ping is answered, so a stream silent for two ping intervals is
+  // taken for dead (a peer gone without a FIN) and dialled again.
+  net::asio::steady_timer silence_timer_;
   std::chrono::milliseconds retry_delay_;
 
   // The current attempt: handlers of an earlier one see a different number.
