@@ -17,14 +17,17 @@ DEADLINE = 15  # seconds any single wait may take
 
 
 class Server:
-    """evstream on 127.0.0.1; port 0 picks a free one, read from its banner."""
+    """evstream on 127.0.0.1; port 0 picks a free one, read from its banner.
+    Its stdin is a pipe (for --source=stdin); its stderr is kept only when a
+    test reads it, so that an unread pipe never fills and stalls the server."""
 
-    def __init__(self, evstream, *args, port=0, tls=None):
-        command = [evstream, f"--port={port}", "--source=ingest", *args]
+    def __init__(self, evstream, *args, port=0, tls=None, source="ingest", read_stderr=False):
+        command = [evstream, f"--port={port}", f"--source={source}", *args]
         if tls:
             command += [f"--tls-cert={tls.cert_file}", f"--tls-key={tls.key_file}"]
         self.tls = tls
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE if read_stderr else subprocess.DEVNULL, text=True)
         line = self.process.stdout.readline()
         scheme = "https" if tls else "http"
         if f"listening on {scheme}://127.0.0.1:" not in line:
@@ -42,14 +45,17 @@ class Server:
 
     def kill(self):
         self.process.kill()
-        self.process.wait(timeout=DEADLINE)
-        self.process.stdout.close()
+        self.stop()
 
     def stop(self):
+        """SIGTERM unless it has ended; returns its exit code."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=DEADLINE)
-            self.process.stdout.close()
+        code = self.process.wait(timeout=DEADLINE)
+        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if pipe:
+                pipe.close()
+        return code
 
 
 def new_block(transactions=3):

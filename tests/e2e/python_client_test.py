@@ -7,53 +7,32 @@ Usage: python3 python_client_test.py PATH_TO_EVSTREAM
 import asyncio
 import json
 import signal
-import subprocess
 import sys
 import unittest
 import urllib.request
 
 import websockets
 
+from harness import Server
+
 EVSTREAM = sys.argv.pop(1) if len(sys.argv) > 1 else "./evstream"
 DEADLINE = 10  # seconds any single wait may take
 
 
-class Server:
-    """Runs evstream on a free port and reads the port it announces."""
-
-    def __init__(self, *args):
-        self.process = subprocess.Popen(
-            [EVSTREAM, "--port=0", *args],
-            stdout=subprocess.PIPE, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.process.stdout.readline()
-        if "listening on http://127.0.0.1:" not in line:
-            raise RuntimeError("evstream did not start: " + line)
-        self.port = int(line.split("http://127.0.0.1:")[1].split()[0])
-        self.stream_url = f"ws://127.0.0.1:{self.port}/api/v1/streams/valid_tx"
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=DEADLINE)
-        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
-            pipe.close()
-        return code
-
-
 class EvstreamTest(unittest.TestCase):
-    def serve(self, *args):
-        server = Server(*args)
+    def serve(self, *args, source="ingest", read_stderr=False):
+        server = Server(EVSTREAM, *args, source=source, read_stderr=read_stderr)
         self.addCleanup(server.stop)
         return server
 
     def test_discovery_names_the_stream_root(self):
-        server = self.serve("--source=ingest")
+        server = self.serve()
         with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=DEADLINE) as res:
             body = json.load(res)
         self.assertEqual(body["_links"]["streams_v1"], f"ws://127.0.0.1:{server.port}/api/v1/streams/")
 
     def test_demo_blocks_stream_in_order_and_ping_gets_pong(self):
-        server = self.serve("--demo-rate=20", "--demo-block-size=5")
+        server = self.serve("--demo-rate=20", "--demo-block-size=5", source="demo")
 
         async def scenario():
             async with websockets.connect(server.stream_url, open_timeout=DEADLINE) as ws:
@@ -74,7 +53,7 @@ class EvstreamTest(unittest.TestCase):
         asyncio.run(scenario())
 
     def test_stdin_lines_stream_and_bad_lines_are_skipped(self):
-        server = self.serve("--source=stdin")
+        server = self.serve(source="stdin", read_stderr=True)
 
         async def scenario():
             async with websockets.connect(server.stream_url, open_timeout=DEADLINE) as ws:
@@ -91,7 +70,7 @@ class EvstreamTest(unittest.TestCase):
         asyncio.run(scenario())
 
     def test_a_silent_client_is_closed_after_the_keepalive_timeout(self):
-        server = self.serve("--source=ingest", "--keepalive-timeout=1s")
+        server = self.serve("--keepalive-timeout=1s")
 
         async def scenario():
             async with websockets.connect(server.stream_url, open_timeout=DEADLINE, ping_interval=None) as ws:
@@ -102,7 +81,7 @@ class EvstreamTest(unittest.TestCase):
         asyncio.run(scenario())
 
     def test_rfc6455_ping_frames_keep_a_client_alive(self):
-        server = self.serve("--source=ingest", "--keepalive-timeout=2s")
+        server = self.serve("--keepalive-timeout=2s")
 
         async def scenario():
             async with websockets.connect(server.stream_url, open_timeout=DEADLINE, ping_interval=0.5) as ws:
@@ -113,7 +92,7 @@ class EvstreamTest(unittest.TestCase):
         asyncio.run(scenario())
 
     def test_sigterm_closes_clients_with_1001_and_exits_0(self):
-        server = self.serve("--source=ingest")
+        server = self.serve()
 
         async def scenario():
             async with websockets.connect(server.stream_url, open_timeout=DEADLINE) as ws:
