@@ -1,5 +1,7 @@
 #include "scenario/live_stage.hpp"
 
+#include "client/stream_url.hpp"
+
 #include <boost/url/parse.hpp>
 
 #include <csignal>
@@ -19,12 +21,12 @@ constexpr auto request_timeout = std::chrono::seconds(10);
 
 live_stage::live_stage(const live_target& target) : target_(target) {
   auto url = boost::urls::parse_uri(target.url);
-  if (!url || url->scheme() != "http" || url->host().empty())
+  if (!url || url->scheme_id() != boost::urls::scheme::http || url->encoded_host().empty())
     throw std::runtime_error("--live needs a URL such as http://127.0.0.1:9984, not \"" + target.url + "\"");
-  std::string port = url->has_port() ? std::string{url->port()} : "80";
-  host_ = std::string{url->host()} + ":" + port;
+  auto to = client::endpoint_of(*url);
+  host_ = to.host_header;
   net::tcp::resolver resolver{io_};
-  server_ = *resolver.resolve(std::string{url->host()}, port).begin();
+  server_ = *resolver.resolve(to.host, to.port).begin();
 }
 
 live_stage::~live_stage() {
