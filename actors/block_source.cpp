@@ -27,11 +27,7 @@ ingest_result publish(caf::stateful_actor<block_source_state>* self, const schem
   }
   remember(state, block.id);
   ++state.counters.blocks_published;
-  auto encoded = std::make_shared<encoded_block>();
-  encoded->sequence = state.next_sequence++;
-  encoded->blockid = block.id;
-  encoded->valid_tx = schema::encode_valid_tx_events(block);
-  self->send(state.dispatcher, encoded_block_ptr{std::move(encoded)});
+  self->send(state.dispatcher, encode_block(block, state.next_sequence++));
   return {ingest_result::outcome::accepted, block.id, block.transactions.size(), {}};
 }
 

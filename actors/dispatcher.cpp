@@ -4,27 +4,83 @@
 
 namespace evstream {
 
-caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self) {
+namespace {
+
+void retain(dispatcher_state& state, const encoded_block_ptr& block) {
+  state.height_of.emplace(block->blockid(), block->sequence);
+  state.remembered_order.push_back(block->blockid());
+  if (state.remembered_order.size() > std::max(state.limits.remembered_ids, state.limits.max_blocks)) {
+    state.height_of.erase(state.remembered_order.front());
+    state.remembered_order.pop_front();
+  }
+  state.window.push_back(block);
+  state.window_bytes += block->retained_bytes;
+  while (!state.window.empty()
+         && (state.window.size() > state.limits.max_blocks || state.window_bytes > state.limits.max_bytes)) {
+    state.window_bytes -= state.window.front()->retained_bytes;
+    state.window.pop_front();
+  }
+}
+
+// A session that has every block up to `after` misses nothing iff the block
+// after it is still retained (or there is none yet).
+bool can_resume_after(const dispatcher_state& state, std::uint64_t after) {
+  if (after >= state.last_sequence) return true;
+  return !state.window.empty() && state.window.front()->sequence <= after + 1;
+}
+
+// The oldest retained block: `since` it, a subscriber gets every block still here but it.
+std::string oldest_available(const dispatcher_state& state) {
+  return state.window.empty() ? std::string{} : state.window.front()->blockid();
+}
+
+} // namespace
+
+caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_limits limits) {
+  self->state.limits = limits;
   self->set_down_handler([=](caf::down_msg& down) { self->state.sessions.erase(down.source.id()); });
   return {
       [=](subscribe& request) {
-        if (self->state.going_away) return self->send(request.session, going_away{});
+        auto& state = self->state;
+        if (state.going_away) return self->send(request.session, going_away{});
+        if (request.resume) {
+          if (!can_resume_after(state, request.resume_after))
+            return self->send(request.session, cursor_expired{oldest_available(state)});
+          backlog missed;
+          for (const auto& block : state.window)
+            if (block->sequence > request.resume_after) missed.blocks.push_back(block);
+          // Sent before any new block can be: the switch to live is this step.
+          if (!missed.blocks.empty()) self->send(request.session, std::move(missed));
+        }
         self->monitor(request.session);
-        self->state.sessions.emplace(request.session.id(), std::move(request.session));
+        state.sessions.emplace(request.session.id(), std::move(request.session));
       },
       [=](const encoded_block_ptr& block) {
-        if (block->sequence <= self->state.last_sequence) {
+        auto& state = self->state;
+        if (block->sequence <= state.last_sequence) {
           // Order is structural; a regression here is a bug upstream, and
           // forwarding the block would break every subscriber's order.
-          std::cerr << "dispatcher: dropped block " << block->blockid << " with sequence " << block->sequence
-                    << " after " << self->state.last_sequence << "\n";
+          std::cerr << "dispatcher: dropped block " << block->blockid() << " with sequence " << block->sequence
+                    << " after " << state.last_sequence << "\n";
           return;
         }
-        self->state.last_sequence = block->sequence;
+        state.last_sequence = block->sequence;
+        retain(state, block);
         // One message shared by all sessions: its payload is copy-on-write.
         auto message = caf::make_message(block);
-        for (auto& entry : self->state.sessions)
+        for (auto& entry : state.sessions)
           self->send(entry.second, message);
+      },
+      [=](cursor_atom, const std::string& blockid) {
+        const auto& state = self->state;
+        cursor_status status;
+        status.oldest_available = oldest_available(state);
+        auto known = state.height_of.find(blockid);
+        if (known == state.height_of.end()) return status;
+        status.sequence = known->second;
+        status.where = can_resume_after(state, known->second) ? cursor_status::standing::available
+                                                              : cursor_status::standing::expired;
+        return status;
       },
       [=](going_away) {
         self->state.going_away = true;

@@ -2,27 +2,51 @@
 // gets the same shared, already-encoded block, in sequence. Sessions are
 // monitored and forgotten as soon as they end.
 //
+// It also keeps the most recent blocks (the retention window, bounded by count
+// and bytes), so a session can resume after a block it has: the dispatcher
+// sends it the retained blocks after that one and subscribes it to new blocks
+// in the same step, which is what makes the switch to live free of gaps and
+// duplicates.
+//
 //   accepts: subscribe, encoded_block_ptr, going_away,
+//            (cursor_atom, blockid) -> cursor_status
 //            (get_atom, subscribers_atom) -> std::size_t
-//   sends:   encoded_block_ptr and going_away (to every session)
+//   sends:   encoded_block_ptr, backlog, cursor_expired and going_away (to sessions)
 #pragma once
 
 #include "actors/messages.hpp"
 
 #include <caf/all.hpp>
 
+#include <deque>
+#include <string>
 #include <unordered_map>
 
 namespace evstream {
 
+struct retention_limits {
+  std::size_t max_blocks = 1000;
+  std::size_t max_bytes = 256u << 20;
+  // Block ids (and heights) remembered beyond the window, so that a cursor
+  // that is too old is told apart from one never seen (410 against 404).
+  std::size_t remembered_ids = 100000;
+};
+
 struct dispatcher_state {
   std::unordered_map<caf::actor_id, caf::actor> sessions;
   std::uint64_t last_sequence = 0;
+  retention_limits limits;
+  // The retention window, oldest first, and what it holds.
+  std::deque<encoded_block_ptr> window;
+  std::size_t window_bytes = 0;
+  // Heights of recent block ids, and the ids in arrival order to forget the oldest.
+  std::unordered_map<std::string, std::uint64_t> height_of;
+  std::deque<std::string> remembered_order;
   // Set at shutdown: late subscribers are sent away at once.
   bool going_away = false;
   static inline const char* name = "dispatcher";
 };
 
-caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self);
+caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_limits limits);
 
 } // namespace evstream

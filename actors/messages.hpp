@@ -4,19 +4,22 @@
 //                    block (typed, from a host node)
 //                    (get_atom, counters_atom)      replies source_counters
 //   dispatcher    <- encoded_block_ptr, subscribe, going_away,
+//                    (cursor_atom, blockid)         replies cursor_status
 //                    (get_atom, subscribers_atom)   replies std::size_t
-//   session       <- encoded_block_ptr, client_ping, keepalive_deadline,
-//                    connection_closed, going_away
+//   session       <- encoded_block_ptr, backlog, cursor_expired, client_ping,
+//                    keepalive_deadline, transport_drained, connection_closed,
+//                    going_away
 #pragma once
 
+#include "actors/encoded_block.hpp"
 #include "schema/block.hpp"
-#include "schema/valid_tx_events.hpp"
 
 #include <caf/all.hpp>
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace evstream {
 
@@ -24,15 +27,7 @@ using ingest_atom = caf::atom_constant<caf::atom("ingest")>;
 using subscribers_atom = caf::atom_constant<caf::atom("subscrbrs")>;
 using demo_tick_atom = caf::atom_constant<caf::atom("demotick")>;
 using counters_atom = caf::atom_constant<caf::atom("counters")>;
-
-// A block the block source accepted: numbered in arrival order and with its
-// events encoded once, shared read-only by every session.
-struct encoded_block {
-  std::uint64_t sequence = 0;
-  std::string blockid;
-  schema::encoded_events valid_tx;
-};
-using encoded_block_ptr = std::shared_ptr<const encoded_block>;
+using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
 
 // What became of one block offered to the block source.
 struct ingest_result {
@@ -49,10 +44,40 @@ struct source_counters {
   std::uint64_t blocks_refused = 0; // invalid or duplicate
 };
 
-// A session asks the dispatcher for every block from now on.
+// A session asks the dispatcher for every block from now on or, resuming,
+// for every block after height `resume_after` and then every new one.
 struct subscribe {
   caf::actor session;
+  bool resume = false;
+  std::uint64_t resume_after = 0;
 };
+
+// Where a resume cursor (a block id) stands in the dispatcher's window.
+struct cursor_status {
+  enum class standing {
+    available, // its height is `sequence`; every block after it is retained
+    expired,   // known, but blocks after it left the window
+    unknown,   // never seen, or older than the node remembers
+  };
+  standing where = standing::unknown;
+  std::uint64_t sequence = 0;
+  // The oldest block a cursor can still name (empty when none is retained).
+  std::string oldest_available;
+};
+
+// The retained blocks a resuming session missed, oldest first; the dispatcher
+// sends them and subscribes the session to new blocks in one step.
+struct backlog {
+  std::vector<encoded_block_ptr> blocks;
+};
+
+// The cursor a session resumes from left the window while it connected.
+struct cursor_expired {
+  std::string oldest_available;
+};
+
+// Everything a session handed its transport so far is on the wire.
+struct transport_drained {};
 
 // The client showed it is alive: a text "ping" (which wants a text "pong") or
 // an RFC 6455 ping frame (which the WebSocket layer answers itself).
@@ -80,7 +105,7 @@ typename Inspector::result_type inspect(Inspector& f, source_counters& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, subscribe& x) {
-  return f(caf::meta::type_name("subscribe"), x.session);
+  return f(caf::meta::type_name("subscribe"), x.session, x.resume, x.resume_after);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, client_ping& x) {
@@ -95,6 +120,14 @@ typename Inspector::result_type inspect(Inspector& f, connection_closed& x) {
   return f(caf::meta::type_name("connection_closed"), x.reason);
 }
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cursor_expired& x) {
+  return f(caf::meta::type_name("cursor_expired"), x.oldest_available);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, transport_drained&) {
+  return f(caf::meta::type_name("transport_drained"));
+}
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, going_away&) {
   return f(caf::meta::type_name("going_away"));
 }
@@ -104,3 +137,5 @@ typename Inspector::result_type inspect(Inspector& f, going_away&) {
 // Local only: these carry shared or non-serializable payloads.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::encoded_block_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::ingest_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::cursor_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::backlog)

@@ -17,19 +17,63 @@ std::string describe_duration(caf::timespan duration) {
   return text;
 }
 
+namespace {
+
+// The messages of `block` this subscriber wants; unset when there are none.
+std::optional<event_batch> select(const subscription& wanted, const encoded_block_ptr& block) {
+  event_batch batch{block, &events_of(*block, wanted.stream), std::nullopt};
+  if (wanted.stream == stream_kind::blocks || wanted.filter.empty()) return batch;
+  std::vector<std::uint32_t> chosen;
+  const auto& txs = block->block.transactions;
+  for (std::size_t i = 0; i < txs.size(); ++i)
+    if (wanted.filter.matches(txs[i])) chosen.push_back(static_cast<std::uint32_t>(i));
+  if (chosen.empty()) return std::nullopt;
+  batch.chosen = std::move(chosen);
+  return batch;
+}
+
+} // namespace
+
 caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispatcher,
-                      transport_ptr connection, caf::timespan keepalive_timeout) {
+                      transport_ptr connection, session_settings settings) {
   self->state.connection = std::move(connection);
+  self->state.settings = std::move(settings);
+  auto& state = self->state;
   auto arm_keepalive = [=] {
-    self->delayed_send(self, keepalive_timeout, keepalive_deadline{++self->state.keepalive_generation});
+    auto& s = self->state;
+    self->delayed_send(self, s.settings.keepalive_timeout, keepalive_deadline{++s.keepalive_generation});
   };
   auto close_and_quit = [=](close_code code, std::string reason) {
     self->state.connection->close(code, std::move(reason));
     self->quit();
   };
+  // Returns the bytes handed over.
+  auto forward = [=](const encoded_block_ptr& block) -> std::size_t {
+    auto batch = select(self->state.settings.wanted, block);
+    if (!batch) return 0;
+    std::size_t bytes = batch->chosen ? 0 : batch->events->wire_bytes();
+    if (batch->chosen)
+      for (auto i : *batch->chosen)
+        bytes += batch->events->frame(i).size();
+    self->state.connection->send_events(std::move(*batch));
+    return bytes;
+  };
+  // Hands over what is behind, a chunk per drain of the transport.
+  auto catch_up = [=] {
+    auto& s = self->state;
+    while (!s.awaiting_drain && !s.behind.empty()) {
+      s.bytes_since_drain += forward(s.behind.front());
+      s.behind.pop_front();
+      if (s.bytes_since_drain >= s.settings.catch_up_chunk_bytes && !s.behind.empty()) {
+        s.awaiting_drain = true;
+        s.bytes_since_drain = 0;
+        s.connection->notify_when_drained();
+      }
+    }
+  };
   // A session that fails (an exception, a kill) still closes its client, so
   // the socket never outlives the actor silently.
-  self->attach_functor([connection = self->state.connection](const caf::error& reason) {
+  self->attach_functor([connection = state.connection](const caf::error& reason) {
     if (!reason) return; // a normal end closed the connection already
     if (reason == caf::exit_reason::user_shutdown)
       connection->close(close_code::going_away, "server shutting down");
@@ -44,10 +88,40 @@ caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispa
     else
       close_and_quit(close_code::internal_error, "internal error: the dispatcher stopped");
   });
-  self->send(dispatcher, subscribe{caf::actor_cast<caf::actor>(self)});
+  const auto& resume_after = state.settings.wanted.resume_after;
+  self->send(dispatcher, subscribe{caf::actor_cast<caf::actor>(self), resume_after.has_value(),
+                                   resume_after.value_or(0)});
   arm_keepalive();
   return {
-      [=](const encoded_block_ptr& block) { self->state.connection->send_events(block); },
+      [=](const encoded_block_ptr& block) {
+        auto& s = self->state;
+        if (s.behind.empty()) {
+          forward(block);
+          return;
+        }
+        s.behind.push_back(block);
+        if (s.behind.size() > s.settings.max_blocks_behind)
+          close_and_quit(close_code::policy_violation,
+                         "slow consumer: over " + std::to_string(s.settings.max_blocks_behind)
+                             + " blocks behind while catching up");
+      },
+      [=](backlog& missed) {
+        auto& s = self->state;
+        // Comes first, before any new block: nothing is behind yet.
+        s.behind.insert(s.behind.end(), missed.blocks.begin(), missed.blocks.end());
+        catch_up();
+      },
+      [=](transport_drained) {
+        self->state.awaiting_drain = false;
+        catch_up();
+      },
+      [=](const cursor_expired& expired) {
+        close_and_quit(close_code::policy_violation,
+                       // A close reason holds at most 123 bytes (RFC 6455 5.5).
+                       expired.oldest_available.empty()
+                           ? std::string{"resume cursor left the window; no block is retained"}
+                           : "resume cursor left the window; oldest is " + expired.oldest_available);
+      },
       [=](client_ping ping) {
         if (ping.wants_text_pong) self->state.connection->send_text("pong");
         arm_keepalive();
@@ -55,7 +129,8 @@ caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispa
       [=](keepalive_deadline deadline) {
         if (deadline.generation != self->state.keepalive_generation)
           return; // a ping came after this timer was set
-        close_and_quit(close_code::policy_violation, "no ping for " + describe_duration(keepalive_timeout));
+        close_and_quit(close_code::policy_violation,
+                       "no ping for " + describe_duration(self->state.settings.keepalive_timeout));
       },
       [=](const connection_closed&) { self->quit(); },
       [=](going_away) { close_and_quit(close_code::going_away, "server shutting down"); },

@@ -1,27 +1,51 @@
 // One subscriber's WebSocket, as an actor: forwards the dispatcher's blocks to
-// its transport, answers keep-alive pings, and owns the keep-alive rule — no
-// ping for `keepalive_timeout` and it closes the connection (1008) and ends.
+// its transport — the messages of the stream it asked for, filtered as it
+// asked — answers keep-alive pings, and owns the keep-alive rule: no ping for
+// `keepalive_timeout` and it closes the connection (1008) and ends.
 //
-//   accepts: encoded_block_ptr, client_ping, keepalive_deadline,
-//            connection_closed, going_away
+// A resuming session first gets its backlog; it hands the backlog to the
+// transport a chunk at a time, waiting for each to be written, so a long
+// catch-up never counts as a slow consumer. New blocks queue behind it.
+//
+//   accepts: encoded_block_ptr, backlog, cursor_expired, client_ping,
+//            keepalive_deadline, transport_drained, connection_closed,
+//            going_away
 //   sends:   subscribe (to the dispatcher, once at start)
 #pragma once
 
+#include "actors/subscription.hpp"
 #include "actors/transport.hpp"
 
 #include <caf/all.hpp>
 
+#include <chrono>
+#include <deque>
+
 namespace evstream {
+
+struct session_settings {
+  caf::timespan keepalive_timeout = std::chrono::minutes(3);
+  subscription wanted;
+  // Bytes of backlog handed to the transport before waiting for it to drain.
+  std::size_t catch_up_chunk_bytes = 1u << 20;
+  // A catching-up subscriber further behind than this many blocks is slow.
+  std::size_t max_blocks_behind = 1000;
+};
 
 struct session_state {
   transport_ptr connection;
+  session_settings settings;
   // Bumped by every ping, so that only the newest keepalive_deadline counts.
   std::uint64_t keepalive_generation = 0;
+  // Blocks not yet handed to the transport while catching up, oldest first.
+  std::deque<encoded_block_ptr> behind;
+  bool awaiting_drain = false;
+  std::size_t bytes_since_drain = 0;
   static inline const char* name = "session";
 };
 
 caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispatcher,
-                      transport_ptr connection, caf::timespan keepalive_timeout);
+                      transport_ptr connection, session_settings settings);
 
 // "180 s", "1.5 s", "250 ms": a duration as a person reads it in a close reason.
 std::string describe_duration(caf::timespan duration);

@@ -10,7 +10,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace evstream {
 
@@ -23,16 +25,31 @@ enum class close_code : std::uint16_t {
   internal_error = 1011,
 };
 
+// Some of one block's messages for one subscriber: a stream's messages, all of
+// them or the chosen ones (a filtered subscription), each a text message.
+struct event_batch {
+  encoded_block_ptr block; // keeps `events` alive
+  const schema::encoded_events* events = nullptr;
+  // Indexes into `events`, ascending; unset means every message.
+  std::optional<std::vector<std::uint32_t>> chosen;
+
+  std::size_t size() const { return chosen ? chosen->size() : events->size(); }
+  std::string_view text(std::size_t i) const { return (*events)[chosen ? (*chosen)[i] : i]; }
+};
+
 class transport {
 public:
   virtual ~transport() = default;
-  // Sends every valid_tx event of `block` as one text message each, in order.
-  virtual void send_events(encoded_block_ptr block) = 0;
+  // Sends the batch's messages as one text message each, in order.
+  virtual void send_events(event_batch batch) = 0;
   // Sends one text message (the keep-alive "pong").
   virtual void send_text(std::string text) = 0;
   // Sends a close frame after what is already queued; the connection then
   // reports connection_closed to its session.
   virtual void close(close_code code, std::string reason) = 0;
+  // Sends transport_drained to the session once everything sent so far is
+  // written (at once if it is); how a resuming session paces its backlog.
+  virtual void notify_when_drained() = 0;
 };
 
 using transport_ptr = std::shared_ptr<transport>;

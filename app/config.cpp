@@ -25,6 +25,10 @@ config::config() {
       .add(max_message_bytes, "max-message-bytes", "largest client message before close 1009 (default 4096)")
       .add(send_budget_bytes, "send-budget-bytes",
            "unsent bytes per subscriber before it is closed as slow (default 8 MiB)")
+      .add(retain_blocks, "retain-blocks",
+           "newest blocks kept for resuming subscribers (?since=); also how far behind a resuming "
+           "subscriber may fall (default 1000)")
+      .add(retain_bytes, "retain-bytes", "most bytes the retained blocks may take (default 256 MiB)")
       .add(max_body_bytes, "max-body-bytes", "largest ingest body before 413 (default 16 MiB)")
       .add(io_threads, "io-threads", "threads running network I/O (default 1)")
       .add(max_connections, "max-connections", "open subscribers before upgrades get 503 (default 150000)")
@@ -60,6 +64,8 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
     return problem = "--tls-cert and --tls-key go together", std::nullopt;
   options.demo = {demo_rate, demo_block_size, demo_seed};
   options.io_threads = io_threads;
+  options.retention.max_blocks = retain_blocks;
+  options.retention.max_bytes = retain_bytes;
   auto& server = options.server;
   server.advertised_url = advertised_url;
   server.keepalive_timeout = keepalive_timeout;

@@ -29,6 +29,8 @@ public:
   std::string ingest_token;
   std::size_t max_message_bytes = 4096;
   std::size_t send_budget_bytes = 8u << 20;
+  std::size_t retain_blocks = retention_limits{}.max_blocks;
+  std::size_t retain_bytes = retention_limits{}.max_bytes;
   std::size_t max_body_bytes = 16u << 20;
   std::size_t io_threads = 1;
   std::string tls_cert;

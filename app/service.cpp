@@ -32,7 +32,9 @@ service::service(caf::actor_system& system, service_options options) {
   if (!options.server.tls_cert_file.empty()) context_->tls = make_tls_context(options.server);
   auto address = boost::asio::ip::make_address(options.host);
   listener_ = std::make_shared<net::listener>(io_, net::tcp::endpoint{address, options.port}, context_);
-  context_->dispatcher = system.spawn(evstream::dispatcher);
+  // A resuming subscriber may fall as far behind as a resume may reach back.
+  context_->settings.max_blocks_behind = std::max<std::size_t>(1, options.retention.max_blocks);
+  context_->dispatcher = system.spawn(evstream::dispatcher, options.retention);
   context_->block_source =
       system.spawn(evstream::block_source, context_->dispatcher, default_remembered_block_ids);
   if (options.source == block_source_kind::demo)

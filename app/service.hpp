@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/demo_source.hpp"
+#include "actors/dispatcher.hpp"
 #include "net/server_context.hpp"
 
 #include <caf/all.hpp>
@@ -31,6 +32,7 @@ struct service_options {
   block_source_kind source = block_source_kind::demo;
   demo_settings demo;
   std::size_t io_threads = 1;
+  retention_limits retention;
   net::server_settings server;
 };
 

@@ -1,7 +1,7 @@
 #include "bench/block_set.hpp"
 
 #include "schema/block.hpp"
-#include "schema/valid_tx_events.hpp"
+#include "schema/stream_events.hpp"
 #include "sources/demo_chain.hpp"
 
 #include <stdexcept>

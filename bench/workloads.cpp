@@ -7,7 +7,7 @@
 #include "bench/reference_server.hpp"
 #include "bench/server_process.hpp"
 #include "schema/block.hpp"
-#include "schema/valid_tx_events.hpp"
+#include "schema/stream_events.hpp"
 
 #include <algorithm>
 #include <cmath>

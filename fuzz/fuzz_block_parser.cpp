@@ -4,7 +4,7 @@
 //
 //   fuzz/run.sh 60      (or build-fuzz/fuzz/fuzz_block_parser fuzz/corpus/block_parser)
 #include "schema/block.hpp"
-#include "schema/valid_tx_events.hpp"
+#include "schema/stream_events.hpp"
 
 #include <boost/json.hpp>
 

@@ -1,5 +1,7 @@
 #include "net/coalescing_stream.hpp"
 
+#include <utility>
+
 namespace evstream::net {
 
 namespace {
@@ -18,6 +20,16 @@ void coalescing_stream::enqueue_shared(std::shared_ptr<const void> owner, asio::
   item.size = item.remaining = bytes.size();
   shared_bytes_queued_ += bytes.size();
   enqueue(std::move(item));
+}
+
+void coalescing_stream::when_drained(std::function<void()> drained) {
+  drained_ = std::move(drained);
+  notify_if_drained();
+}
+
+void coalescing_stream::notify_if_drained() {
+  if (!drained_ || shared_bytes_queued_ != 0 || failed_) return;
+  asio::post(next_.get_executor(), std::exchange(drained_, nullptr));
 }
 
 void coalescing_stream::drop_unsent_shared() {
@@ -83,6 +95,7 @@ void coalescing_stream::on_write(error_code ec, std::size_t bytes) {
     shared_bytes_queued_ = 0;
     return;
   }
+  notify_if_drained();
   do_write();
 }
 

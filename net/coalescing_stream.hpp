@@ -16,6 +16,7 @@
 #include <boost/asio/any_completion_handler.hpp>
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -61,6 +62,10 @@ public:
   // Bytes queued by enqueue_shared and not yet written.
   std::size_t shared_bytes_queued() const { return shared_bytes_queued_; }
 
+  // Runs `drained` once no shared bytes are queued (posted, at once if none
+  // are); replaces an earlier wish. Not run if the connection fails.
+  void when_drained(std::function<void()> drained);
+
   // Forgets shared bytes not yet started; Beast's writes and the one on the
   // wire stay, so no frame is cut and every Beast handler still runs.
   void drop_unsent_shared();
@@ -81,6 +86,7 @@ private:
   void do_write();
   void on_write(error_code ec, std::size_t bytes);
   void complete(entry& item, error_code ec);
+  void notify_if_drained();
 
   client_stream next_;
   std::deque<entry> queue_;
@@ -91,6 +97,7 @@ private:
   bool writing_ = false;
   std::weak_ptr<void> owner_;
   error_code failed_;
+  std::function<void()> drained_;
 };
 
 // Beast closes the TCP connection through these after the close handshake.

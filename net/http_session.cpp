@@ -1,19 +1,22 @@
 #include "net/http_session.hpp"
 
 #include "net/http_responses.hpp"
+#include "net/stream_request.hpp"
 #include "net/websocket_connection.hpp"
 
 #include <openssl/crypto.h>
+
+#include <tuple>
 
 namespace evstream::net {
 
 namespace {
 
+constexpr std::string_view api_v1_root = "/api/v1/";
 constexpr std::string_view streams_root = "/api/v1/streams/";
-constexpr std::string_view valid_tx_path = "/api/v1/streams/valid_tx";
 constexpr std::string_view blocks_path = "/api/v1/blocks";
-// How long an ingest may wait for the block source before the client gets 503.
-constexpr auto ingest_reply_timeout = std::chrono::seconds(10);
+// How long a request may wait for an actor's answer before the client gets 503.
+constexpr auto actor_reply_timeout = std::chrono::seconds(10);
 // The most a body read takes from the socket at once.
 constexpr std::uint64_t body_read_bytes = 256 * 1024;
 // How long a connection we are closing may still send before it is cut.
@@ -31,6 +34,43 @@ string_response method_not_allowed(reply_shape req, const char* allowed) {
                             std::string{"method not allowed; use "} + allowed);
   res.set(http::field::allow, allowed);
   return res;
+}
+
+// Every stream this node serves, by name, as URLs under `base`.
+boost::json::object stream_urls(const std::string& base) {
+  boost::json::object urls;
+  for (const auto& served : served_streams())
+    urls[served.name] = base + std::string{streams_root} + std::string{served.name};
+  return urls;
+}
+
+boost::json::array stream_names() {
+  boost::json::array names;
+  for (const auto& served : served_streams())
+    names.emplace_back(served.name);
+  return names;
+}
+
+// "valid_tx, valid_transactions, blocks"
+std::string listed_stream_names() {
+  std::string listed;
+  for (const auto& served : served_streams())
+    listed += (listed.empty() ? "" : ", ") + std::string{served.name};
+  return listed;
+}
+
+// Asks `whom` from a one-shot actor, since Asio handlers never block; `answered`
+// gets the reply or the error, on a CAF thread.
+template <class Reply, class Answered, class... Message>
+void ask(caf::actor_system& system, caf::actor whom, Answered answered, Message&&... message) {
+  // Moved all the way: an ingest body can be megabytes.
+  system.spawn([whom, answered, message = std::make_tuple(std::forward<Message>(message)...)](
+                   caf::event_based_actor* asker) mutable {
+    std::apply([&](auto&... parts) { return asker->request(whom, actor_reply_timeout, std::move(parts)...); },
+               message)
+        .then([=](const Reply& reply) { answered(caf::expected<Reply>{reply}); },
+              [=](caf::error& error) { answered(caf::expected<Reply>{std::move(error)}); });
+  });
 }
 
 // Constant-time, so the answer's timing says nothing about the token.
@@ -62,7 +102,7 @@ void http_session::force_close() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] {
     // An ingest in flight is answered first; the answer then closes.
     self->shutting_down_ = true;
-    if (!self->ingest_pending_) self->socket_stream().close();
+    if (!self->answer_pending_) self->socket_stream().close();
   });
 }
 
@@ -116,32 +156,26 @@ void http_session::on_read(error_code ec, std::size_t) {
 
 void http_session::route(request&& req) {
   auto path = path_of(req.target());
-  if (path == "/") {
+  if (path == "/" || path == api_v1_root || path == api_v1_root.substr(0, api_v1_root.size() - 1)
+      || path == streams_root) {
     if (!is_read(req.method())) return send(method_not_allowed(shape_of(req), "GET, HEAD"));
-    error_code ignored;
-    auto local = socket_stream().socket().local_endpoint(ignored);
-    auto base = stream_base_url(req, context_->settings.advertised_url, local, stream_.is_tls());
-    auto res = json_response(shape_of(req), http::status::ok,
-                             {{"_links", {{"streams_v1", base + std::string{streams_root}}}}});
-    // Discovery is public and read-only: let browser pages on any origin read it.
-    res.set(http::field::access_control_allow_origin, "*");
-    if (req.method() == http::verb::head) res.body().clear(); // Content-Length stays that of the GET answer
-    return send(std::move(res));
+    return discover(std::move(req), path);
   }
-  if (path == valid_tx_path) {
-    if (websocket::is_upgrade(req)) return upgrade(std::move(req));
+  if (path.substr(0, streams_root.size()) == streams_root) {
+    auto name = path.substr(streams_root.size());
+    auto stream = stream_named(name);
+    if (!stream)
+      return send(error_response(shape_of(req), http::status::not_found,
+                                 "unknown stream \"" + std::string{name} + "\"; this node serves "
+                                     + listed_stream_names(),
+                                 {{"streams", stream_names()}}));
+    if (websocket::is_upgrade(req)) return subscribe(std::move(req), *stream);
     if (!is_read(req.method())) return send(method_not_allowed(shape_of(req), "GET"));
     auto res = error_response(shape_of(req), http::status::upgrade_required,
                               "this is a WebSocket stream; connect with a WebSocket client");
     res.set(http::field::upgrade, "websocket");
     res.set(http::field::connection, "Upgrade");
     return send(std::move(res));
-  }
-  if (path.substr(0, streams_root.size()) == streams_root) {
-    auto name = std::string{path.substr(streams_root.size())};
-    return send(error_response(shape_of(req), http::status::not_found,
-                               "unknown stream \"" + name + "\"; this node serves valid_tx",
-                               {{"streams", boost::json::array{"valid_tx"}}}));
   }
   if (path == blocks_path) {
     if (req.method() != http::verb::post) return send(method_not_allowed(shape_of(req), "POST"));
@@ -150,7 +184,77 @@ void http_session::route(request&& req) {
   send(error_response(shape_of(req), http::status::not_found, "no such resource: " + std::string{path}));
 }
 
-void http_session::upgrade(request&& req) {
+void http_session::discover(request&& req, std::string_view path) {
+  error_code ignored;
+  auto local = socket_stream().socket().local_endpoint(ignored);
+  auto base = stream_base_url(req, context_->settings.advertised_url, local, stream_.is_tls());
+  // BigchainDB 1.x and 2.x clients find their stream as "streams" of
+  // GET /api/v1/, and as api.v1.streams of GET /.
+  auto bigchaindb_stream = base + std::string{streams_root} + "valid_transactions";
+  boost::json::object body;
+  if (path == "/")
+    body = {{"_links", {{"streams_v1", base + std::string{streams_root}}}},
+            {"streams", stream_urls(base)},
+            {"api", {{"v1", {{"streams", bigchaindb_stream}}}}}};
+  else if (path == streams_root)
+    body = {{"streams", stream_urls(base)}};
+  else
+    body = {{"streams", bigchaindb_stream}, {"_links", {{"streams_v1", base + std::string{streams_root}}}}};
+  auto res = json_response(shape_of(req), http::status::ok, body);
+  // Discovery is public and read-only: let browser pages on any origin read it.
+  res.set(http::field::access_control_allow_origin, "*");
+  if (req.method() == http::verb::head) res.body().clear(); // Content-Length stays that of the GET answer
+  send(std::move(res));
+}
+
+void http_session::subscribe(request&& req, stream_kind stream) {
+  auto read = read_stream_request(stream, {req.target().data(), req.target().size()});
+  if (auto* refusal = std::get_if<request_refusal>(&read))
+    return send(error_response(shape_of(req), refusal->status, refusal->message));
+  auto& wanted = std::get<stream_request>(read);
+  if (!wanted.since) return upgrade(std::move(req), std::move(wanted.wanted));
+  // The cursor is checked before the upgrade, so a client learns why it
+  // cannot resume from an HTTP status it can act on.
+  answer_pending_ = true;
+  auto pending = std::make_shared<std::pair<request, subscription>>(std::move(req), std::move(wanted.wanted));
+  ask<cursor_status>(
+      *context_->system, context_->dispatcher,
+      [self = shared_from_this(), pending, since = *wanted.since](caf::expected<cursor_status> status) {
+        asio::post(self->stream_.get_executor(), [self, pending, since, status = std::move(status)] {
+          self->answer_pending_ = false;
+          self->resume(std::move(pending->first), std::move(pending->second), since, status);
+        });
+      },
+      cursor_atom::value, *wanted.since);
+}
+
+void http_session::resume(request&& req, subscription wanted, const std::string& since,
+                          const caf::expected<cursor_status>& status) {
+  if (shutting_down_) return socket_stream().close();
+  auto shape = shape_of(req);
+  if (!status)
+    return send(error_response(shape, http::status::service_unavailable, "the dispatcher did not answer"));
+  boost::json::object oldest;
+  if (!status->oldest_available.empty()) oldest["oldest_available"] = status->oldest_available;
+  switch (status->where) {
+    case cursor_status::standing::available:
+      wanted.resume_after = status->sequence;
+      return upgrade(std::move(req), std::move(wanted));
+    case cursor_status::standing::expired:
+      return send(error_response(shape, http::status::gone,
+                                 "block " + since + " is older than this node retains; "
+                                     + (status->oldest_available.empty()
+                                            ? std::string{"no block is retained, connect without since"}
+                                            : "the oldest block still available is " + status->oldest_available),
+                                 std::move(oldest)));
+    case cursor_status::standing::unknown:
+      break;
+  }
+  send(error_response(shape, http::status::not_found, "this node has not streamed block " + since,
+                      std::move(oldest)));
+}
+
+void http_session::upgrade(request&& req, subscription wanted) {
   const auto& settings = context_->settings;
   error_code ec;
   auto client = socket_stream().socket().remote_endpoint(ec).address();
@@ -161,7 +265,7 @@ void http_session::upgrade(request&& req) {
     return send(error_response(shape_of(req), http::status::service_unavailable, refusal));
   socket_stream().expires_never(); // the WebSocket layer has its own timeouts
   auto connection = std::make_shared<websocket_connection>(std::move(stream_), context_, client);
-  connection->start(std::move(req));
+  connection->start(std::move(req), std::move(wanted));
 }
 
 void http_session::ingest(request&& req) {
@@ -186,25 +290,19 @@ void http_session::ingest(request&& req) {
     return send(error_response(shape_of(req), http::status::forbidden,
                                "ingest is open to loopback clients only unless --ingest-token is set"));
   }
-  // Ask the block source from a one-shot actor: Asio handlers never block.
   auto shape = shape_of(req);
-  auto self = shared_from_this();
-  ingest_pending_ = true;
-  auto deliver = [self](string_response res) {
-    asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
-      self->ingest_pending_ = false;
-      self->send(std::move(res));
-    });
-  };
-  context_->system->spawn([source = context_->block_source, body = std::move(req.body()), shape,
-                           deliver](caf::event_based_actor* asker) mutable {
-    asker->request(source, ingest_reply_timeout, ingest_atom::value, std::move(body))
-        .then([=](const ingest_result& result) { deliver(ingest_response(shape, result)); },
-              [=](const caf::error&) {
-                deliver(
-                    error_response(shape, http::status::service_unavailable, "block source did not answer"));
-              });
-  });
+  answer_pending_ = true;
+  ask<ingest_result>(
+      *context_->system, context_->block_source,
+      [self = shared_from_this(), shape](caf::expected<ingest_result> result) {
+        auto res = result ? ingest_response(shape, *result)
+                          : error_response(shape, http::status::service_unavailable, "block source did not answer");
+        asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+          self->answer_pending_ = false;
+          self->send(std::move(res));
+        });
+      },
+      ingest_atom::value, std::move(req.body()));
 }
 
 void http_session::send(response&& res) {

@@ -3,6 +3,8 @@
 // socket to a websocket_connection when a client subscribes.
 #pragma once
 
+#include "actors/messages.hpp"
+#include "actors/subscription.hpp"
 #include "net/beast.hpp"
 #include "net/client_stream.hpp"
 #include "net/server_context.hpp"
@@ -29,7 +31,11 @@ private:
   void on_header(error_code ec, std::size_t bytes);
   void on_read(error_code ec, std::size_t bytes);
   void route(request&& req);
-  void upgrade(request&& req);
+  void discover(request&& req, std::string_view path);
+  void subscribe(request&& req, stream_kind stream);
+  void resume(request&& req, subscription wanted, const std::string& since,
+              const caf::expected<cursor_status>& status);
+  void upgrade(request&& req, subscription wanted);
   void ingest(request&& req);
   void send(response&& res);
   void on_write(bool close, error_code ec, std::size_t bytes);
@@ -43,7 +49,8 @@ private:
   std::optional<http::request_parser<http::string_body>> parser_;
   // Keeps the response alive while it is written.
   std::shared_ptr<response> pending_response_;
-  bool ingest_pending_ = false;
+  // An actor's answer (to an ingest or a resume cursor) is awaited.
+  bool answer_pending_ = false;
   bool shutting_down_ = false;
 };
 

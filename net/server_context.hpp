@@ -25,6 +25,8 @@ struct server_settings {
   std::size_t max_inbound_message_bytes = 4096;
   // Queued-but-unsent bytes per subscriber before it counts as slow (1008).
   std::size_t send_budget_bytes = 8u << 20;
+  // Blocks a resuming subscriber may fall behind while it catches up (1008).
+  std::size_t max_blocks_behind = 1000;
   std::size_t max_body_bytes = 16u << 20;
   std::size_t max_header_bytes = 8u << 10;
   // A client must send a whole request within this, so a silent or slow

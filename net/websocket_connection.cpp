@@ -2,7 +2,7 @@
 
 #include "actors/client_limits.hpp"
 #include "actors/session.hpp"
-#include "schema/valid_tx_events.hpp"
+#include "schema/stream_events.hpp"
 
 namespace evstream::net {
 
@@ -52,7 +52,8 @@ websocket_connection::websocket_connection(client_stream&& stream, server_contex
 
 websocket_connection::~websocket_connection() = default;
 
-void websocket_connection::start(http::request<http::string_body> upgrade_request) {
+void websocket_connection::start(http::request<http::string_body> upgrade_request, subscription wanted) {
+  wanted_ = std::move(wanted);
   ws_.next_layer().set_owner(weak_from_this());
   registration_ =
       context_->connections.add(shared_from_this(), connection_registry::kind::websocket, client_);
@@ -63,8 +64,15 @@ void websocket_connection::start(http::request<http::string_body> upgrade_reques
 void websocket_connection::on_accept(error_code ec) {
   if (ec) return; // Beast answered the failed handshake; nothing was subscribed
   const auto& settings = context_->settings;
-  session_ = context_->system->spawn(session, context_->dispatcher, transport_ptr{shared_from_this()},
-                                     settings.keepalive_timeout);
+  session_settings session;
+  session.keepalive_timeout = settings.keepalive_timeout;
+  session.wanted = std::move(wanted_);
+  // Well under the send budget: a catching-up client is never closed as slow
+  // for the backlog the session chose to send.
+  session.catch_up_chunk_bytes = std::max<std::size_t>(1, settings.send_budget_bytes / 4);
+  session.max_blocks_behind = settings.max_blocks_behind;
+  session_ = context_->system->spawn(evstream::session, context_->dispatcher, transport_ptr{shared_from_this()},
+                                     std::move(session));
   do_read();
 }
 
@@ -93,10 +101,20 @@ void websocket_connection::on_read(error_code ec, std::size_t bytes) {
   do_read();
 }
 
-void websocket_connection::send_events(encoded_block_ptr block) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), block = std::move(block)]() mutable {
-    auto frames = block->valid_tx.frames();
-    self->enqueue(std::move(block), frames);
+void websocket_connection::send_events(event_batch batch) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), batch = std::move(batch)]() mutable {
+    const auto& events = *batch.events;
+    if (!batch.chosen) return self->enqueue(std::move(batch.block), events.frames());
+    // Chosen frames that follow each other in the block go out as one buffer.
+    const auto& chosen = *batch.chosen;
+    for (std::size_t i = 0; i < chosen.size();) {
+      auto run = events.frame(chosen[i]);
+      std::size_t next = i + 1;
+      for (; next < chosen.size() && chosen[next] == chosen[next - 1] + 1; ++next)
+        run = {run.data(), run.size() + events.frame(chosen[next]).size()};
+      self->enqueue(batch.block, run);
+      i = next;
+    }
   });
 }
 
@@ -111,6 +129,14 @@ void websocket_connection::send_text(std::string text) {
 void websocket_connection::close(close_code code, std::string reason) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
     self->begin_close(code, std::move(reason));
+  });
+}
+
+void websocket_connection::notify_when_drained() {
+  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->ws_.next_layer().when_drained([weak = self->weak_from_this()] {
+      if (auto me = weak.lock(); me && me->session_) caf::anon_send(me->session_, transport_drained{});
+    });
   });
 }
 

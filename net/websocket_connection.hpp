@@ -5,6 +5,7 @@
 // client pings and the end of the connection to its session.
 #pragma once
 
+#include "actors/subscription.hpp"
 #include "actors/transport.hpp"
 #include "net/beast.hpp"
 #include "net/coalescing_stream.hpp"
@@ -23,12 +24,14 @@ public:
   websocket_connection(client_stream&& stream, server_context_ptr context, asio::ip::address client);
   ~websocket_connection() override;
 
-  // Completes the upgrade and, once it succeeded, starts this client's session.
-  void start(http::request<http::string_body> upgrade_request);
+  // Completes the upgrade and, once it succeeded, starts this client's
+  // session with what the client asked for.
+  void start(http::request<http::string_body> upgrade_request, subscription wanted);
 
-  void send_events(encoded_block_ptr block) override;
+  void send_events(event_batch batch) override;
   void send_text(std::string text) override;
   void close(close_code code, std::string reason) override;
+  void notify_when_drained() override;
   void force_close() override;
 
 private:
@@ -45,6 +48,7 @@ private:
   registration registration_;
   asio::ip::address client_;
   websocket::stream<coalescing_stream> ws_;
+  subscription wanted_;
   caf::actor session_;
   beast::flat_buffer inbound_;
   std::size_t inbound_message_bytes_ = 0;

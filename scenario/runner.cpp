@@ -2,7 +2,7 @@
 
 #include "scenario/duration.hpp"
 #include "schema/block.hpp"
-#include "schema/valid_tx_events.hpp"
+#include "schema/stream_events.hpp"
 #include "sources/demo_chain.hpp"
 
 #include <boost/json.hpp>

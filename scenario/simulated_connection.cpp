@@ -4,15 +4,28 @@
 
 namespace evstream::scenario {
 
-void simulated_connection::send_events(encoded_block_ptr block) {
-  // Aliasing pointer: the block keeps its events alive.
-  enqueue(std::shared_ptr<const schema::encoded_events>{block, &block->valid_tx});
+void simulated_connection::send_events(event_batch batch) {
+  std::vector<std::string_view> texts;
+  std::size_t wire_bytes = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    texts.push_back(batch.text(i));
+    wire_bytes += batch.events->frame(batch.chosen ? (*batch.chosen)[i] : i).size();
+  }
+  enqueue(std::move(batch.block), std::move(texts), wire_bytes);
 }
 
 void simulated_connection::send_text(std::string text) {
+  // Framed as net/ frames it, for its size on the wire.
   auto framed = std::make_shared<schema::encoded_events>();
   framed->append(text);
-  enqueue(std::move(framed));
+  auto texts = std::vector<std::string_view>{(*framed)[0]};
+  auto wire_bytes = framed->wire_bytes();
+  enqueue(std::move(framed), std::move(texts), wire_bytes);
+}
+
+void simulated_connection::notify_when_drained() {
+  drain_wanted_ = true;
+  if (unsent_.empty()) deliver_unsent();
 }
 
 void simulated_connection::close(close_code code, std::string reason) {
@@ -46,10 +59,11 @@ void simulated_connection::client_disconnects() {
   if (!close_sent_) end_session("connection reset by the client");
 }
 
-void simulated_connection::enqueue(std::shared_ptr<const schema::encoded_events> messages) {
+void simulated_connection::enqueue(std::shared_ptr<const void> owner, std::vector<std::string_view> texts,
+                                   std::size_t wire_bytes) {
   if (close_sent_ || cut_by_client_) return;
-  unsent_bytes_ += messages->wire_bytes();
-  unsent_.push_back(std::move(messages));
+  unsent_bytes_ += wire_bytes;
+  unsent_.push_back({std::move(owner), std::move(texts)});
   if (reading_) return deliver_unsent();
   if (auto slow = check_send_budget(unsent_bytes_, settings_.send_budget_bytes)) {
     unsent_.clear();
@@ -61,10 +75,14 @@ void simulated_connection::enqueue(std::shared_ptr<const schema::encoded_events>
 
 void simulated_connection::deliver_unsent() {
   for (const auto& messages : unsent_)
-    for (std::size_t i = 0; i < messages->size(); ++i)
-      record_.add_message(std::string{(*messages)[i]});
+    for (auto text : messages.texts)
+      record_.add_message(std::string{text});
   unsent_.clear();
   unsent_bytes_ = 0;
+  if (drain_wanted_ && session_ && !close_sent_) {
+    drain_wanted_ = false;
+    caf::anon_send(session_, transport_drained{});
+  }
   if (close_sent_ && !record_.ended) record_.ended = close_sent_;
 }
 

@@ -27,9 +27,10 @@ public:
   void attach(caf::actor session) { session_ = std::move(session); }
 
   // transport, called by the session actor
-  void send_events(encoded_block_ptr block) override;
+  void send_events(event_batch batch) override;
   void send_text(std::string text) override;
   void close(close_code code, std::string reason) override;
+  void notify_when_drained() override;
 
   // the client's side
   void client_sends(const std::string& text);
@@ -40,7 +41,8 @@ public:
   const client_record& record() const { return record_; }
 
 private:
-  void enqueue(std::shared_ptr<const schema::encoded_events> messages);
+  // Queues texts that `owner` keeps alive, `wire_bytes` on the wire.
+  void enqueue(std::shared_ptr<const void> owner, std::vector<std::string_view> texts, std::size_t wire_bytes);
   void deliver_unsent();
   void end_session(const std::string& why);
 
@@ -49,8 +51,14 @@ private:
   client_record record_;
   bool reading_ = true;
   // Sent but not yet read, oldest first, and their size on the wire.
-  std::deque<std::shared_ptr<const schema::encoded_events>> unsent_;
+  struct unsent_messages {
+    std::shared_ptr<const void> owner;
+    std::vector<std::string_view> texts;
+  };
+  std::deque<unsent_messages> unsent_;
   std::size_t unsent_bytes_ = 0;
+  // The session waits for transport_drained.
+  bool drain_wanted_ = false;
   // The server's close frame, once sent; the client sees it after what
   // was queued before it.
   std::optional<client_end> close_sent_;

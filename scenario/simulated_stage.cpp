@@ -3,6 +3,7 @@
 #include "actors/block_source.hpp"
 #include "actors/dispatcher.hpp"
 #include "actors/session.hpp"
+#include "net/stream_request.hpp"
 
 namespace evstream::scenario {
 
@@ -19,7 +20,7 @@ caf::actor_system_config& virtual_time(caf::actor_system_config& config) {
 simulated_stage::simulated_stage(const server_settings& settings)
     : settings_(settings), system_(virtual_time(config_)),
       scheduler_(dynamic_cast<caf::scheduler::test_coordinator&>(system_.scheduler())), self_(system_, true) {
-  dispatcher_ = system_.spawn(evstream::dispatcher);
+  dispatcher_ = system_.spawn(evstream::dispatcher, retention_limits{});
   block_source_ = system_.spawn(evstream::block_source, dispatcher_, default_remembered_block_ids);
   scheduler_.run();
 }
@@ -33,11 +34,32 @@ simulated_stage::~simulated_stage() {
 }
 
 void simulated_stage::connect(const std::string& client, const std::string& stream) {
-  if (stream != "valid_tx")
-    throw step_failure{"a subscription to " + stream,
-                       "404: no stream named \"" + stream + "\" (streams: valid_tx)"};
+  // `stream` is what follows /api/v1/streams/, query included, read as the
+  // server reads it; a refusal reads as live mode reports it.
+  auto declined = [&](unsigned status, const std::string& why) {
+    return step_failure{"a subscription to " + stream,
+                        "the upgrade was declined with HTTP " + std::to_string(status) + " (" + why + ")"};
+  };
+  auto kind = net::stream_named(std::string_view{stream}.substr(0, stream.find('?')));
+  if (!kind) throw declined(404, "no such stream");
+  auto read = net::read_stream_request(*kind, "/api/v1/streams/" + stream);
+  if (auto* refusal = std::get_if<net::request_refusal>(&read))
+    throw declined(static_cast<unsigned>(refusal->status), refusal->message);
+  session_settings wanted;
+  wanted.keepalive_timeout = settings_.keepalive_timeout;
+  wanted.wanted = std::get<net::stream_request>(read).wanted;
+  wanted.catch_up_chunk_bytes = std::max<std::size_t>(1, settings_.send_budget_bytes / 4);
+  if (auto since = std::get<net::stream_request>(read).since) {
+    std::optional<cursor_status> status;
+    self_->request(dispatcher_, caf::infinite, cursor_atom::value, *since);
+    scheduler_.run();
+    self_->receive([&](const cursor_status& answer) { status = answer; });
+    if (status->where == cursor_status::standing::unknown) throw declined(404, "unknown block " + *since);
+    if (status->where == cursor_status::standing::expired) throw declined(410, "block no longer retained");
+    wanted.wanted.resume_after = status->sequence;
+  }
   auto socket = std::make_shared<simulated_connection>(settings_);
-  socket->attach(system_.spawn(session, dispatcher_, transport_ptr{socket}, settings_.keepalive_timeout));
+  socket->attach(system_.spawn(session, dispatcher_, transport_ptr{socket}, std::move(wanted)));
   connections_[client] = std::move(socket);
   scheduler_.run();
 }

@@ -69,7 +69,35 @@ std::optional<parse_error> read_transactions(const json::array& txs, std::vector
         assetid = view(*digest);
       }
     }
-    out.push_back({std::string(view(*txid)), std::string(assetid)});
+    transaction_ref ref{std::string(view(*txid)), std::string(assetid), {}, {}};
+
+    if (const json::value* operation = tx->if_contains("operation"); operation && !operation->is_null()) {
+      if (!operation->is_string()) return must_be("operation", "a string", at(".operation"));
+      ref.operation = view(operation->get_string());
+    }
+    if (const json::value* outputs_value = tx->if_contains("outputs")) {
+      const json::array* outputs = outputs_value->if_array();
+      if (!outputs) return must_be("outputs", "an array", at(".outputs"));
+      for (std::size_t k = 0; k < outputs->size(); ++k) {
+        const auto output_at = [&](std::string_view field) {
+          return at(".outputs[" + std::to_string(k) + ']' + std::string(field));
+        };
+        const json::object* output = (*outputs)[k].if_object();
+        if (!output) return parse_error{"each output must be an object", output_at("")};
+        const json::value* keys_value = output->if_contains("public_keys");
+        if (!keys_value) continue;
+        const json::array* keys = keys_value->if_array();
+        if (!keys) return must_be("public_keys", "an array of strings", output_at(".public_keys"));
+        for (std::size_t j = 0; j < keys->size(); ++j) {
+          const json::string* key = (*keys)[j].if_string();
+          if (!key)
+            return parse_error{"each public key must be a string",
+                               output_at(".public_keys[" + std::to_string(j) + ']')};
+          ref.public_keys.emplace_back(view(*key));
+        }
+      }
+    }
+    out.push_back(std::move(ref));
   }
   return std::nullopt;
 }

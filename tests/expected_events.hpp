@@ -3,7 +3,7 @@
 #pragma once
 
 #include "schema/block.hpp"
-#include "schema/valid_tx_events.hpp"
+#include "schema/stream_events.hpp"
 
 #include <string>
 #include <vector>

@@ -17,6 +17,10 @@ struct transaction_ref {
   std::string txid;
   // asset.id when the transaction names one, else the transaction's own id.
   std::string assetid;
+  // "CREATE", "TRANSFER", …; empty when the transaction does not say.
+  std::string operation;
+  // Every output's public_keys, in output order: what the public_key filter reads.
+  std::vector<std::string> public_keys;
 };
 
 struct block {
@@ -28,7 +32,7 @@ struct block {
 // CAF needs these to carry blocks in messages (and, later, across nodes).
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, transaction_ref& x) {
-  return f(caf::meta::type_name("transaction_ref"), x.txid, x.assetid);
+  return f(caf::meta::type_name("transaction_ref"), x.txid, x.assetid, x.operation, x.public_keys);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, block& x) {

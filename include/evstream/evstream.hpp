@@ -34,6 +34,10 @@ struct event_stream_options {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::size_t io_threads = 1;
+  // The newest blocks kept for subscribers that resume (?since=BLOCKID), by
+  // count and by bytes.
+  std::size_t retain_blocks = 1000;
+  std::size_t retain_bytes = 256u << 20;
 };
 
 struct event_stream_counters {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/messages.hpp"
+#include "actors/session.hpp"
 #include "actors/transport.hpp"
 
 #include <caf/all.hpp>
@@ -21,17 +22,34 @@ struct recording_transport : transport {
   std::optional<close_code> closed_with;
   std::string close_reason;
 
-  void send_events(encoded_block_ptr block) override {
-    block_sequences.push_back(block->sequence);
-    for (std::size_t i = 0; i < block->valid_tx.size(); ++i)
-      messages.emplace_back(block->valid_tx[i]);
+  // How many times the session asked to hear of a drain; the test answers.
+  std::size_t drain_requests = 0;
+
+  void send_events(event_batch batch) override {
+    block_sequences.push_back(batch.block->sequence);
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      messages.emplace_back(batch.text(i));
   }
   void send_text(std::string text) override { messages.push_back(std::move(text)); }
   void close(close_code code, std::string reason) override {
     closed_with = code;
     close_reason = std::move(reason);
   }
+  void notify_when_drained() override {
+    ++drain_requests;
+    if (drains_at_once && session) caf::anon_send(session, transport_drained{});
+  }
+  // Set: every drain request is answered at once, as by a client that keeps up.
+  bool drains_at_once = false;
+  caf::actor session;
 };
+
+// A session's settings with every default but the keep-alive timeout.
+inline session_settings keepalive_of(caf::timespan keepalive) {
+  session_settings settings;
+  settings.keepalive_timeout = keepalive;
+  return settings;
+}
 
 struct actor_fixture {
   caf::actor_system_config cfg;

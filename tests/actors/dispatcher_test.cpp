@@ -10,17 +10,18 @@
 using namespace std::chrono_literals;
 using namespace evstream;
 using evstream::testing::actor_fixture;
+using evstream::testing::keepalive_of;
 using evstream::testing::recording_transport;
 
 namespace {
 
 struct pipeline_fixture : actor_fixture {
-  caf::actor hub = sys.spawn(dispatcher);
+  caf::actor hub = sys.spawn(dispatcher, retention_limits{});
   caf::actor source = sys.spawn(block_source, hub, std::size_t{4});
 
   std::shared_ptr<recording_transport> subscribe_client(caf::timespan keepalive = 180s) {
     auto client = std::make_shared<recording_transport>();
-    auto s = sys.spawn(session, hub, client, keepalive);
+    auto s = sys.spawn(session, hub, client, keepalive_of(keepalive));
     self->monitor(s);
     sched.run();
     return client;

@@ -7,16 +7,17 @@
 using namespace std::chrono_literals;
 using namespace evstream;
 using evstream::testing::actor_fixture;
+using evstream::testing::keepalive_of;
 using evstream::testing::recording_transport;
 
 namespace {
 
 struct session_fixture : actor_fixture {
-  caf::actor hub = sys.spawn(dispatcher);
+  caf::actor hub = sys.spawn(dispatcher, retention_limits{});
   std::shared_ptr<recording_transport> client = std::make_shared<recording_transport>();
 
   caf::actor start_session(caf::timespan keepalive = 180s) {
-    auto s = sys.spawn(session, hub, client, keepalive);
+    auto s = sys.spawn(session, hub, client, keepalive_of(keepalive));
     self->monitor(s);
     sched.run();
     return s;
@@ -26,7 +27,7 @@ struct session_fixture : actor_fixture {
 encoded_block_ptr block_with(std::uint64_t sequence, std::vector<std::string> events) {
   auto block = std::make_shared<encoded_block>();
   block->sequence = sequence;
-  block->blockid = "block-" + std::to_string(sequence);
+  block->block.id = "block-" + std::to_string(sequence);
   for (auto& event : events)
     block->valid_tx.append(event);
   return block;

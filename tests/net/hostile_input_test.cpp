@@ -782,7 +782,7 @@ TEST_CASE_METHOD(server_fixture, "http: an upgrade to an unknown stream gets 404
   CHECK(res.result() == http::status::not_found);
   CHECK(res.count(http::field::upgrade) == 0);
   CHECK(res.count(http::field::sec_websocket_accept) == 0);
-  CHECK(json_of(res).at("streams") == json::value(json::array{"valid_tx"}));
+  CHECK(json_of(res).at("streams") == json::value(json::array{"valid_tx", "valid_transactions", "blocks"}));
   expect_normal_client_served(*this);
 }
 

@@ -7,7 +7,7 @@
 #include "app/service.hpp"
 #include "client.hpp"
 #include "expected_events.hpp"
-#include "schema/valid_tx_events.hpp"
+#include "schema/stream_events.hpp"
 #include "sources/demo_chain.hpp"
 
 #include <boost/json.hpp>

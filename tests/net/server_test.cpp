@@ -99,7 +99,7 @@ TEST_CASE_METHOD(server_fixture, "wrong paths and methods get JSON errors") {
   auto unknown_stream = http_request(port(), http::verb::get, "/api/v1/streams/nope");
   CHECK(unknown_stream.result() == http::status::not_found);
   CHECK(json_of(unknown_stream).at("error").as_string()
-        == "unknown stream \"nope\"; this node serves valid_tx");
+        == "unknown stream \"nope\"; this node serves valid_tx, valid_transactions, blocks");
 
   auto get_blocks = http_request(port(), http::verb::get, "/api/v1/blocks");
   CHECK(get_blocks.result() == http::status::method_not_allowed);

@@ -1,7 +1,7 @@
 // https:// and wss:// on one port, with a certificate the test makes itself.
 #include "actors/messages.hpp"
 #include "app/service.hpp"
-#include "schema/valid_tx_events.hpp"
+#include "schema/stream_events.hpp"
 #include "server_fixture.hpp"
 #include "sources/demo_chain.hpp"
 

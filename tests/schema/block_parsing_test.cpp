@@ -349,3 +349,56 @@ SCENARIO("a bad transaction is refused with its index in the path") {
     }
   }
 }
+
+SCENARIO("what the filters read: a transaction's operation and its outputs' public keys") {
+  GIVEN("a transfer with two outputs, one held by two keys") {
+    json::value doc = valid_block();
+    json::object& second = transactions_of(doc)[1].as_object();
+    second["outputs"] = json::array{json::object{{"public_keys", json::array{"KeyA", "KeyB"}}, {"amount", "1"}},
+                                    json::object{{"public_keys", json::array{"KeyC"}}}, json::object{}};
+    THEN("the operation and every key, in output order, are read") {
+      const block b = parsed(json::serialize(doc));
+      CHECK(b.transactions[0].operation == "CREATE");
+      CHECK(b.transactions[0].public_keys.empty());
+      CHECK(b.transactions[1].operation == "TRANSFER");
+      CHECK(b.transactions[1].public_keys == std::vector<std::string>{"KeyA", "KeyB", "KeyC"});
+    }
+    WHEN("the operation is missing or null") {
+      second.erase("operation");
+      transactions_of(doc)[0].as_object()["operation"] = nullptr;
+      const block b = parsed(json::serialize(doc));
+      THEN("it reads as empty") {
+        CHECK(b.transactions[0].operation.empty());
+        CHECK(b.transactions[1].operation.empty());
+      }
+    }
+    WHEN("the operation is a number") {
+      second["operation"] = 3;
+      const parse_error error = refusal_of(doc);
+      THEN("it must be a string") {
+        CHECK(error.message == R"("operation" must be a string)");
+        CHECK(error.path == "$.block.transactions[1].operation");
+      }
+    }
+    WHEN("outputs is an object") {
+      second["outputs"] = json::object{};
+      THEN("it must be an array") { CHECK(refusal_of(doc).path == "$.block.transactions[1].outputs"); }
+    }
+    WHEN("an output is a string") {
+      second["outputs"].as_array()[1] = "out";
+      const parse_error error = refusal_of(doc);
+      THEN("it must be an object") {
+        CHECK(error.message == "each output must be an object");
+        CHECK(error.path == "$.block.transactions[1].outputs[1]");
+      }
+    }
+    WHEN("a public key is a number") {
+      second["outputs"].as_array()[0].as_object()["public_keys"].as_array()[1] = 7;
+      const parse_error error = refusal_of(doc);
+      THEN("the key is pointed at") {
+        CHECK(error.message == "each public key must be a string");
+        CHECK(error.path == "$.block.transactions[1].outputs[0].public_keys[1]");
+      }
+    }
+  }
+}

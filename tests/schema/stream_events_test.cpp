@@ -1,10 +1,12 @@
-#include "schema/valid_tx_events.hpp"
+#include "schema/stream_events.hpp"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
 namespace json = boost::json;
 using evstream::schema::block;
+using evstream::schema::encode_block_event;
+using evstream::schema::encode_valid_transactions_events;
 using evstream::schema::encode_valid_tx_events;
 using evstream::schema::encoded_events;
 
@@ -15,9 +17,9 @@ const std::string block_id(64, 'b');
 block three_transactions() {
   return {block_id,
           "1493291935",
-          {{std::string(64, '1'), std::string(64, '1')},
-           {std::string(64, '2'), std::string(64, 'a')},
-           {std::string(64, '3'), std::string(64, '3')}}};
+          {{std::string(64, '1'), std::string(64, '1'), "CREATE", {}},
+           {std::string(64, '2'), std::string(64, 'a'), "TRANSFER", {}},
+           {std::string(64, '3'), std::string(64, '3'), "CREATE", {}}}};
 }
 
 } // namespace
@@ -95,4 +97,38 @@ SCENARIO("encoded_events indexes texts appended back to back") {
       CHECK(events[0].size() == 70000);
     }
   }
+}
+
+SCENARIO("the BigchainDB 1.x dialect carries the same ids under its own keys") {
+  const block b = three_transactions();
+  const encoded_events spec = encode_valid_tx_events(b);
+  const encoded_events dialect = encode_valid_transactions_events(b);
+  REQUIRE(dialect.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const json::object event = json::parse(dialect[i]).as_object();
+    std::vector<std::string> keys;
+    for (const json::key_value_pair& field : event)
+      keys.emplace_back(field.key());
+    CHECK(keys == std::vector<std::string>{"transaction_id", "asset_id", "block_id"});
+    const json::object same = json::parse(spec[i]).as_object();
+    CHECK(event.at("transaction_id") == same.at("txid"));
+    CHECK(event.at("asset_id") == same.at("assetid"));
+    CHECK(event.at("block_id") == same.at("blockid"));
+  }
+}
+
+SCENARIO("the blocks stream has one summary message per block") {
+  const encoded_events summary = encode_block_event(three_transactions(), 42);
+  REQUIRE(summary.size() == 1);
+  CHECK(summary[0] == R"({"blockid":")" + block_id + R"(","height":42,"timestamp":"1493291935","transactions":3})");
+}
+
+SCENARIO("each message's frame is its header and text, and the frames are back to back") {
+  const encoded_events events = encode_valid_tx_events(three_transactions());
+  std::string joined;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    CHECK(events.frame(i).substr(events.frame(i).size() - events[i].size()) == events[i]);
+    joined += std::string{events.frame(i)};
+  }
+  CHECK(joined == events.frames());
 }

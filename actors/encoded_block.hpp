@@ -1,0 +1,31 @@
+// A block the block source accepted: numbered in arrival order (its height in
+// this node) and with every stream's messages encoded once, shared read-only
+// by every session and kept in the dispatcher's retention window.
+#pragma once
+
+#include "schema/block.hpp"
+#include "schema/stream_events.hpp"
+
+#include <cstdint>
+#include <memory>
+
+namespace evstream {
+
+struct encoded_block {
+  std::uint64_t sequence = 0;
+  // As validated: filters read its transactions.
+  schema::block block;
+  schema::encoded_events valid_tx;
+  schema::encoded_events valid_transactions;
+  schema::encoded_events summary;
+
+  const std::string& blockid() const { return block.id; }
+  // What keeping this block costs, for the retention window's byte bound.
+  std::size_t retained_bytes = 0;
+};
+using encoded_block_ptr = std::shared_ptr<const encoded_block>;
+
+// Encodes every stream's messages of `b`, numbered `sequence`.
+encoded_block_ptr encode_block(schema::block b, std::uint64_t sequence);
+
+} // namespace evstream

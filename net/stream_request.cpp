@@ -1,0 +1,74 @@
+#include "net/stream_request.hpp"
+
+#include "schema/block.hpp"
+
+#include <boost/url/parse.hpp>
+
+namespace evstream::net {
+
+namespace {
+
+// A base58 (Bitcoin alphabet) Ed25519 public key, as BigchainDB writes them.
+bool is_public_key(std::string_view text) {
+  constexpr std::string_view base58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+  if (text.size() < 32 || text.size() > 44) return false;
+  return text.find_first_not_of(base58) == std::string_view::npos;
+}
+
+// CREATE, TRANSFER, VALIDATOR_ELECTION, …: upper-case words joined by "_".
+bool is_operation(std::string_view text) {
+  return !text.empty() && text.size() <= 64
+         && text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == std::string_view::npos;
+}
+
+request_refusal bad_request(std::string message) { return {http::status::bad_request, std::move(message)}; }
+
+} // namespace
+
+const std::vector<stream_name>& served_streams() {
+  static const std::vector<stream_name> streams{{"valid_tx", stream_kind::valid_tx},
+                                                {"valid_transactions", stream_kind::valid_transactions},
+                                                {"blocks", stream_kind::blocks}};
+  return streams;
+}
+
+std::optional<stream_kind> stream_named(std::string_view name) {
+  for (const auto& served : served_streams())
+    if (served.name == name) return served.stream;
+  return std::nullopt;
+}
+
+std::variant<stream_request, request_refusal> read_stream_request(stream_kind stream, std::string_view target) {
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url) return bad_request("malformed request target: " + url.error().message());
+  stream_request request;
+  request.wanted.stream = stream;
+  auto& filter = request.wanted.filter;
+  const bool filterable = stream != stream_kind::blocks;
+  for (auto param : url->params()) {
+    const std::string& key = param.key;
+    const std::string& value = param.value;
+    if (!param.has_value || value.empty()) return bad_request("query parameter \"" + key + "\" needs a value");
+    if (key == "since") {
+      if (request.since) return bad_request("\"since\" may be given once");
+      if (!schema::is_hex_digest(value)) return bad_request("\"since\" must be a block id (64 hex digits)");
+      request.since = value;
+    } else if (filterable && key == "asset_id") {
+      if (!schema::is_hex_digest(value)) return bad_request("\"asset_id\" must be an asset id (64 hex digits)");
+      filter.asset_ids.insert(value);
+    } else if (filterable && key == "public_key") {
+      if (!is_public_key(value)) return bad_request("\"public_key\" must be a base58 public key");
+      filter.public_keys.insert(value);
+    } else if (filterable && key == "operation") {
+      if (!is_operation(value))
+        return bad_request("\"operation\" must be an operation name such as CREATE or TRANSFER");
+      filter.operations.insert(value);
+    } else {
+      return bad_request("unknown query parameter \"" + key + "\"; this stream takes "
+                         + (filterable ? "since, asset_id, public_key and operation" : "since only"));
+    }
+  }
+  return request;
+}
+
+} // namespace evstream::net

@@ -1,0 +1,42 @@
+// What a stream URL asks for, read at the handshake: the stream from the path,
+// then the query — `since` (a resume cursor), and on the transaction streams
+// the filters `asset_id`, `public_key` and `operation` (each repeatable).
+// Anything else, or a malformed value, is refused with 400 before the upgrade.
+#pragma once
+
+#include "actors/subscription.hpp"
+#include "net/beast.hpp"
+
+#include <boost/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace evstream::net {
+
+// The streams this node serves, by the name that follows /api/v1/streams/.
+struct stream_name {
+  std::string_view name;
+  stream_kind stream;
+};
+const std::vector<stream_name>& served_streams();
+std::optional<stream_kind> stream_named(std::string_view name);
+
+struct stream_request {
+  // Without the resume height: the dispatcher resolves `since` to it.
+  subscription wanted;
+  std::optional<std::string> since;
+};
+
+struct request_refusal {
+  http::status status;
+  std::string message;
+};
+
+// `target` is the request target ("/api/v1/streams/valid_tx?asset_id=…").
+std::variant<stream_request, request_refusal> read_stream_request(stream_kind stream, std::string_view target);
+
+} // namespace evstream::net

@@ -1,0 +1,73 @@
+#include "net/stream_request.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace evstream;
+using namespace evstream::net;
+
+namespace {
+
+const std::string digest_a(64, 'a');
+const std::string digest_b(64, 'b');
+const std::string key = "3EBDkLSE9Yhz35GoBnYWZWTQkTq7CB9x2qdxNrFUYKzw";
+
+stream_request accepted(stream_kind stream, const std::string& target) {
+  auto read = read_stream_request(stream, target);
+  if (auto* refusal = std::get_if<request_refusal>(&read)) FAIL(refusal->message);
+  return std::get<stream_request>(read);
+}
+
+std::string refused(stream_kind stream, const std::string& target) {
+  auto read = read_stream_request(stream, target);
+  auto* refusal = std::get_if<request_refusal>(&read);
+  REQUIRE(refusal);
+  CHECK(refusal->status == http::status::bad_request);
+  return refusal->message;
+}
+
+} // namespace
+
+TEST_CASE("the served streams are named as their URLs name them") {
+  CHECK(stream_named("valid_tx") == stream_kind::valid_tx);
+  CHECK(stream_named("valid_transactions") == stream_kind::valid_transactions);
+  CHECK(stream_named("blocks") == stream_kind::blocks);
+  CHECK_FALSE(stream_named("valid_txs"));
+  CHECK_FALSE(stream_named(""));
+}
+
+TEST_CASE("a stream URL without a query asks for the live stream, unfiltered") {
+  auto request = accepted(stream_kind::valid_tx, "/api/v1/streams/valid_tx");
+  CHECK(request.wanted.filter.empty());
+  CHECK_FALSE(request.since);
+}
+
+TEST_CASE("since, and the filters, repeatable, are read from the query") {
+  auto request = accepted(stream_kind::valid_tx, "/api/v1/streams/valid_tx?since=" + digest_a + "&asset_id="
+                                                     + digest_a + "&asset_id=" + digest_b + "&public_key=" + key
+                                                     + "&operation=CREATE&operation=VALIDATOR_ELECTION");
+  CHECK(request.since == digest_a);
+  CHECK(request.wanted.filter.asset_ids == std::unordered_set<std::string>{digest_a, digest_b});
+  CHECK(request.wanted.filter.public_keys == std::unordered_set<std::string>{key});
+  CHECK(request.wanted.filter.operations == std::unordered_set<std::string>{"CREATE", "VALIDATOR_ELECTION"});
+}
+
+TEST_CASE("percent-encoded values are decoded") {
+  auto request = accepted(stream_kind::valid_transactions, "/api/v1/streams/valid_transactions?operation=TRANS%46ER");
+  CHECK(request.wanted.filter.operations == std::unordered_set<std::string>{"TRANSFER"});
+}
+
+TEST_CASE("unknown parameters and malformed values are refused with a reason") {
+  CHECK(refused(stream_kind::valid_tx, "/s?limit=3") == "unknown query parameter \"limit\"; this stream takes since, asset_id, public_key and operation");
+  CHECK(refused(stream_kind::valid_tx, "/s?since=abc") == "\"since\" must be a block id (64 hex digits)");
+  CHECK(refused(stream_kind::valid_tx, "/s?since=" + digest_a + "&since=" + digest_b) == "\"since\" may be given once");
+  CHECK(refused(stream_kind::valid_tx, "/s?asset_id=" + digest_a + "0") == "\"asset_id\" must be an asset id (64 hex digits)");
+  CHECK(refused(stream_kind::valid_tx, "/s?public_key=0OIl" + key.substr(4)) == "\"public_key\" must be a base58 public key");
+  CHECK(refused(stream_kind::valid_tx, "/s?operation=create") == "\"operation\" must be an operation name such as CREATE or TRANSFER");
+  CHECK(refused(stream_kind::valid_tx, "/s?operation=") == "query parameter \"operation\" needs a value");
+  CHECK(refused(stream_kind::valid_tx, "/s?operation") == "query parameter \"operation\" needs a value");
+}
+
+TEST_CASE("the blocks stream takes since but no filters") {
+  CHECK(accepted(stream_kind::blocks, "/s?since=" + digest_a).since == digest_a);
+  CHECK(refused(stream_kind::blocks, "/s?operation=CREATE") == "unknown query parameter \"operation\"; this stream takes since only");
+}
