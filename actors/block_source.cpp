@@ -25,6 +25,14 @@ ingest_result publish(caf::stateful_actor<block_source_state>* self, const schem
     ++state.counters.blocks_refused;
     return {ingest_result::outcome::duplicate, block.id, block.transactions.size(), {}};
   }
+  if (state.journal) {
+    try {
+      state.journal->append(state.next_sequence, block);
+    } catch (const std::exception& e) {
+      // Not acknowledged and not streamed: the sender may try again.
+      return {ingest_result::outcome::unavailable, block.id, block.transactions.size(), {e.what(), "$"}};
+    }
+  }
   remember(state, block.id);
   ++state.counters.blocks_published;
   self->send(state.dispatcher, encode_block(block, state.next_sequence++));
@@ -34,9 +42,14 @@ ingest_result publish(caf::stateful_actor<block_source_state>* self, const schem
 } // namespace
 
 caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::actor dispatcher,
-                           std::size_t remembered_block_ids) {
-  self->state.dispatcher = std::move(dispatcher);
-  self->state.remembered_capacity = remembered_block_ids;
+                           block_source_settings settings) {
+  auto& state = self->state;
+  state.dispatcher = std::move(dispatcher);
+  state.remembered_capacity = settings.remembered_block_ids;
+  state.journal = std::move(settings.journal);
+  state.next_sequence = settings.last_sequence + 1;
+  for (auto& id : settings.remembered)
+    remember(state, id);
   return {
       [=](ingest_atom, const std::string& json) {
         auto parsed = schema::parse_block(json);
@@ -58,6 +71,9 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
         auto outcome = publish(self, candidate);
         if (outcome.result == ingest_result::outcome::duplicate)
           std::cerr << "evstream: refused a published block: " << candidate.id << " was published already\n";
+        if (outcome.result == ingest_result::outcome::unavailable)
+          std::cerr << "evstream: could not publish block " << candidate.id << ": " << outcome.error.message
+                    << "\n";
       },
       [=](caf::get_atom, counters_atom) { return self->state.counters; },
   };

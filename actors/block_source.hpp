@@ -1,6 +1,8 @@
 // Where blocks enter the service: parses and validates block JSON (or takes an
 // already typed block), refuses blocks it has seen recently, numbers the rest
-// in arrival order, encodes their events once and hands them to the dispatcher.
+// in arrival order, writes them to the journal (when there is one; then it
+// runs detached, since a write waits for the disk), encodes their events once
+// and hands them to the dispatcher.
 //
 //   accepts: (ingest_atom, std::string json) -> ingest_result
 //            block (typed by a host node; refusals are logged and counted)
@@ -9,6 +11,7 @@
 #pragma once
 
 #include "actors/messages.hpp"
+#include "store/journal.hpp"
 
 #include <caf/all.hpp>
 
@@ -20,6 +23,15 @@ namespace evstream {
 // How many recent block ids the source remembers to refuse duplicates.
 inline constexpr std::size_t default_remembered_block_ids = 10000;
 
+struct block_source_settings {
+  std::size_t remembered_block_ids = default_remembered_block_ids;
+  // Set: every block is durable before it is acknowledged or streamed.
+  std::shared_ptr<store::journal> journal;
+  // A restarted node numbers on from its journal and still knows its ids (oldest first).
+  std::uint64_t last_sequence = 0;
+  std::vector<std::string> remembered;
+};
+
 struct block_source_state {
   caf::actor dispatcher;
   std::uint64_t next_sequence = 1;
@@ -28,10 +40,11 @@ struct block_source_state {
   std::deque<std::string> remembered_order;
   std::unordered_set<std::string> remembered;
   source_counters counters;
+  std::shared_ptr<store::journal> journal;
   static inline const char* name = "block_source";
 };
 
 caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::actor dispatcher,
-                           std::size_t remembered_block_ids = default_remembered_block_ids);
+                           block_source_settings settings);
 
 } // namespace evstream

@@ -6,13 +6,17 @@ namespace evstream {
 
 namespace {
 
-void retain(dispatcher_state& state, const encoded_block_ptr& block) {
-  state.height_of.emplace(block->blockid(), block->sequence);
-  state.remembered_order.push_back(block->blockid());
+void remember(dispatcher_state& state, const std::string& blockid, std::uint64_t height) {
+  if (!state.height_of.emplace(blockid, height).second) return;
+  state.remembered_order.push_back(blockid);
   if (state.remembered_order.size() > std::max(state.limits.remembered_ids, state.limits.max_blocks)) {
     state.height_of.erase(state.remembered_order.front());
     state.remembered_order.pop_front();
   }
+}
+
+void retain(dispatcher_state& state, const encoded_block_ptr& block) {
+  remember(state, block->blockid(), block->sequence);
   state.window.push_back(block);
   state.window_bytes += block->retained_bytes;
   while (!state.window.empty()
@@ -20,6 +24,16 @@ void retain(dispatcher_state& state, const encoded_block_ptr& block) {
     state.window_bytes -= state.window.front()->retained_bytes;
     state.window.pop_front();
   }
+}
+
+void restore(dispatcher_state& state, retention_limits limits, const dispatcher_history& history) {
+  state.limits = limits;
+  for (const auto& [blockid, height] : history.ids) {
+    remember(state, blockid, height);
+    state.last_sequence = std::max(state.last_sequence, height);
+  }
+  for (const auto& block : history.blocks)
+    retain(state, block);
 }
 
 // A session that has every block up to `after` misses nothing iff the block
@@ -36,8 +50,9 @@ std::string oldest_available(const dispatcher_state& state) {
 
 } // namespace
 
-caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_limits limits) {
-  self->state.limits = limits;
+caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_limits limits,
+                         dispatcher_history history) {
+  restore(self->state, limits, history);
   self->set_down_handler([=](caf::down_msg& down) { self->state.sessions.erase(down.source.id()); });
   return {
       [=](subscribe& request) {

@@ -21,6 +21,8 @@
 #include <deque>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace evstream {
 
@@ -30,6 +32,13 @@ struct retention_limits {
   // Block ids (and heights) remembered beyond the window, so that a cursor
   // that is too old is told apart from one never seen (410 against 404).
   std::size_t remembered_ids = 100000;
+};
+
+// What a restarted node knew (from its journal), oldest first: the blocks of
+// its window and the ids (with heights) it remembers.
+struct dispatcher_history {
+  std::vector<encoded_block_ptr> blocks;
+  std::vector<std::pair<std::string, std::uint64_t>> ids;
 };
 
 struct dispatcher_state {
@@ -47,6 +56,7 @@ struct dispatcher_state {
   static inline const char* name = "dispatcher";
 };
 
-caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_limits limits);
+caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_limits limits,
+                         dispatcher_history history);
 
 } // namespace evstream

@@ -31,11 +31,12 @@ using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
 
 // What became of one block offered to the block source.
 struct ingest_result {
-  enum class outcome { accepted, invalid, duplicate };
+  // unavailable: valid, but it could not be made durable (the journal failed).
+  enum class outcome { accepted, invalid, duplicate, unavailable };
   outcome result = outcome::accepted;
   std::string blockid;
   std::size_t transactions = 0;
-  schema::parse_error error; // set when invalid
+  schema::parse_error error; // set when invalid or unavailable
 };
 
 // What the block source has done since it started.

@@ -29,6 +29,9 @@ config::config() {
            "newest blocks kept for resuming subscribers (?since=); also how far behind a resuming "
            "subscriber may fall (default 1000)")
       .add(retain_bytes, "retain-bytes", "most bytes the retained blocks may take (default 256 MiB)")
+      .add(journal, "journal",
+           "SQLite file: blocks are durable there before they are acknowledged, and a restart keeps "
+           "the window, heights and ids (default: none, memory only)")
       .add(max_body_bytes, "max-body-bytes", "largest ingest body before 413 (default 16 MiB)")
       .add(io_threads, "io-threads", "threads running network I/O (default 1)")
       .add(max_connections, "max-connections", "open subscribers before upgrades get 503 (default 150000)")
@@ -66,6 +69,7 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
   options.io_threads = io_threads;
   options.retention.max_blocks = retain_blocks;
   options.retention.max_bytes = retain_bytes;
+  options.journal_path = journal;
   auto& server = options.server;
   server.advertised_url = advertised_url;
   server.keepalive_timeout = keepalive_timeout;

@@ -31,6 +31,7 @@ public:
   std::size_t send_budget_bytes = 8u << 20;
   std::size_t retain_blocks = retention_limits{}.max_blocks;
   std::size_t retain_bytes = retention_limits{}.max_bytes;
+  std::string journal;
   std::size_t max_body_bytes = 16u << 20;
   std::size_t io_threads = 1;
   std::string tls_cert;

@@ -15,6 +15,7 @@ service_options to_service_options(const event_stream_options& options) {
   result.io_threads = options.io_threads;
   result.retention.max_blocks = options.retain_blocks;
   result.retention.max_bytes = options.retain_bytes;
+  result.journal_path = options.journal_path;
   result.server.advertised_url = options.advertised_url;
   result.server.keepalive_timeout = options.keepalive_timeout;
   result.server.tls_cert_file = options.tls_cert_file;

@@ -3,6 +3,7 @@
 #include "actors/block_source.hpp"
 #include "actors/dispatcher.hpp"
 #include "net/listener.hpp"
+#include "store/journal.hpp"
 
 namespace evstream {
 
@@ -20,6 +21,20 @@ std::shared_ptr<boost::asio::ssl::context> make_tls_context(const net::server_se
   return tls;
 }
 
+// A journal's contents, as the block source and the dispatcher start from them.
+void restore(store::journal& journal, dispatcher_history& history, block_source_settings& source) {
+  auto recovered = journal.history();
+  source.last_sequence = recovered.last_sequence;
+  auto remembered_from = recovered.ids.size() > source.remembered_block_ids
+                             ? recovered.ids.end() - static_cast<std::ptrdiff_t>(source.remembered_block_ids)
+                             : recovered.ids.begin();
+  for (auto it = remembered_from; it != recovered.ids.end(); ++it)
+    source.remembered.push_back(it->first);
+  for (auto& [sequence, block] : recovered.blocks)
+    history.blocks.push_back(encode_block(std::move(block), sequence));
+  history.ids = std::move(recovered.ids);
+}
+
 } // namespace
 
 service::service(caf::actor_system& system, service_options options) {
@@ -32,11 +47,20 @@ service::service(caf::actor_system& system, service_options options) {
   if (!options.server.tls_cert_file.empty()) context_->tls = make_tls_context(options.server);
   auto address = boost::asio::ip::make_address(options.host);
   listener_ = std::make_shared<net::listener>(io_, net::tcp::endpoint{address, options.port}, context_);
+  dispatcher_history history;
+  block_source_settings source;
+  if (!options.journal_path.empty()) {
+    source.journal = std::make_shared<store::journal>(options.journal_path, options.retention.max_blocks,
+                                                      options.retention.remembered_ids);
+    restore(*source.journal, history, source);
+  }
   // A resuming subscriber may fall as far behind as a resume may reach back.
   context_->settings.max_blocks_behind = std::max<std::size_t>(1, options.retention.max_blocks);
-  context_->dispatcher = system.spawn(evstream::dispatcher, options.retention);
+  context_->dispatcher = system.spawn(evstream::dispatcher, options.retention, std::move(history));
+  // A journal write waits for the disk: on a thread of its own, not a CAF worker's.
   context_->block_source =
-      system.spawn(evstream::block_source, context_->dispatcher, default_remembered_block_ids);
+      source.journal ? system.spawn<caf::detached>(evstream::block_source, context_->dispatcher, std::move(source))
+                     : system.spawn(evstream::block_source, context_->dispatcher, std::move(source));
   if (options.source == block_source_kind::demo)
     demo_ = system.spawn(demo_source, context_->block_source, options.demo);
   listener_->start();

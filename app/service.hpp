@@ -33,13 +33,16 @@ struct service_options {
   demo_settings demo;
   std::size_t io_threads = 1;
   retention_limits retention;
+  // Set: blocks are written to this SQLite journal before they are
+  // acknowledged, and a restart restores the window from it.
+  std::string journal_path;
   net::server_settings server;
 };
 
 class service {
 public:
-  // Spawns the actors, loads the TLS certificate if any and binds the port
-  // (throws boost::system::system_error if either fails), then serves.
+  // Opens the journal if any, spawns the actors, loads the TLS certificate if
+  // any and binds the port (throws std::exception naming what failed), then serves.
   service(caf::actor_system& system, service_options options);
   ~service();
   service(const service&) = delete;

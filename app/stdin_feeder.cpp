@@ -23,6 +23,8 @@ void offer(caf::scoped_actor& self, const caf::actor& block_source, std::size_t 
             else if (result.result == ingest_result::outcome::duplicate)
               report << "stdin line " << line_number << ": block " << result.blockid
                      << " was already ingested; skipped\n";
+            else if (result.result == ingest_result::outcome::unavailable)
+              report << "stdin line " << line_number << ": " << result.error.message << "; skipped\n";
           },
           [&](const caf::error& error) {
             report << "stdin line " << line_number << ": " << self->system().render(error) << "\n";

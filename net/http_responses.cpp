@@ -66,6 +66,10 @@ string_response ingest_response(reply_shape req, const ingest_result& result) {
     return error_response(req, http::status::conflict,
                           "block " + result.blockid + " was already ingested; nothing was re-emitted",
                           {{"blockid", result.blockid}});
+  case ingest_result::outcome::unavailable:
+    return error_response(req, http::status::service_unavailable,
+                          "block " + result.blockid + " was not accepted: " + result.error.message,
+                          {{"blockid", result.blockid}});
   case ingest_result::outcome::invalid:
     break;
   }

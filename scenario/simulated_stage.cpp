@@ -20,8 +20,8 @@ caf::actor_system_config& virtual_time(caf::actor_system_config& config) {
 simulated_stage::simulated_stage(const server_settings& settings)
     : settings_(settings), system_(virtual_time(config_)),
       scheduler_(dynamic_cast<caf::scheduler::test_coordinator&>(system_.scheduler())), self_(system_, true) {
-  dispatcher_ = system_.spawn(evstream::dispatcher, retention_limits{});
-  block_source_ = system_.spawn(evstream::block_source, dispatcher_, default_remembered_block_ids);
+  dispatcher_ = system_.spawn(evstream::dispatcher, retention_limits{}, dispatcher_history{});
+  block_source_ = system_.spawn(evstream::block_source, dispatcher_, block_source_settings{});
   scheduler_.run();
 }
 
@@ -93,6 +93,8 @@ block_outcome simulated_stage::post_block(const std::string& json) {
     return block_outcome::accepted;
   case ingest_result::outcome::duplicate:
     return block_outcome::duplicate;
+  case ingest_result::outcome::unavailable: // only with a journal, which scenarios do not use
+    throw step_failure{"an answer from the block source", result->error.message};
   case ingest_result::outcome::invalid:
     break;
   }

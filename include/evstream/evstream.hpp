@@ -38,6 +38,9 @@ struct event_stream_options {
   // count and by bytes.
   std::size_t retain_blocks = 1000;
   std::size_t retain_bytes = 256u << 20;
+  // An SQLite file: each published block is written there first, and a restart
+  // restores the window, the heights and the remembered ids. Empty: memory only.
+  std::string journal_path;
 };
 
 struct event_stream_counters {

@@ -16,8 +16,8 @@ using evstream::testing::recording_transport;
 namespace {
 
 struct pipeline_fixture : actor_fixture {
-  caf::actor hub = sys.spawn(dispatcher, retention_limits{});
-  caf::actor source = sys.spawn(block_source, hub, std::size_t{4});
+  caf::actor hub = sys.spawn(dispatcher, retention_limits{}, dispatcher_history{});
+  caf::actor source = sys.spawn(block_source, hub, block_source_settings{4, nullptr, 0, {}});
 
   std::shared_ptr<recording_transport> subscribe_client(caf::timespan keepalive = 180s) {
     auto client = std::make_shared<recording_transport>();

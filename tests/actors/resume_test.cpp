@@ -37,7 +37,7 @@ struct resume_fixture : actor_fixture {
   caf::actor hub;
   std::uint64_t height = 0;
 
-  explicit resume_fixture(retention_limits limits = {}) { hub = sys.spawn(dispatcher, limits); }
+  explicit resume_fixture(retention_limits limits = {}) { hub = sys.spawn(dispatcher, limits, dispatcher_history{}); }
 
   encoded_block_ptr publish(std::size_t transactions = 2) {
     ++height;

@@ -13,7 +13,7 @@ using evstream::testing::recording_transport;
 namespace {
 
 struct session_fixture : actor_fixture {
-  caf::actor hub = sys.spawn(dispatcher, retention_limits{});
+  caf::actor hub = sys.spawn(dispatcher, retention_limits{}, dispatcher_history{});
   std::shared_ptr<recording_transport> client = std::make_shared<recording_transport>();
 
   caf::actor start_session(caf::timespan keepalive = 180s) {
