@@ -43,6 +43,7 @@ block_set block_set::generate(std::uint64_t seed, std::size_t blocks, std::size_
       set.expected.txids_.push_back(tx.txid);
     set.expected.block_end_.push_back(set.expected.txids_.size());
     set.ids.push_back(block.id);
+    set.parsed.push_back(block);
     set.events.push_back(std::move(texts));
     set.json.push_back(std::move(text));
   }
@@ -50,6 +51,20 @@ block_set block_set::generate(std::uint64_t seed, std::size_t blocks, std::size_
   for (std::size_t p = 0; p < set.expected.txids_.size(); ++p)
     set.expected.position_.emplace(set.expected.txids_[p], p);
   return set;
+}
+
+expected_stream block_set::expect(std::size_t first_block,
+                                  const std::function<bool(const schema::transaction_ref&)>& keep) const {
+  expected_stream stream;
+  for (std::size_t b = first_block; b < parsed.size(); ++b) {
+    for (const auto& tx : parsed[b].transactions)
+      if (keep(tx))
+        stream.txids_.push_back(tx.txid);
+    stream.block_end_.push_back(stream.txids_.size());
+  }
+  for (std::size_t p = 0; p < stream.txids_.size(); ++p)
+    stream.position_.emplace(stream.txids_[p], p);
+  return stream;
 }
 
 std::size_t block_set::json_bytes() const {

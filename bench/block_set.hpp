@@ -2,7 +2,10 @@
 // the txid sequence every subscriber must receive from them.
 #pragma once
 
+#include "schema/block.hpp"
+
 #include <cstddef>
+#include <functional>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,6 +18,12 @@ namespace evstream::bench {
 // a reverse index so that a wrong event can be named (duplicate, skipped, unknown).
 class expected_stream {
 public:
+  // Not copyable: the index holds views into the txids.
+  expected_stream() = default;
+  expected_stream(expected_stream&&) = default;
+  expected_stream& operator=(expected_stream&&) = default;
+  expected_stream(const expected_stream&) = delete;
+
   std::size_t total() const { return txids_.size(); }
   std::size_t blocks() const { return block_end_.size(); }
   const std::string& txid(std::size_t position) const { return txids_[position]; }
@@ -41,7 +50,13 @@ public:
   std::vector<std::string> ids;  // each block's id
   // For each block, its events as the stream encodes them (schema::encode_valid_tx_events).
   std::vector<std::vector<std::string>> events;
+  std::vector<schema::block> parsed;
   expected_stream expected;
+
+  // The txids of blocks [first_block, end) whose transactions pass `keep`: what
+  // a subscriber that joins at `first_block` with a filter must receive.
+  expected_stream expect(std::size_t first_block,
+                         const std::function<bool(const schema::transaction_ref&)>& keep) const;
 
   std::size_t json_bytes() const;
 };

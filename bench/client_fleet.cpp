@@ -12,9 +12,10 @@ asio::ip::address_v4 spread_source_address(std::size_t index) {
   return asio::ip::address_v4{(127u << 24) | (1u << 16) | ((slot / 250) << 8) | (slot % 250 + 1)};
 }
 
-std::string upgrade_request_for(const tcp::endpoint& server) {
-  return "GET /api/v1/streams/valid_tx HTTP/1.1\r\n"
-         "Host: "
+std::string upgrade_request_for(const tcp::endpoint& server, const std::string& target) {
+  return "GET " + target
+         + " HTTP/1.1\r\n"
+           "Host: "
          + server.address().to_string() + ":" + std::to_string(server.port())
          + "\r\n"
            "Upgrade: websocket\r\n"

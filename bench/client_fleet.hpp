@@ -20,7 +20,8 @@ namespace evstream::bench {
 asio::ip::address_v4 spread_source_address(std::size_t index);
 
 // The HTTP upgrade every subscriber sends (RFC 6455's sample key).
-std::string upgrade_request_for(const tcp::endpoint& server);
+std::string upgrade_request_for(const tcp::endpoint& server,
+                                const std::string& target = "/api/v1/streams/valid_tx");
 
 class client_fleet {
 public:

@@ -41,10 +41,11 @@ commands:
   w4  slow consumers: --subscribers=100 --slow=10 --blocks=40 --interval-ms=100
       --send-budget-bytes=1048576 --slow-receive-buffer=4096
   w5  ingest: --blocks=100 --transactions=1000
+  w6  neighbours: --subscribers=100 --filtered=50 --resumed=50 --warmup-blocks=10 --blocks=20
   table  --results=FILE (repeatable) [--json=FILE] [--command=TEXT]
   reference-server  --seed=1 --blocks=N --transactions=1000 (started by w1/w2)
 
-options of w1…w5:
+options of w1…w6:
   --server=PATH          the evstream executable (required)
   --server-arg=ARG       added to evstream's command line (repeatable)
   --reps=3               repetitions; the table shows medians
@@ -186,6 +187,16 @@ int run_workload(const std::string& command, options& opts, int argc, char** arg
     p.transactions = opts.count("transactions", p.transactions);
     opts.check_all_used();
     rec = run_ingest(settings, p);
+  } else if (command == "w6") {
+    neighbours_params p;
+    p.subscribers = opts.count("subscribers", p.subscribers);
+    p.filtered = opts.count("filtered", p.filtered);
+    p.resumed = opts.count("resumed", p.resumed);
+    p.warmup_blocks = opts.count("warmup-blocks", p.warmup_blocks);
+    p.blocks = std::max<std::size_t>(1, opts.count("blocks", p.blocks));
+    p.transactions = opts.count("transactions", p.transactions);
+    opts.check_all_used();
+    rec = run_neighbours(settings, p);
   }
   std::cout << render_table({rec}, command_line(argc, argv)) << std::flush;
   if (!out.empty()) {
@@ -242,7 +253,8 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   try {
     options opts{argc, argv};
-    if (command == "w1" || command == "w2" || command == "w3" || command == "w4" || command == "w5")
+    if (command == "w1" || command == "w2" || command == "w3" || command == "w4" || command == "w5"
+        || command == "w6")
       return run_workload(command, opts, argc, argv);
     if (command == "table")
       return run_table(opts);

@@ -58,6 +58,7 @@ else
 fi
 run w3 --silent=20 --pinging=5 --timeout-ms=2000
 run w4 --subscribers=100 --slow=10 --blocks=40 --interval-ms=100 --send-budget-bytes=1048576
+run w6 --subscribers=100 --filtered=50 --resumed=50 --warmup-blocks=10 --blocks=20
 run w5 --blocks=100
 
 echo >&2

@@ -270,12 +270,25 @@ std::string saturation_note(const repetitions& reps, const std::vector<std::stri
 // ---------------------------------------------------------------------------
 // Streaming blocks to subscribers (W1, W4)
 
+// Subscribers with a URL of their own (a filter, a cursor) and what they must receive.
+struct subscriber_group {
+  std::size_t count = 0;
+  std::string target;
+  const expected_stream* expected = nullptr;
+};
+
 struct stream_plan {
   std::string name;
   bool reference = false;
   std::size_t subscribers = 0;
+  // What the measured subscribers must receive; null: every event of the blocks.
+  const expected_stream* expected = nullptr;
   std::size_t slow = 0;
   int slow_receive_buffer = 4096;
+  // After the slow ones; checked, but not measured.
+  std::vector<subscriber_group> neighbours;
+  // Posted before anyone subscribes (a resume cursor needs a block to name).
+  std::vector<block_request>* warmup = nullptr;
   std::chrono::microseconds interval{0};
   std::vector<std::string> server_args;
 };
@@ -304,22 +317,42 @@ run_outcome stream_blocks(const bench_settings& settings, const stream_plan& pla
   auto problem = [&out](const std::string& text) { out.problems.push_back(text); };
   const auto deadline = now_ns() + ns(settings.deadline);
   watchdog_scope guard{deadline, plan.name};
-  const std::size_t total = plan.subscribers + plan.slow;
+  const std::size_t measured_and_slow = plan.subscribers + plan.slow;
+  std::size_t total = measured_and_slow;
+  for (const auto& group : plan.neighbours)
+    total += group.count;
+  const expected_stream& expected = plan.expected ? *plan.expected : blocks.expected;
 
   auto server = try_start_server(settings, plan.reference, plan.server_args,
                                  {settings.seed, blocks.json.size(), blocks.events.front().size()}, total,
                                  plan.name, problem);
   if (!server)
     return out;
+  if (plan.warmup) {
+    block_poster warmup{*plan.warmup, server->port()};
+    warmup.start(0us);
+    if (wait_until(*server, deadline, [&] { return warmup.finished(); }) != waited::done
+        || warmup.accepted() != plan.warmup->size())
+      problem("the warm-up blocks were not all accepted: " + warmup.problem());
+  }
   const tcp::endpoint endpoint{asio::ip::make_address_v4("127.0.0.1"), server->port()};
   const std::string upgrade = upgrade_request_for(endpoint);
+  std::vector<std::string> neighbour_upgrades;
+  for (const auto& group : plan.neighbours)
+    neighbour_upgrades.push_back(upgrade_request_for(endpoint, group.target));
   auto fleet =
       make_fleet(settings, endpoint, upgrade, total, [&](std::size_t i, subscriber_options& options) {
-        options.expected = &blocks.expected;
-        if (i >= plan.subscribers) {
+        options.expected = &expected;
+        if (i >= plan.subscribers && i < measured_and_slow) {
           options.reads_while_streaming = false;
           options.receive_buffer_bytes = plan.slow_receive_buffer;
         }
+        std::size_t first = measured_and_slow;
+        for (std::size_t g = 0; g < plan.neighbours.size(); first += plan.neighbours[g++].count)
+          if (i >= first && i < first + plan.neighbours[g].count) {
+            options.upgrade_request = &neighbour_upgrades[g];
+            options.expected = plan.neighbours[g].expected;
+          }
       });
   auto& progress = fleet->progress();
   const auto connect_started = now_ns();
@@ -388,7 +421,7 @@ run_outcome stream_blocks(const bench_settings& settings, const stream_plan& pla
     if (sub.complete())
       ++complete;
     else if (incomplete++ == 0)
-      first_incomplete = "subscriber " + std::to_string(i) + " " + describe_incomplete(r, blocks.expected);
+      first_incomplete = "subscriber " + std::to_string(i) + " " + describe_incomplete(r, expected);
     for (std::size_t b = 0; b < r.block_done_ns.size() && b < sent.size(); ++b)
       if (r.block_done_ns[b] > 0 && sent[b] > 0) {
         latencies_ms.push_back(ns_to_ms(r.block_done_ns[b] - sent[b]));
@@ -403,8 +436,21 @@ run_outcome stream_blocks(const bench_settings& settings, const stream_plan& pla
             + " subscribers did not receive every event exactly once and in order (first, " + first_incomplete
             + ")");
 
+  std::size_t first = measured_and_slow;
+  for (const auto& group : plan.neighbours) {
+    std::size_t incomplete_neighbours = 0;
+    std::string first_problem;
+    for (std::size_t i = first; i < first + group.count; ++i)
+      if (!fleet->at(i).complete() && incomplete_neighbours++ == 0)
+        first_problem = "subscriber " + std::to_string(i) + " " + describe_incomplete(fleet->at(i).result(), *group.expected);
+    if (incomplete_neighbours > 0)
+      problem(count_of(incomplete_neighbours, group.count) + " subscribers of " + group.target
+              + " did not receive what they should, once and in order (first, " + first_problem + ")");
+    first += group.count;
+  }
+
   std::size_t slow_closed_right = 0, slow_events = 0;
-  for (std::size_t i = plan.subscribers; i < total; ++i) {
+  for (std::size_t i = plan.subscribers; i < measured_and_slow; ++i) {
     const auto& r = fleet->at(i).result();
     slow_events += r.in_order;
     if (r.problems())
@@ -1037,6 +1083,82 @@ record run_ingest(const bench_settings& settings, const ingest_params& params) {
                  {"transactions", params.transactions},
                  {"block_json_bytes", blocks.json_bytes()}}},
                {"settings", settings_json(settings)},
+               {"repetitions", reps.to_json()}};
+  return rec;
+}
+
+record run_neighbours(const bench_settings& settings, neighbours_params params) {
+  std::string too_many;
+  const std::size_t neighbours = params.filtered + params.resumed;
+  params.subscribers = connections_possible(params.subscribers + neighbours, too_many) - neighbours;
+  const std::string label = "W6 neighbours N=" + std::to_string(params.subscribers)
+                            + " filtered=" + std::to_string(params.filtered)
+                            + " resumed=" + std::to_string(params.resumed) + " K=" + std::to_string(params.blocks);
+  record rec{"W6", label,
+             "the same run with the neighbours plain: as many unfiltered subscribers, subscribed without a cursor"};
+  if (!too_many.empty())
+    rec.problem(too_many);
+  const std::size_t warmup = std::max<std::size_t>(1, params.warmup_blocks);
+  std::cerr << label << ": generating " << warmup + params.blocks << " blocks\n";
+  const auto blocks = block_set::generate(settings.seed, warmup + params.blocks, params.transactions);
+  auto everything = [](const schema::transaction_ref&) { return true; };
+  const auto live = blocks.expect(warmup, everything);
+  const auto creates = blocks.expect(warmup, [](const schema::transaction_ref& tx) { return tx.operation == "CREATE"; });
+  const auto after_first = blocks.expect(1, everything);
+  const std::vector<std::string> warmup_json(blocks.json.begin(), blocks.json.begin() + warmup);
+  const std::vector<std::string> live_json(blocks.json.begin() + warmup, blocks.json.end());
+  auto warmup_requests = block_requests(warmup_json, 0);
+  auto requests = block_requests(live_json, 0);
+  const std::string streams = "/api/v1/streams/valid_tx";
+  repetitions reps;
+  for (std::size_t rep = 0; rep < settings.repetitions; ++rep) {
+    for (bool reference : reference_first_order(rep, true)) {
+      const bool featured = !reference; // the reference has the same neighbours, plain
+      stream_plan plan;
+      plan.subscribers = params.subscribers;
+      plan.expected = &live;
+      plan.warmup = &warmup_requests;
+      if (featured)
+        plan.neighbours = {{params.filtered, streams + "?operation=CREATE", &creates},
+                           {params.resumed, streams + "?since=" + blocks.ids.front(), &after_first}};
+      else
+        plan.neighbours = {{neighbours, streams, &live}};
+      plan.name = std::string{"w6-"} + (featured ? "featured" : "plain") + "-rep" + std::to_string(rep + 1);
+      const std::string side = featured ? "evstream" : "reference";
+      auto outcome = stream_blocks(settings, plan, blocks, requests);
+      progress_line(label + ", repetition " + std::to_string(rep + 1) + (featured ? ", filtered and resumed" : ", plain")
+                        + " neighbours",
+                    outcome);
+      for (const auto& p : outcome.problems)
+        rec.problem(std::string{featured ? "filtered and resumed" : "plain"} + " neighbours, repetition "
+                    + std::to_string(rep + 1) + ": " + p);
+      for (const auto& [name, value] : outcome.values)
+        reps.add(side + "." + name, value);
+    }
+  }
+  auto m = [&reps](const std::string& name) { return reps.median(name); };
+  rec.row("unfiltered subscribers' events/s", si(m("evstream.events_per_s")), si(m("reference.events_per_s")),
+          ratio(m("evstream.events_per_s"), m("reference.events_per_s")));
+  rec.row("unfiltered subscribers' latency p50 / p99 / max (ms)", latency_cell(reps, "evstream"),
+          latency_cell(reps, "reference"), "p99 " + ratio(m("evstream.latency_p99_ms"), m("reference.latency_p99_ms")));
+  rec.row("server CPU s per million events to the unfiltered", fixed(m("evstream.server_cpu_s_per_m_events"), 2),
+          fixed(m("reference.server_cpu_s_per_m_events"), 2),
+          ratio(m("evstream.server_cpu_s_per_m_events"), m("reference.server_cpu_s_per_m_events")),
+          "all server CPU, neighbours' share included");
+  rec.row("unfiltered subscribers complete, once, in order", complete_cell(reps, "evstream"),
+          complete_cell(reps, "reference"), "",
+          "neighbours are checked too: a problem below if any got a wrong stream");
+  rec.row("load generator CPU, cores (busiest thread)", load_generator_cell(reps, "evstream"),
+          load_generator_cell(reps, "reference"), "", saturation_note(reps, {"evstream", "reference"}));
+  rec.raw() = {{"params",
+                {{"subscribers", params.subscribers},
+                 {"filtered", params.filtered},
+                 {"resumed", params.resumed},
+                 {"warmup_blocks", warmup},
+                 {"blocks", params.blocks},
+                 {"transactions", params.transactions}}},
+               {"settings", settings_json(settings)},
+               {"note", "evstream.* = with filtered and resumed neighbours, reference.* = the same number of plain ones"},
                {"repetitions", reps.to_json()}};
   return rec;
 }

@@ -1,7 +1,7 @@
 // The benchmark's workloads, each against a freshly started server per
 // repetition, each bounded by a deadline per repetition and by counts:
 //   W1 fan-out, W2 idle scale, W3 keep-alive precision, W4 slow consumer
-//   isolation, W5 ingest.
+//   isolation, W5 ingest, W6 filtered and resumed neighbours.
 // Each returns one record: medians of the repetitions beside a reference
 // measured in the same run, and every problem seen.
 #pragma once
@@ -63,10 +63,20 @@ struct ingest_params { // W5
   std::size_t transactions = 1000;
 };
 
+struct neighbours_params { // W6
+  std::size_t subscribers = 100; // unfiltered and live: the measured ones
+  std::size_t filtered = 50;     // ?operation=CREATE
+  std::size_t resumed = 50;      // ?since= the first warm-up block: they catch up, then stream live
+  std::size_t warmup_blocks = 10;
+  std::size_t blocks = 20;
+  std::size_t transactions = 1000;
+};
+
 record run_fanout(const bench_settings& settings, fanout_params params);
 record run_idle(const bench_settings& settings, idle_params params);
 record run_keepalive(const bench_settings& settings, const keepalive_params& params);
 record run_slow_consumers(const bench_settings& settings, slow_consumer_params params);
 record run_ingest(const bench_settings& settings, const ingest_params& params);
+record run_neighbours(const bench_settings& settings, neighbours_params params);
 
 } // namespace evstream::bench

@@ -12,6 +12,9 @@ namespace {
 // nothing of a larger message is kept once it cannot be "ping".
 constexpr std::size_t read_chunk_bytes = 512;
 constexpr std::string_view ping_text = "ping";
+// A filtered subscriber's share of a block in more runs than this is copied
+// into one buffer; fewer are written from the shared block as they are.
+constexpr std::size_t max_shared_runs = 8;
 
 std::string describe_end(const error_code& ec, const websocket::close_reason& reason) {
   if (ec == websocket::error::closed)
@@ -105,16 +108,27 @@ void websocket_connection::send_events(event_batch batch) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), batch = std::move(batch)]() mutable {
     const auto& events = *batch.events;
     if (!batch.chosen) return self->enqueue(std::move(batch.block), events.frames());
-    // Chosen frames that follow each other in the block go out as one buffer.
+    // Chosen frames that follow each other in the block form one run.
     const auto& chosen = *batch.chosen;
+    std::vector<std::string_view> runs;
     for (std::size_t i = 0; i < chosen.size();) {
       auto run = events.frame(chosen[i]);
       std::size_t next = i + 1;
       for (; next < chosen.size() && chosen[next] == chosen[next - 1] + 1; ++next)
         run = {run.data(), run.size() + events.frame(chosen[next]).size()};
-      self->enqueue(batch.block, run);
+      runs.push_back(run);
       i = next;
     }
+    if (runs.size() <= max_shared_runs) {
+      for (auto run : runs)
+        self->enqueue(batch.block, run);
+      return;
+    }
+    // Scattered choices: one copy is cheaper than a write per few frames.
+    auto joined = std::make_shared<std::string>();
+    for (auto run : runs)
+      joined->append(run);
+    self->enqueue(joined, *joined);
   });
 }
 

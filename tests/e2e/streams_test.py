@@ -148,6 +148,32 @@ class StreamsTest(unittest.TestCase):
         self.assertEqual(creates, [events[0], events[3]])
         self.assertEqual(one_asset, events[3:5])
 
+    def test_a_filter_that_picks_scattered_transactions_gets_each_once_in_order(self):
+        # Every other transaction a CREATE: more separate runs of frames than
+        # are written from the shared block, so the server joins them.
+        server = self.serve()
+        txs = []
+        for i in range(24):
+            create = secrets.token_hex(32)
+            txs.append({"id": create, "operation": "CREATE", "asset": {"data": {"i": i}}} if i % 2 == 0 else
+                       {"id": create, "operation": "TRANSFER", "asset": {"id": txs[-1]["id"]}})
+        block = {"id": secrets.token_hex(32), "block": {"timestamp": "1", "transactions": txs}}
+
+        async def scenario():
+            creates = await subscribed(server.stream_url + "?operation=CREATE")
+            transfers = await subscribed(server.stream_url + "?operation=TRANSFER")
+            server.post(block)
+            got = (await receive(creates, 12), await receive(transfers, 12))
+            for ws in (creates, transfers):
+                await ws.send("ping")
+                self.assertEqual(await asyncio.wait_for(ws.recv(), DEADLINE), "pong")
+                await ws.close()
+            return got
+        creates, transfers = asyncio.run(scenario())
+        events = events_of(block)
+        self.assertEqual(creates, events[0::2])
+        self.assertEqual(transfers, events[1::2])
+
     def test_malformed_queries_are_refused_with_400_and_a_reason(self):
         server = self.serve()
         for target, reason in [("valid_tx?colour=red", 'unknown query parameter "colour"'),
