@@ -51,9 +51,11 @@ void simulated_stage::connect(const std::string& client, const std::string& stre
   wanted.catch_up_chunk_bytes = std::max<std::size_t>(1, settings_.send_budget_bytes / 4);
   if (auto since = std::get<net::stream_request>(read).since) {
     std::optional<cursor_status> status;
-    self_->request(dispatcher_, caf::infinite, cursor_atom::value, *since);
+    self_->send(dispatcher_, cursor_atom::value, *since);
     scheduler_.run();
-    self_->receive([&](const cursor_status& answer) { status = answer; });
+    self_->receive([&](const cursor_status& answer) { status = answer; },
+                   caf::after(std::chrono::seconds(0)) >> [] {});
+    if (!status) throw step_failure{"an answer from the dispatcher", "none"};
     if (status->where == cursor_status::standing::unknown) throw declined(404, "unknown block " + *since);
     if (status->where == cursor_status::standing::expired) throw declined(410, "block no longer retained");
     wanted.wanted.resume_after = status->sequence;
