@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include <boost/json.hpp>
 #include <openssl/err.h>
 
 namespace evstream::client {
@@ -123,8 +124,9 @@ void tail::on_discovered(error_code ec) {
 }
 
 void tail::open_stream(const tail_url& url) {
-  auto to = endpoint_of(url.url);
-  stream_url_ = url.url.buffer();
+  auto resumed = position_.resume_url(url.url);
+  auto to = endpoint_of(resumed);
+  stream_url_ = resumed.buffer();
   ws_.emplace(fresh_stream(to));
   auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::client);
   timeouts.handshake_timeout = handshake_timeout;
@@ -137,13 +139,15 @@ void tail::open_stream(const tail_url& url) {
     if (dial_error) return end_attempt("cannot reach " + stream_url_ + ": " + dial_error.message());
     // From here the WebSocket stream's own timeouts apply.
     beast::get_lowest_layer(*ws_).expires_never();
-    ws_->async_handshake(to.host_header, to.target, [this, n = attempt_](error_code ec) {
+    handshake_response_ = {};
+    ws_->async_handshake(handshake_response_, to.host_header, to.target, [this, n = attempt_](error_code ec) {
       if (n == attempt_) on_open(ec);
     });
   });
 }
 
 void tail::on_open(error_code ec) {
+  if (ec == websocket::error::upgrade_declined) return on_declined();
   if (ec) return end_attempt("cannot subscribe at " + stream_url_ + ": " + ec.message());
   log_ << "evstream tail: connected to " << stream_url_ << std::endl;
   open_ = true;
@@ -154,6 +158,34 @@ void tail::on_open(error_code ec) {
   schedule_ping();
   expect_message_soon();
   do_read();
+}
+
+// A refused resume says why; the next attempt goes on from what the node still has.
+void tail::on_declined() {
+  auto status = handshake_response_.result();
+  std::string said;
+  std::string oldest;
+  boost::system::error_code ec;
+  auto body = boost::json::parse(handshake_response_.body(), ec);
+  if (!ec && body.is_object()) {
+    if (auto* error = body.as_object().if_contains("error"); error && error->is_string())
+      said = std::string{" ("} + error->get_string().c_str() + ")";
+    if (auto* available = body.as_object().if_contains("oldest_available"); available && available->is_string())
+      oldest = available->get_string().c_str();
+  }
+  auto refused = "cannot subscribe at " + stream_url_ + ": HTTP " + std::to_string(handshake_response_.result_int()) + said;
+  if (status == http::status::gone && !position_.cursor().empty()) {
+    log_ << "evstream tail: GAP: the node no longer has the blocks after " << position_.cursor()
+         << "; events before " << (oldest.empty() ? std::string{"the live stream"} : "the block after " + oldest)
+         << " are lost" << std::endl;
+    position_.skip_to(oldest);
+  } else if (status == http::status::not_found && !position_.cursor().empty()) {
+    log_ << "evstream tail: GAP: the node does not know block " << position_.cursor()
+         << " (restarted without a journal?); going on with the live stream, events in between may be lost"
+         << std::endl;
+    position_.forget();
+  }
+  end_attempt(refused);
 }
 
 void tail::do_read() {
@@ -172,8 +204,9 @@ void tail::on_read(error_code ec, std::size_t) {
   expect_message_soon();
   auto message = beast::buffers_to_string(buffer_.data());
   buffer_.clear();
-  if (message != "pong")
-    events_ << message << std::endl;
+  if (message != "pong") {
+    if (position_.accept(message)) events_ << message << std::endl;
+  }
   else if (!subscribed_) {
     subscribed_ = true;
     log_ << "evstream tail: subscribed (the server answered ping)" << std::endl;

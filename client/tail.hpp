@@ -1,12 +1,15 @@
 // evstream tail's connection loop: dial the stream (through the node's
 // discovery when given a base URL), print every event as a line, ping, and
-// redial with exponential backoff whenever the connection fails or ends.
+// redial with exponential backoff whenever the connection fails or ends —
+// resuming after the last block it received whole (?since=), so a reconnect
+// neither loses nor repeats an event while the node still retains the blocks.
 //
 // It runs on one io_context and one thread with plain Asio/Beast handlers:
 // there is one connection at a time and every step waits on the network or a
 // timer, so there is no concurrency for actors to organise.
 #pragma once
 
+#include "client/stream_position.hpp"
 #include "client/stream_url.hpp"
 #include "net/beast.hpp"
 #include "net/client_stream.hpp"
@@ -48,6 +51,7 @@ private:
   void on_discovered(net::error_code ec);
   void open_stream(const tail_url& url);
   void on_open(net::error_code ec);
+  void on_declined();
   void do_read();
   void on_read(net::error_code ec, std::size_t bytes);
   void send_ping();
@@ -76,6 +80,8 @@ private:
   std::optional<net::client_stream> discovery_;
   net::http::response<net::http::string_body> discovery_response_;
   std::optional<websocket_stream> ws_;
+  net::websocket::response_type handshake_response_;
+  stream_position position_;
   bool open_ = false;
   bool subscribed_ = false; // the server answered our first ping
   bool writing_ = false;

@@ -6,8 +6,10 @@ URLs, wss with a generated certificate, and exit 0 on SIGTERM.
 Usage: python3 tail_client_test.py PATH_TO_EVSTREAM
 """
 import asyncio
+import os
 import queue
 import sys
+import tempfile
 import threading
 import unittest
 
@@ -119,6 +121,55 @@ class TailTest(unittest.TestCase):
         second = self.serve(port=first.port)
         client.wait_for_log("subscribed")
         after = new_block(3)
+        second.post(after)
+        self.assert_prints(client, after)
+
+    def journaled(self, journal, *args, port=0):
+        return self.serve(f"--journal={journal}", *args, port=port)
+
+    def test_resumes_after_the_last_whole_block_so_a_restart_loses_and_repeats_nothing(self):
+        journal = tempfile.TemporaryDirectory(prefix="evstream-tail-")
+        self.addCleanup(journal.cleanup)
+        path = os.path.join(journal.name, "blocks.db")
+        first = Server(EVSTREAM, f"--journal={path}")
+        self.addCleanup(first.stop)
+        # Reconnects wait 2 s: the block posted after the restart comes before it.
+        client = self.subscribed(first.base_url, "--ping-interval=200ms", "--retry-delay=2s")
+        printed = [new_block(2), new_block(3)]
+        for block in printed:
+            first.post(block)
+            self.assert_prints(client, block)
+        first.kill()
+        client.wait_for_log("retrying")
+        second = self.journaled(path, port=first.port)
+        missed = new_block(2)
+        second.post(missed)
+        client.wait_for_log(f"connected to {second.stream_url}?since={printed[0]['id']}")
+        self.assert_prints(client, missed)  # the second block is not printed again
+        later = new_block(1)
+        second.post(later)
+        self.assert_prints(client, later)
+
+    def test_a_cursor_the_node_no_longer_retains_is_logged_as_a_gap(self):
+        journal = tempfile.TemporaryDirectory(prefix="evstream-tail-")
+        self.addCleanup(journal.cleanup)
+        path = os.path.join(journal.name, "blocks.db")
+        first = Server(EVSTREAM, f"--journal={path}", "--retain-blocks=1")
+        self.addCleanup(first.stop)
+        client = self.subscribed(first.base_url, "--ping-interval=200ms", "--retry-delay=2s")
+        for block in (new_block(1), new_block(1)):
+            first.post(block)
+            self.assert_prints(client, block)
+        first.kill()
+        client.wait_for_log("retrying")
+        second = self.journaled(path, "--retain-blocks=1", port=first.port)
+        gone, oldest = new_block(1), new_block(1)
+        second.post(gone)
+        second.post(oldest)
+        gap = client.wait_for_log("GAP")
+        self.assertIn(f"events before the block after {oldest['id']} are lost", gap)
+        client.wait_for_log(f"connected to {second.stream_url}?since={oldest['id']}")
+        after = new_block(2)
         second.post(after)
         self.assert_prints(client, after)
 
