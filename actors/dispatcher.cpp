@@ -53,22 +53,35 @@ std::string oldest_available(const dispatcher_state& state) {
 caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_limits limits,
                          dispatcher_history history) {
   restore(self->state, limits, history);
-  self->set_down_handler([=](caf::down_msg& down) { self->state.sessions.erase(down.source.id()); });
+  self->set_down_handler([=](caf::down_msg& down) {
+    auto& state = self->state;
+    auto view = state.view_of.find(down.source.id());
+    if (view == state.view_of.end()) return;
+    auto group = state.views.find(view->second);
+    group->second.sessions.erase(down.source.id());
+    if (group->second.sessions.empty()) state.views.erase(group);
+    state.view_of.erase(view);
+  });
   return {
       [=](subscribe& request) {
         auto& state = self->state;
         if (state.going_away) return self->send(request.session, going_away{});
-        if (request.resume) {
-          if (!can_resume_after(state, request.resume_after))
+        if (auto after = request.wanted.resume_after) {
+          if (!can_resume_after(state, *after))
             return self->send(request.session, cursor_expired{oldest_available(state)});
           backlog missed;
           for (const auto& block : state.window)
-            if (block->sequence > request.resume_after) missed.blocks.push_back(block);
+            if (block->sequence > *after) missed.blocks.push_back(block);
           // Sent before any new block can be: the switch to live is this step.
           if (!missed.blocks.empty()) self->send(request.session, std::move(missed));
         }
         self->monitor(request.session);
-        state.sessions.emplace(request.session.id(), std::move(request.session));
+        auto key = view_key(request.wanted);
+        auto& group = state.views[key];
+        group.wanted = std::move(request.wanted);
+        group.wanted.resume_after.reset();
+        state.view_of.emplace(request.session.id(), std::move(key));
+        group.sessions.emplace(request.session.id(), std::move(request.session));
       },
       [=](const encoded_block_ptr& block) {
         auto& state = self->state;
@@ -81,10 +94,14 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         }
         state.last_sequence = block->sequence;
         retain(state, block);
-        // One message shared by all sessions: its payload is copy-on-write.
-        auto message = caf::make_message(block);
-        for (auto& entry : state.sessions)
-          self->send(entry.second, message);
+        for (auto& [key, group] : state.views) {
+          auto batch = select_events(block, group.wanted);
+          if (!batch) continue; // the filter chose nothing
+          // One message shared by the view's sessions: its payload is copy-on-write.
+          auto message = caf::make_message(std::move(*batch));
+          for (auto& entry : group.sessions)
+            self->send(entry.second, message);
+        }
       },
       [=](cursor_atom, const std::string& blockid) {
         const auto& state = self->state;
@@ -99,10 +116,11 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
       },
       [=](going_away) {
         self->state.going_away = true;
-        for (auto& entry : self->state.sessions)
-          self->send(entry.second, going_away{});
+        for (auto& [key, group] : self->state.views)
+          for (auto& entry : group.sessions)
+            self->send(entry.second, going_away{});
       },
-      [=](caf::get_atom, subscribers_atom) { return self->state.sessions.size(); },
+      [=](caf::get_atom, subscribers_atom) { return self->state.view_of.size(); },
   };
 }
 

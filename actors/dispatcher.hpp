@@ -1,6 +1,9 @@
-// The one actor that sees every block in order and fans it out: each session
-// gets the same shared, already-encoded block, in sequence. Sessions are
-// monitored and forgotten as soon as they end.
+// The one actor that sees every block in order and fans it out. Sessions are
+// grouped by view (a stream and a filter): for each block it makes each
+// view's batch once — for a filter, the choice and the chosen frames — and
+// sends that one shared message to the view's sessions, in sequence. So a
+// filtered subscriber costs its view's work once per block, not its own.
+// Sessions are monitored and forgotten as soon as they end.
 //
 // It also keeps the most recent blocks (the retention window, bounded by count
 // and bytes), so a session can resume after a block it has: the dispatcher
@@ -11,7 +14,7 @@
 //   accepts: subscribe, encoded_block_ptr, going_away,
 //            (cursor_atom, blockid) -> cursor_status
 //            (get_atom, subscribers_atom) -> std::size_t
-//   sends:   encoded_block_ptr, backlog, cursor_expired and going_away (to sessions)
+//   sends:   event_batch, backlog, cursor_expired and going_away (to sessions)
 #pragma once
 
 #include "actors/messages.hpp"
@@ -41,8 +44,16 @@ struct dispatcher_history {
   std::vector<std::pair<std::string, std::uint64_t>> ids;
 };
 
-struct dispatcher_state {
+// The sessions that get the same messages of every block.
+struct view_group {
+  subscription wanted;
   std::unordered_map<caf::actor_id, caf::actor> sessions;
+};
+
+struct dispatcher_state {
+  // By view_key(); and each session's view, to forget it when it ends.
+  std::unordered_map<std::string, view_group> views;
+  std::unordered_map<caf::actor_id, std::string> view_of;
   std::uint64_t last_sequence = 0;
   retention_limits limits;
   // The retention window, oldest first, and what it holds.

@@ -6,12 +6,13 @@
 //   dispatcher    <- encoded_block_ptr, subscribe, going_away,
 //                    (cursor_atom, blockid)         replies cursor_status
 //                    (get_atom, subscribers_atom)   replies std::size_t
-//   session       <- encoded_block_ptr, backlog, cursor_expired, client_ping,
+//   session       <- event_batch, backlog, cursor_expired, client_ping,
 //                    keepalive_deadline, transport_drained, connection_closed,
 //                    going_away
 #pragma once
 
 #include "actors/encoded_block.hpp"
+#include "actors/subscription.hpp"
 #include "schema/block.hpp"
 
 #include <caf/all.hpp>
@@ -45,12 +46,12 @@ struct source_counters {
   std::uint64_t blocks_refused = 0; // invalid or duplicate
 };
 
-// A session asks the dispatcher for every block from now on or, resuming,
-// for every block after height `resume_after` and then every new one.
+// A session asks the dispatcher for its view of every block from now on or,
+// resuming (wanted.resume_after), for every block after that height and then
+// every new one.
 struct subscribe {
   caf::actor session;
-  bool resume = false;
-  std::uint64_t resume_after = 0;
+  subscription wanted;
 };
 
 // Where a resume cursor (a block id) stands in the dispatcher's window.
@@ -105,10 +106,6 @@ typename Inspector::result_type inspect(Inspector& f, source_counters& x) {
   return f(caf::meta::type_name("source_counters"), x.blocks_published, x.blocks_refused);
 }
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, subscribe& x) {
-  return f(caf::meta::type_name("subscribe"), x.session, x.resume, x.resume_after);
-}
-template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, client_ping& x) {
   return f(caf::meta::type_name("client_ping"), x.wants_text_pong);
 }
@@ -138,5 +135,7 @@ typename Inspector::result_type inspect(Inspector& f, going_away&) {
 // Local only: these carry shared or non-serializable payloads.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::encoded_block_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::ingest_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::subscribe)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::event_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::cursor_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::backlog)

@@ -17,23 +17,6 @@ std::string describe_duration(caf::timespan duration) {
   return text;
 }
 
-namespace {
-
-// The messages of `block` this subscriber wants; unset when there are none.
-std::optional<event_batch> select(const subscription& wanted, const encoded_block_ptr& block) {
-  event_batch batch{block, &events_of(*block, wanted.stream), std::nullopt};
-  if (wanted.stream == stream_kind::blocks || wanted.filter.empty()) return batch;
-  std::vector<std::uint32_t> chosen;
-  const auto& txs = block->block.transactions;
-  for (std::size_t i = 0; i < txs.size(); ++i)
-    if (wanted.filter.matches(txs[i])) chosen.push_back(static_cast<std::uint32_t>(i));
-  if (chosen.empty()) return std::nullopt;
-  batch.chosen = std::move(chosen);
-  return batch;
-}
-
-} // namespace
-
 caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispatcher,
                       transport_ptr connection, session_settings settings) {
   self->state.connection = std::move(connection);
@@ -48,21 +31,20 @@ caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispa
     self->quit();
   };
   // Returns the bytes handed over.
-  auto forward = [=](const encoded_block_ptr& block) -> std::size_t {
-    auto batch = select(self->state.settings.wanted, block);
-    if (!batch) return 0;
-    std::size_t bytes = batch->chosen ? 0 : batch->events->wire_bytes();
-    if (batch->chosen)
-      for (auto i : *batch->chosen)
-        bytes += batch->events->frame(i).size();
-    self->state.connection->send_events(std::move(*batch));
-    return bytes;
+  auto forward = [=](const event_batch& batch) -> std::size_t {
+    self->state.connection->send_events(batch);
+    return batch.frames().size();
+  };
+  auto forward_behind = [=](const std::variant<encoded_block_ptr, event_batch>& item) -> std::size_t {
+    if (auto* batch = std::get_if<event_batch>(&item)) return forward(*batch);
+    auto batch = select_events(std::get<encoded_block_ptr>(item), self->state.settings.wanted);
+    return batch ? forward(*batch) : 0;
   };
   // Hands over what is behind, a chunk per drain of the transport.
   auto catch_up = [=] {
     auto& s = self->state;
     while (!s.awaiting_drain && !s.behind.empty()) {
-      s.bytes_since_drain += forward(s.behind.front());
+      s.bytes_since_drain += forward_behind(s.behind.front());
       s.behind.pop_front();
       if (s.bytes_since_drain >= s.settings.catch_up_chunk_bytes && !s.behind.empty()) {
         s.awaiting_drain = true;
@@ -88,18 +70,16 @@ caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispa
     else
       close_and_quit(close_code::internal_error, "internal error: the dispatcher stopped");
   });
-  const auto& resume_after = state.settings.wanted.resume_after;
-  self->send(dispatcher, subscribe{caf::actor_cast<caf::actor>(self), resume_after.has_value(),
-                                   resume_after.value_or(0)});
+  self->send(dispatcher, subscribe{caf::actor_cast<caf::actor>(self), state.settings.wanted});
   arm_keepalive();
   return {
-      [=](const encoded_block_ptr& block) {
+      [=](const event_batch& batch) {
         auto& s = self->state;
         if (s.behind.empty()) {
-          forward(block);
+          forward(batch);
           return;
         }
-        s.behind.push_back(block);
+        s.behind.push_back(batch);
         if (s.behind.size() > s.settings.max_blocks_behind)
           close_and_quit(close_code::policy_violation,
                          "slow consumer: over " + std::to_string(s.settings.max_blocks_behind)

@@ -1,13 +1,14 @@
-// One subscriber's WebSocket, as an actor: forwards the dispatcher's blocks to
-// its transport — the messages of the stream it asked for, filtered as it
-// asked — answers keep-alive pings, and owns the keep-alive rule: no ping for
-// `keepalive_timeout` and it closes the connection (1008) and ends.
+// One subscriber's WebSocket, as an actor: forwards the dispatcher's batches
+// (its view of each block: the stream it asked for, filtered as it asked) to
+// its transport, answers keep-alive pings, and owns the keep-alive rule: no
+// ping for `keepalive_timeout` and it closes the connection (1008) and ends.
 //
-// A resuming session first gets its backlog; it hands the backlog to the
-// transport a chunk at a time, waiting for each to be written, so a long
-// catch-up never counts as a slow consumer. New blocks queue behind it.
+// A resuming session first gets its backlog as whole blocks and takes its
+// view of them itself; it hands them to the transport a chunk at a time,
+// waiting for each to be written, so a long catch-up never counts as a slow
+// consumer. New batches queue behind it.
 //
-//   accepts: encoded_block_ptr, backlog, cursor_expired, client_ping,
+//   accepts: event_batch, backlog, cursor_expired, client_ping,
 //            keepalive_deadline, transport_drained, connection_closed,
 //            going_away
 //   sends:   subscribe (to the dispatcher, once at start)
@@ -20,6 +21,7 @@
 
 #include <chrono>
 #include <deque>
+#include <variant>
 
 namespace evstream {
 
@@ -37,8 +39,9 @@ struct session_state {
   session_settings settings;
   // Bumped by every ping, so that only the newest keepalive_deadline counts.
   std::uint64_t keepalive_generation = 0;
-  // Blocks not yet handed to the transport while catching up, oldest first.
-  std::deque<encoded_block_ptr> behind;
+  // Not yet handed to the transport while catching up, oldest first: backlog
+  // blocks (this session makes their batches) and live batches.
+  std::deque<std::variant<encoded_block_ptr, event_batch>> behind;
   bool awaiting_drain = false;
   std::size_t bytes_since_drain = 0;
   static inline const char* name = "session";

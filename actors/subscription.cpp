@@ -1,6 +1,6 @@
 #include "actors/subscription.hpp"
 
-#include "actors/messages.hpp"
+#include <algorithm>
 
 namespace evstream {
 
@@ -23,6 +23,38 @@ const schema::encoded_events& events_of(const encoded_block& block, stream_kind 
       break;
   }
   return block.valid_tx;
+}
+
+std::optional<event_batch> select_events(const encoded_block_ptr& block, const subscription& wanted) {
+  event_batch batch{block, &events_of(*block, wanted.stream), nullptr, nullptr};
+  if (wanted.stream == stream_kind::blocks || wanted.filter.empty()) return batch;
+  auto chosen = std::make_shared<std::vector<std::uint32_t>>();
+  auto frames = std::make_shared<std::string>();
+  const auto& txs = block->block.transactions;
+  for (std::size_t i = 0; i < txs.size(); ++i)
+    if (wanted.filter.matches(txs[i])) {
+      chosen->push_back(static_cast<std::uint32_t>(i));
+      frames->append(batch.events->frame(i));
+    }
+  if (chosen->empty()) return std::nullopt;
+  batch.chosen = std::move(chosen);
+  batch.chosen_frames = std::move(frames);
+  return batch;
+}
+
+std::string view_key(const subscription& wanted) {
+  // Sorted values, so that the same filter written in another order shares the view.
+  auto sorted = [](const std::unordered_set<std::string>& values) {
+    std::vector<std::string> list(values.begin(), values.end());
+    std::sort(list.begin(), list.end());
+    std::string text;
+    for (const auto& value : list)
+      text += value + ',';
+    return text;
+  };
+  const auto& f = wanted.filter;
+  return std::to_string(static_cast<int>(wanted.stream)) + '|' + sorted(f.asset_ids) + '|'
+         + sorted(f.public_keys) + '|' + sorted(f.operations);
 }
 
 } // namespace evstream

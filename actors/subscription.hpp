@@ -2,17 +2,19 @@
 // that pass a filter, optionally resumed after a block it already has.
 #pragma once
 
+#include "actors/encoded_block.hpp"
 #include "schema/block.hpp"
 #include "schema/stream_events.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_set>
+#include <vector>
 
 namespace evstream {
-
-struct encoded_block;
 
 enum class stream_kind {
   valid_tx,           // {"txid", "assetid", "blockid"} per transaction (the spec)
@@ -41,5 +43,28 @@ struct subscription {
 
 // The messages of `block` that `stream` sends.
 const schema::encoded_events& events_of(const encoded_block& block, stream_kind stream);
+
+// What the subscribers of one view (a stream and a filter) get of a block:
+// the stream's messages, all of them or the ones the filter chose, each a
+// text message. Made once per view and block, shared by its subscribers.
+struct event_batch {
+  encoded_block_ptr block; // keeps `events` alive
+  const schema::encoded_events* events = nullptr;
+  // Set for a filtered view: the chosen indexes into `events`, ascending,
+  // and their frames back to back, one buffer for the socket.
+  std::shared_ptr<const std::vector<std::uint32_t>> chosen;
+  std::shared_ptr<const std::string> chosen_frames;
+
+  std::size_t size() const { return chosen ? chosen->size() : events->size(); }
+  std::string_view text(std::size_t i) const { return (*events)[chosen ? (*chosen)[i] : i]; }
+  std::string_view frames() const { return chosen_frames ? *chosen_frames : events->frames(); }
+};
+
+// What `wanted` gets of `block`; unset when its filter chooses nothing.
+std::optional<event_batch> select_events(const encoded_block_ptr& block, const subscription& wanted);
+
+// Subscriptions with the same key get the same messages of every block
+// (the resume cursor is not part of it).
+std::string view_key(const subscription& wanted);
 
 } // namespace evstream

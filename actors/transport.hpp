@@ -7,6 +7,7 @@
 #pragma once
 
 #include "actors/messages.hpp"
+#include "actors/subscription.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -23,18 +24,6 @@ enum class close_code : std::uint16_t {
   policy_violation = 1008,
   message_too_big = 1009,
   internal_error = 1011,
-};
-
-// Some of one block's messages for one subscriber: a stream's messages, all of
-// them or the chosen ones (a filtered subscription), each a text message.
-struct event_batch {
-  encoded_block_ptr block; // keeps `events` alive
-  const schema::encoded_events* events = nullptr;
-  // Indexes into `events`, ascending; unset means every message.
-  std::optional<std::vector<std::uint32_t>> chosen;
-
-  std::size_t size() const { return chosen ? chosen->size() : events->size(); }
-  std::string_view text(std::size_t i) const { return (*events)[chosen ? (*chosen)[i] : i]; }
 };
 
 class transport {

@@ -12,9 +12,6 @@ namespace {
 // nothing of a larger message is kept once it cannot be "ping".
 constexpr std::size_t read_chunk_bytes = 512;
 constexpr std::string_view ping_text = "ping";
-// A filtered subscriber's share of a block in more runs than this is copied
-// into one buffer; fewer are written from the shared block as they are.
-constexpr std::size_t max_shared_runs = 8;
 
 std::string describe_end(const error_code& ec, const websocket::close_reason& reason) {
   if (ec == websocket::error::closed)
@@ -106,29 +103,9 @@ void websocket_connection::on_read(error_code ec, std::size_t bytes) {
 
 void websocket_connection::send_events(event_batch batch) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), batch = std::move(batch)]() mutable {
-    const auto& events = *batch.events;
-    if (!batch.chosen) return self->enqueue(std::move(batch.block), events.frames());
-    // Chosen frames that follow each other in the block form one run.
-    const auto& chosen = *batch.chosen;
-    std::vector<std::string_view> runs;
-    for (std::size_t i = 0; i < chosen.size();) {
-      auto run = events.frame(chosen[i]);
-      std::size_t next = i + 1;
-      for (; next < chosen.size() && chosen[next] == chosen[next - 1] + 1; ++next)
-        run = {run.data(), run.size() + events.frame(chosen[next]).size()};
-      runs.push_back(run);
-      i = next;
-    }
-    if (runs.size() <= max_shared_runs) {
-      for (auto run : runs)
-        self->enqueue(batch.block, run);
-      return;
-    }
-    // Scattered choices: one copy is cheaper than a write per few frames.
-    auto joined = std::make_shared<std::string>();
-    for (auto run : runs)
-      joined->append(run);
-    self->enqueue(joined, *joined);
+    auto frames = batch.frames();
+    if (batch.chosen_frames) return self->enqueue(std::move(batch.chosen_frames), frames);
+    self->enqueue(std::move(batch.block), frames);
   });
 }
 

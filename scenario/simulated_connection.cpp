@@ -6,11 +6,9 @@ namespace evstream::scenario {
 
 void simulated_connection::send_events(event_batch batch) {
   std::vector<std::string_view> texts;
-  std::size_t wire_bytes = 0;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
+  for (std::size_t i = 0; i < batch.size(); ++i)
     texts.push_back(batch.text(i));
-    wire_bytes += batch.events->frame(batch.chosen ? (*batch.chosen)[i] : i).size();
-  }
+  auto wire_bytes = batch.frames().size();
   enqueue(std::move(batch.block), std::move(texts), wire_bytes);
 }
 

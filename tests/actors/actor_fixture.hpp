@@ -25,8 +25,12 @@ struct recording_transport : transport {
   // How many times the session asked to hear of a drain; the test answers.
   std::size_t drain_requests = 0;
 
+  // The buffer of each filtered batch: the same one for every session of a view.
+  std::vector<std::shared_ptr<const std::string>> chosen_frames;
+
   void send_events(event_batch batch) override {
     block_sequences.push_back(batch.block->sequence);
+    if (batch.chosen_frames) chosen_frames.push_back(batch.chosen_frames);
     for (std::size_t i = 0; i < batch.size(); ++i)
       messages.emplace_back(batch.text(i));
   }

@@ -244,6 +244,25 @@ TEST_CASE_METHOD(resume_fixture, "filters pick transactions by asset, operation 
   CHECK(none_client->block_sequences.empty());
 }
 
+TEST_CASE_METHOD(resume_fixture, "sessions with the same filter share one batch per block, however it is written") {
+  session_settings one;
+  one.wanted.filter.operations = {"CREATE", "TRANSFER"};
+  one.wanted.filter.public_keys = {"OddKey11111111111111111111111111111111111111"};
+  session_settings same = one;
+  same.wanted.filter.operations = {"TRANSFER", "CREATE"}; // another insertion order
+  auto first = connect(one);
+  auto second = connect(same);
+  publish(4);
+  publish(4);
+  REQUIRE(first->chosen_frames.size() == 2);
+  CHECK(first->chosen_frames == second->chosen_frames); // the very same buffers
+  CHECK(first->messages == second->messages);
+  CHECK(view_key(one.wanted) == view_key(same.wanted));
+  session_settings other = one;
+  other.wanted.filter.operations = {"CREATE"};
+  CHECK(view_key(other.wanted) != view_key(one.wanted));
+}
+
 TEST_CASE_METHOD(resume_fixture, "the blocks and valid_transactions streams send their own messages") {
   session_settings blocks;
   blocks.wanted.stream = stream_kind::blocks;
