@@ -6,7 +6,7 @@
 
 #include <openssl/crypto.h>
 
-#include <tuple>
+#include <type_traits>
 
 namespace evstream::net {
 
@@ -59,18 +59,27 @@ std::string listed_stream_names() {
   return listed;
 }
 
+// The one-shot actor behind ask().
+template <class Reply, class Answered, class... Message>
+void asker(caf::event_based_actor* self, caf::actor whom, Answered answered, Message... message) {
+  self->request(whom, actor_reply_timeout, std::move(message)...)
+      .then([=](const Reply& reply) { answered(caf::expected<Reply>{reply}); },
+            [=](caf::error& error) { answered(caf::expected<Reply>{std::move(error)}); });
+}
+
 // Asks `whom` from a one-shot actor, since Asio handlers never block; `answered`
 // gets the reply or the error, on a CAF thread.
+//
+// The inputs are spawn arguments, not lambda captures: CAF 0.17.6 dereferences
+// a null std::shared_ptr<std::tuple<>> when it spawns an actor without
+// arguments (sanitizers/ubsan.supp). Harmless in itself, but under UBSan the
+// suppression check symbolizes the stack on the CAF worker thread, which
+// stalled every actor, pongs included, for most of a second.
 template <class Reply, class Answered, class... Message>
 void ask(caf::actor_system& system, caf::actor whom, Answered answered, Message&&... message) {
   // Moved all the way: an ingest body can be megabytes.
-  system.spawn([whom, answered, message = std::make_tuple(std::forward<Message>(message)...)](
-                   caf::event_based_actor* asker) mutable {
-    std::apply([&](auto&... parts) { return asker->request(whom, actor_reply_timeout, std::move(parts)...); },
-               message)
-        .then([=](const Reply& reply) { answered(caf::expected<Reply>{reply}); },
-              [=](caf::error& error) { answered(caf::expected<Reply>{std::move(error)}); });
-  });
+  system.spawn(asker<Reply, Answered, std::decay_t<Message>...>, std::move(whom), std::move(answered),
+               std::forward<Message>(message)...);
 }
 
 // Constant-time, so the answer's timing says nothing about the token.
