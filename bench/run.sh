@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds evstream and its benchmark (Release, in build-bench/) and runs every
 # workload — W1 fan-out to 100, 1 000 and 10 000 subscribers, W2 idle scale,
-# W3 keep-alive precision, W4 slow consumers, W5 ingest — each repeated, each
+# W3 keep-alive precision, W4 slow consumers, W6 filtered and resumed
+# neighbours, W5 ingest — each repeated, each
 # beside its reference, then prints one table.
 #
-#   bench/run.sh                  # about 5 minutes on 2 cores
+#   bench/run.sh                  # about 6 minutes on 2 cores
 #   bench/run.sh --big            # W2 with 100 000 connections instead of 10 000
 #   bench/run.sh --json out.json  # also write every figure as JSON
 #   bench/run.sh --reps 5         # repetitions per workload (default 3)
@@ -26,7 +27,7 @@ while (($#)); do
     --reps) reps=$2; shift ;;
     --reps=*) reps=${1#--reps=} ;;
     --no-build) build_first=0 ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
