@@ -18,7 +18,9 @@ if [[ "${FUZZ_KEEP_GOING:-0}" == 1 ]]; then
   keep_going=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 fi
 
-# clang and its libFuzzer runtime, from Debian, when missing.
+# The libraries evstream builds against, then clang and its libFuzzer runtime,
+# from Debian, when missing.
+scripts/install-deps
 if ! command -v clang++ >/dev/null || ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "ok installed"; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev
