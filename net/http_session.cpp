@@ -15,6 +15,10 @@ namespace {
 constexpr std::string_view api_v1_root = "/api/v1/";
 constexpr std::string_view streams_root = "/api/v1/streams/";
 constexpr std::string_view blocks_path = "/api/v1/blocks";
+constexpr std::string_view health_path = "/healthz";
+constexpr std::string_view readiness_path = "/readyz";
+// A ready node's block source answers well within this.
+constexpr auto readiness_timeout = std::chrono::seconds(1);
 // How long a request may wait for an actor's answer before the client gets 503.
 constexpr auto actor_reply_timeout = std::chrono::seconds(10);
 // The most a body read takes from the socket at once.
@@ -61,14 +65,15 @@ std::string listed_stream_names() {
 
 // The one-shot actor behind ask().
 template <class Reply, class Answered, class... Message>
-void asker(caf::event_based_actor* self, caf::actor whom, Answered answered, Message... message) {
-  self->request(whom, actor_reply_timeout, std::move(message)...)
+void asker(caf::event_based_actor* self, caf::actor whom, caf::timespan timeout, Answered answered,
+           Message... message) {
+  self->request(whom, timeout, std::move(message)...)
       .then([=](const Reply& reply) { answered(caf::expected<Reply>{reply}); },
             [=](caf::error& error) { answered(caf::expected<Reply>{std::move(error)}); });
 }
 
 // Asks `whom` from a one-shot actor, since Asio handlers never block; `answered`
-// gets the reply or the error, on a CAF thread.
+// gets the reply or the error (none within `timeout`), on a CAF thread.
 //
 // The inputs are spawn arguments, not lambda captures: CAF 0.17.6 dereferences
 // a null std::shared_ptr<std::tuple<>> when it spawns an actor without
@@ -76,9 +81,10 @@ void asker(caf::event_based_actor* self, caf::actor whom, Answered answered, Mes
 // suppression check symbolizes the stack on the CAF worker thread, which
 // stalled every actor, pongs included, for most of a second.
 template <class Reply, class Answered, class... Message>
-void ask(caf::actor_system& system, caf::actor whom, Answered answered, Message&&... message) {
+void ask(caf::actor_system& system, caf::actor whom, caf::timespan timeout, Answered answered,
+         Message&&... message) {
   // Moved all the way: an ingest body can be megabytes.
-  system.spawn(asker<Reply, Answered, std::decay_t<Message>...>, std::move(whom), std::move(answered),
+  system.spawn(asker<Reply, Answered, std::decay_t<Message>...>, std::move(whom), timeout, std::move(answered),
                std::forward<Message>(message)...);
 }
 
@@ -190,6 +196,12 @@ void http_session::route(request&& req) {
     if (req.method() != http::verb::post) return send(method_not_allowed(shape_of(req), "POST"));
     return ingest(std::move(req));
   }
+  if (path == health_path || path == readiness_path) {
+    if (!is_read(req.method())) return send(method_not_allowed(shape_of(req), "GET, HEAD"));
+    // Alive: this connection was served. Ready: the block source answers too.
+    if (path == health_path) return send(probe_response(req, json_response(shape_of(req), http::status::ok, {{"status", "alive"}})));
+    return check_readiness(std::move(req));
+  }
   send(error_response(shape_of(req), http::status::not_found, "no such resource: " + std::string{path}));
 }
 
@@ -216,6 +228,33 @@ void http_session::discover(request&& req, std::string_view path) {
   send(std::move(res));
 }
 
+http_session::response http_session::probe_response(const request& req, response res) {
+  // Probes poll: never cached, and a HEAD gets the status alone.
+  res.set(http::field::cache_control, "no-store");
+  if (req.method() == http::verb::head) res.body().clear();
+  return res;
+}
+
+void http_session::check_readiness(request&& req) {
+  answer_pending_ = true;
+  auto pending = std::make_shared<request>(std::move(req));
+  ask<source_counters>(
+      *context_->system, context_->block_source, readiness_timeout,
+      [self = shared_from_this(), pending](caf::expected<source_counters> counters) {
+        asio::post(self->stream_.get_executor(), [self, pending, counters = std::move(counters)] {
+          self->answer_pending_ = false;
+          auto shape = shape_of(*pending);
+          auto res = counters ? json_response(shape, http::status::ok,
+                                              {{"status", "ready"}, {"blocks_published", counters->blocks_published}})
+                              : error_response(shape, http::status::service_unavailable,
+                                               "the block source does not answer",
+                                               {{"status", "not ready"}});
+          self->send(self->probe_response(*pending, std::move(res)));
+        });
+      },
+      caf::get_atom::value, counters_atom::value);
+}
+
 void http_session::subscribe(request&& req, stream_kind stream) {
   auto read = read_stream_request(stream, {req.target().data(), req.target().size()});
   if (auto* refusal = std::get_if<request_refusal>(&read))
@@ -227,7 +266,7 @@ void http_session::subscribe(request&& req, stream_kind stream) {
   answer_pending_ = true;
   auto pending = std::make_shared<std::pair<request, subscription>>(std::move(req), std::move(wanted.wanted));
   ask<cursor_status>(
-      *context_->system, context_->dispatcher,
+      *context_->system, context_->dispatcher, actor_reply_timeout,
       [self = shared_from_this(), pending, since = *wanted.since](caf::expected<cursor_status> status) {
         asio::post(self->stream_.get_executor(), [self, pending, since, status = std::move(status)] {
           self->answer_pending_ = false;
@@ -302,7 +341,7 @@ void http_session::ingest(request&& req) {
   auto shape = shape_of(req);
   answer_pending_ = true;
   ask<ingest_result>(
-      *context_->system, context_->block_source,
+      *context_->system, context_->block_source, actor_reply_timeout,
       [self = shared_from_this(), shape](caf::expected<ingest_result> result) {
         auto res = result ? ingest_response(shape, *result)
                           : error_response(shape, http::status::service_unavailable, "block source did not answer");

@@ -32,6 +32,8 @@ private:
   void on_read(error_code ec, std::size_t bytes);
   void route(request&& req);
   void discover(request&& req, std::string_view path);
+  response probe_response(const request& req, response res);
+  void check_readiness(request&& req);
   void subscribe(request&& req, stream_kind stream);
   void resume(request&& req, subscription wanted, const std::string& since,
               const caf::expected<cursor_status>& status);

@@ -287,3 +287,24 @@ TEST_CASE("a client that stops reading is closed as slow; the others get every b
   CHECK(fixture.server->slow_consumers_closed() == 1); // the reader is not counted
   reader.ping_and_wait_for_pong();                     // still served
 }
+
+TEST_CASE_METHOD(server_fixture, "/healthz is alive; /readyz is ready while the block source answers") {
+  auto alive = http_request(port(), http::verb::get, "/healthz");
+  CHECK(alive.result() == http::status::ok);
+  CHECK(json_of(alive).at("status") == "alive");
+  CHECK(alive[http::field::cache_control] == "no-store");
+  auto ready = http_request(port(), http::verb::get, "/readyz");
+  CHECK(ready.result() == http::status::ok);
+  CHECK(json_of(ready).at("status") == "ready");
+  CHECK(http_request(port(), http::verb::post, "/readyz").result() == http::status::method_not_allowed);
+  auto head = http_request(port(), http::verb::head, "/readyz");
+  CHECK(head.result() == http::status::ok);
+  CHECK(head.body().empty());
+
+  caf::anon_send_exit(server->block_source(), caf::exit_reason::kill);
+  auto not_ready = http_request(port(), http::verb::get, "/readyz");
+  CHECK(not_ready.result() == http::status::service_unavailable);
+  CHECK(json_of(not_ready).at("status") == "not ready");
+  CHECK(json_of(not_ready).at("error") == "the block source does not answer");
+  CHECK(http_request(port(), http::verb::get, "/healthz").result() == http::status::ok);
+}
