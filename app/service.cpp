@@ -57,10 +57,9 @@ service::service(caf::actor_system& system, service_options options) {
   // A resuming subscriber may fall as far behind as a resume may reach back.
   context_->settings.max_blocks_behind = std::max<std::size_t>(1, options.retention.max_blocks);
   context_->dispatcher = system.spawn(evstream::dispatcher, options.retention, std::move(history));
-  // A journal write waits for the disk: on a thread of its own, not a CAF worker's.
-  context_->block_source =
-      source.journal ? system.spawn<caf::detached>(evstream::block_source, context_->dispatcher, std::move(source))
-                     : system.spawn(evstream::block_source, context_->dispatcher, std::move(source));
+  // On a thread of its own: parsing and encoding a block (milliseconds) and a
+  // journal write (an fsync) then never hold up the dispatcher and sessions.
+  context_->block_source = system.spawn<caf::detached>(evstream::block_source, context_->dispatcher, std::move(source));
   if (options.source == block_source_kind::demo)
     demo_ = system.spawn(demo_source, context_->block_source, options.demo);
   listener_->start();
