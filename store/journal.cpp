@@ -47,7 +47,17 @@ block block_from_json(const std::string& text) {
 
 journal::journal(const std::string& path, std::size_t keep_blocks, std::size_t keep_ids)
     : path_(path), keep_blocks_(keep_blocks), keep_ids_(std::max(keep_ids, keep_blocks)) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+  // A constructor that throws runs no destructor: release the handles here.
+  try {
+    open();
+  } catch (...) {
+    close();
+    throw;
+  }
+}
+
+void journal::open() {
+  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr)
       != SQLITE_OK)
     fail("opening");
@@ -70,11 +80,16 @@ journal::journal(const std::string& path, std::size_t keep_blocks, std::size_t k
     fail("preparing statements for");
 }
 
-journal::~journal() {
+journal::~journal() { close(); }
+
+void journal::close() noexcept {
   sqlite3_finalize(insert_);
   sqlite3_finalize(forget_bodies_);
   sqlite3_finalize(forget_ids_);
+  // Closes a handle that failed to open too: SQLite allocates it either way.
   sqlite3_close(db_);
+  insert_ = forget_bodies_ = forget_ids_ = nullptr;
+  db_ = nullptr;
 }
 
 void journal::execute(const char* sql) const {

@@ -44,6 +44,8 @@ public:
   journal_history history() const;
 
 private:
+  void open();
+  void close() noexcept;
   void execute(const char* sql) const;
   [[noreturn]] void fail(const std::string& doing) const;
 
