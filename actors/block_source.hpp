@@ -1,8 +1,9 @@
 // Where blocks enter the service: parses and validates block JSON (or takes an
 // already typed block), refuses blocks it has seen recently, numbers the rest
-// in arrival order, writes them to the journal (when there is one; then it
-// runs detached, since a write waits for the disk), encodes their events once
-// and hands them to the dispatcher.
+// in arrival order, writes them to the journal (when there is one), encodes
+// their events once and hands them to the dispatcher. The service spawns it
+// detached: parsing, encoding and a journal's fsync take milliseconds that
+// must not hold up the dispatcher and sessions on the CAF workers.
 //
 //   accepts: (ingest_atom, std::string json) -> ingest_result
 //            block (typed by a host node; refusals are logged and counted)
