@@ -75,6 +75,11 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
           std::cerr << "evstream: could not publish block " << candidate.id << ": " << outcome.error.message
                     << "\n";
       },
+      [=](upstream_gap& gap) {
+        // A relay's upstream lost blocks: the dispatcher learns it after every
+        // block before the gap and before any after it.
+        self->send(self->state.dispatcher, std::move(gap));
+      },
       [=](caf::get_atom, counters_atom) { return self->state.counters; },
   };
 }

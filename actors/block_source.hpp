@@ -7,8 +7,9 @@
 //
 //   accepts: (ingest_atom, std::string json) -> ingest_result
 //            block (typed by a host node; refusals are logged and counted)
+//            upstream_gap (from a relay's upstream_link; passed on in order)
 //            (get_atom, counters_atom) -> source_counters
-//   sends:   encoded_block_ptr (to the dispatcher)
+//   sends:   encoded_block_ptr, upstream_gap (to the dispatcher)
 #pragma once
 
 #include "actors/messages.hpp"

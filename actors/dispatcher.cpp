@@ -39,6 +39,7 @@ void restore(dispatcher_state& state, retention_limits limits, const dispatcher_
 // A session that has every block up to `after` misses nothing iff the block
 // after it is still retained (or there is none yet).
 bool can_resume_after(const dispatcher_state& state, std::uint64_t after) {
+  if (after <= state.last_before_gap) return false;
   if (after >= state.last_sequence) return true;
   return !state.window.empty() && state.window.front()->sequence <= after + 1;
 }
@@ -74,12 +75,15 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
             if (block->sequence > *after) missed.blocks.push_back(block);
           // Sent before any new block can be: the switch to live is this step.
           if (!missed.blocks.empty()) self->send(request.session, std::move(missed));
+        } else if (request.wanted.replay_window && !state.window.empty()) {
+          self->send(request.session, backlog{{state.window.begin(), state.window.end()}});
         }
         self->monitor(request.session);
         auto key = view_key(request.wanted);
         auto& group = state.views[key];
         group.wanted = std::move(request.wanted);
         group.wanted.resume_after.reset();
+        group.wanted.replay_window = false;
         state.view_of.emplace(request.session.id(), std::move(key));
         group.sessions.emplace(request.session.id(), std::move(request.session));
       },
@@ -113,6 +117,20 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         status.where = can_resume_after(state, known->second) ? cursor_status::standing::available
                                                               : cursor_status::standing::expired;
         return status;
+      },
+      [=](const upstream_gap& gap) {
+        // A relay's upstream lost blocks this node never got. Heights go on
+        // without a hole, so the gap is marked: no cursor up to here can be
+        // resumed from (410, with the oldest block after the gap), and the
+        // blocks before it go. Subscribers are told.
+        auto& state = self->state;
+        state.last_before_gap = state.last_sequence;
+        state.window.clear();
+        state.window_bytes = 0;
+        std::cerr << "dispatcher: upstream gap after " << gap.after_blockid << "; window cleared\n";
+        for (auto& [key, group] : state.views)
+          for (auto& entry : group.sessions)
+            self->send(entry.second, gap);
       },
       [=](going_away) {
         self->state.going_away = true;

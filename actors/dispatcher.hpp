@@ -62,6 +62,9 @@ struct dispatcher_state {
   // Heights of recent block ids, and the ids in arrival order to forget the oldest.
   std::unordered_map<std::string, std::uint64_t> height_of;
   std::deque<std::string> remembered_order;
+  // The height of the last block before an upstream gap (a relay's): a
+  // cursor up to it cannot resume without missing blocks.
+  std::uint64_t last_before_gap = 0;
   // Set at shutdown: late subscribers are sent away at once.
   bool going_away = false;
   static inline const char* name = "dispatcher";

@@ -3,15 +3,17 @@
 //   block_source  <- (ingest_atom, json)            replies ingest_result
 //                    block (typed, from a host node)
 //                    (get_atom, counters_atom)      replies source_counters
-//   dispatcher    <- encoded_block_ptr, subscribe, going_away,
+//   dispatcher    <- encoded_block_ptr, subscribe, going_away, upstream_gap,
 //                    (cursor_atom, blockid)         replies cursor_status
 //                    (get_atom, subscribers_atom)   replies std::size_t
 //   session       <- event_batch, backlog, cursor_expired, client_ping,
 //                    keepalive_deadline, transport_drained, connection_closed,
-//                    going_away
+//                    going_away, upstream_gap
+// The relay protocol between nodes is in actors/relay_messages.hpp.
 #pragma once
 
 #include "actors/encoded_block.hpp"
+#include "actors/relay_messages.hpp"
 #include "actors/subscription.hpp"
 #include "schema/block.hpp"
 

@@ -112,6 +112,11 @@ caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispa
         close_and_quit(close_code::policy_violation,
                        "no ping for " + describe_duration(self->state.settings.keepalive_timeout));
       },
+      [=](const upstream_gap&) {
+        // This node is a relay and missed blocks; resuming tells the client
+        // where the stream goes on (410 with oldest_available).
+        close_and_quit(close_code::internal_error, "blocks were lost upstream; resume with ?since= to learn the gap");
+      },
       [=](const connection_closed&) { self->quit(); },
       [=](going_away) { close_and_quit(close_code::going_away, "server shutting down"); },
   };

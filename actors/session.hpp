@@ -10,7 +10,7 @@
 //
 //   accepts: event_batch, backlog, cursor_expired, client_ping,
 //            keepalive_deadline, transport_drained, connection_closed,
-//            going_away
+//            going_away, upstream_gap (a relay missed blocks: close 1011)
 //   sends:   subscribe (to the dispatcher, once at start)
 #pragma once
 

@@ -39,6 +39,9 @@ struct subscription {
   // The height of the last block the subscriber already has: it gets every
   // block after it, then the live stream. Unset: live blocks only.
   std::optional<std::uint64_t> resume_after;
+  // Set: every retained block first, then the live stream (a relay filling
+  // its window from its upstream).
+  bool replay_window = false;
 };
 
 // The messages of `block` that `stream` sends.

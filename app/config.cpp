@@ -1,12 +1,20 @@
 #include "app/config.hpp"
 
+#include "actors/relay_messages.hpp"
 #include "schema/block.hpp"
+
+#include <boost/url/parse.hpp>
 
 namespace evstream {
 
 config::config() {
   // Two cores: one CAF worker and one I/O thread by default; both configurable.
   set("scheduler.max-threads", 1);
+  // A relay notices a silently dead upstream link (no FIN, e.g. a dropped
+  // route) within seconds, not at TCP's own timeouts.
+  set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds(1)});
+  set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(5)});
+  announce_relay_types(*this);
   opt_group{custom_options_, "global"}
       .add(host, "host", "address to listen on (default 127.0.0.1)")
       .add(port, "port", "TCP port; 0 picks a free one (default 9984)")
@@ -32,6 +40,12 @@ config::config() {
       .add(journal, "journal",
            "SQLite file: blocks are durable there before they are acknowledged, and a restart keeps "
            "the window, heights and ids (default: none, memory only)")
+      .add(publish_port, "publish-port",
+           "let other evstream nodes follow this one's blocks on this TCP port (on --host; 0 picks a free "
+           "one), over CAF's network layer (default: off)")
+      .add(upstream, "upstream",
+           "HOST:PORT of a node's --publish-port: take blocks from there instead of --source (this node is "
+           "a relay)")
       .add(max_body_bytes, "max-body-bytes", "largest ingest body before 413 (default 16 MiB)")
       .add(io_threads, "io-threads", "threads running network I/O (default 1)")
       .add(max_connections, "max-connections", "open subscribers before upgrades get 503 (default 150000)")
@@ -55,6 +69,20 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
     options.source = block_source_kind::stdin_lines;
   else
     return problem = "--source must be demo, ingest or stdin, not \"" + source + "\"", std::nullopt;
+  if (!upstream.empty()) {
+    // --source keeps its default (demo) unless set: the upstream replaces it.
+    if (source != "demo")
+      return problem = "--upstream replaces --source; drop --source=" + source, std::nullopt;
+    auto authority = boost::urls::parse_authority(upstream);
+    if (!authority || authority->host().empty() || !authority->has_port() || authority->port_number() == 0
+        || authority->has_userinfo())
+      return problem = "--upstream must be HOST:PORT, not \"" + upstream + "\"", std::nullopt;
+    options.source = block_source_kind::upstream;
+    // host_address(): "[::1]" without its brackets, as the middleman takes it.
+    options.upstream = {authority->host_address(), authority->port_number()};
+  }
+  if (publish_port > 65535) return problem = "--publish-port must be a TCP port (0 to 65535)", std::nullopt;
+  if (publish_port >= 0) options.publish_port = static_cast<std::uint16_t>(publish_port);
   if (!(demo_rate > 0)) return problem = "--demo-rate must be above 0", std::nullopt;
   if (demo_block_size == 0 || demo_block_size > schema::max_transactions_per_block)
     return problem = "--demo-block-size must be between 1 and 1000", std::nullopt;

@@ -18,6 +18,9 @@ public:
   // The options as the service takes them, or a message saying which value is wrong.
   std::optional<service_options> to_service_options(std::string& problem) const;
 
+  // Whether the options need CAF's network layer (main loads it then only).
+  bool relays() const { return publish_port >= 0 || !upstream.empty(); }
+
   std::string host = "127.0.0.1";
   std::uint16_t port = 9984;
   std::string advertised_url;
@@ -32,6 +35,8 @@ public:
   std::size_t retain_blocks = retention_limits{}.max_blocks;
   std::size_t retain_bytes = retention_limits{}.max_bytes;
   std::string journal;
+  std::int64_t publish_port = -1;
+  std::string upstream;
   std::size_t max_body_bytes = 16u << 20;
   std::size_t io_threads = 1;
   std::string tls_cert;

@@ -7,6 +7,8 @@
 #include "client/tail_command.hpp"
 #include "scenario/command.hpp"
 
+#include <caf/io/middleman.hpp>
+
 #include <atomic>
 #include <csignal>
 #include <iostream>
@@ -40,6 +42,8 @@ int main(int argc, char** argv) {
   sigaddset(&shutdown_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
 
+  // The network layer starts a thread of its own; only a node that relays needs it.
+  if (cfg.relays()) cfg.load<caf::io::middleman>();
   caf::actor_system system{cfg};
   std::optional<evstream::service> service;
   try {
@@ -52,7 +56,10 @@ int main(int argc, char** argv) {
   auto address = options->host + ":" + std::to_string(service->port());
   std::cout << "evstream listening on " << (service->tls() ? "https://" : "http://") << address
             << " (stream: " << (service->tls() ? "wss://" : "ws://") << address
-            << "/api/v1/streams/valid_tx, source: " << cfg.source << ")" << std::endl;
+            << "/api/v1/streams/valid_tx, source: "
+            << (options->source == evstream::block_source_kind::upstream ? "upstream " + cfg.upstream : cfg.source);
+  if (auto port = service->published_port()) std::cout << ", relay feed: " << options->host << ":" << *port;
+  std::cout << ")" << std::endl;
 
   std::atomic<bool> stop_feeding{false};
   std::thread feeder;

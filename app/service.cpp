@@ -2,8 +2,11 @@
 
 #include "actors/block_source.hpp"
 #include "actors/dispatcher.hpp"
+#include "actors/relay_feed.hpp"
 #include "net/listener.hpp"
 #include "store/journal.hpp"
+
+#include <caf/io/middleman.hpp>
 
 namespace evstream {
 
@@ -45,6 +48,9 @@ service::service(caf::actor_system& system, service_options options) {
   // What can fail comes before any actor exists, so a failed start leaves
   // nothing running.
   if (!options.server.tls_cert_file.empty()) context_->tls = make_tls_context(options.server);
+  bool relays = options.publish_port || options.source == block_source_kind::upstream;
+  if (relays && !system.has_middleman())
+    throw std::runtime_error("relaying needs CAF's network layer: load caf::io::middleman in the actor system's config");
   auto address = boost::asio::ip::make_address(options.host);
   listener_ = std::make_shared<net::listener>(io_, net::tcp::endpoint{address, options.port}, context_);
   dispatcher_history history;
@@ -54,20 +60,43 @@ service::service(caf::actor_system& system, service_options options) {
                                                       options.retention.remembered_ids);
     restore(*source.journal, history, source);
   }
-  // A resuming subscriber may fall as far behind as a resume may reach back.
+  // A resuming subscriber (or relay) may fall as far behind as a resume may reach back.
   context_->settings.max_blocks_behind = std::max<std::size_t>(1, options.retention.max_blocks);
+  // A relay goes on after the newest block it kept.
+  auto newest_block = history.blocks.empty() ? std::string{} : history.blocks.back()->blockid();
   context_->dispatcher = system.spawn(evstream::dispatcher, options.retention, std::move(history));
   // On a thread of its own: parsing and encoding a block (milliseconds) and a
   // journal write (an fsync) then never hold up the dispatcher and sessions.
   context_->block_source = system.spawn<caf::detached>(evstream::block_source, context_->dispatcher, std::move(source));
   if (options.source == block_source_kind::demo)
     demo_ = system.spawn(demo_source, context_->block_source, options.demo);
+  if (options.source == block_source_kind::upstream)
+    context_->upstream_link = system.spawn(upstream_link, context_->block_source,
+                                           upstream_link_settings{options.upstream, newest_block});
+  if (options.publish_port) {
+    follower_link_settings followers;
+    followers.max_pending_blocks = context_->settings.max_blocks_behind;
+    feed_ = system.spawn(relay_feed, context_->dispatcher, followers);
+    auto port = system.middleman().publish(feed_, *options.publish_port, options.host.c_str(), true);
+    if (!port) {
+      auto problem = "cannot publish the relay feed on " + options.host + ":"
+                     + std::to_string(*options.publish_port) + ": " + system.render(port.error());
+      stop_actors();
+      throw std::runtime_error(problem);
+    }
+    published_port_ = *port;
+  }
   listener_->start();
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options.io_threads); ++i)
     io_threads_.emplace_back([this] { io_.run(); });
 }
 
 service::~service() { stop(); }
+
+void service::stop_actors() {
+  for (auto* actor : {&demo_, &feed_, &context_->upstream_link, &context_->block_source, &context_->dispatcher})
+    if (*actor) caf::anon_send_exit(*actor, caf::exit_reason::user_shutdown);
+}
 
 std::uint16_t service::port() const { return listener_->port(); }
 
@@ -77,14 +106,19 @@ void service::stop(std::chrono::milliseconds grace) {
   auto deadline = std::chrono::steady_clock::now() + grace;
   listener_->stop();
   if (demo_) caf::anon_send_exit(demo_, caf::exit_reason::user_shutdown);
+  if (context_->upstream_link) caf::anon_send_exit(context_->upstream_link, caf::exit_reason::user_shutdown);
+  if (feed_) {
+    // Following relays are told by going_away below and find no feed when they retry.
+    context_->system->middleman().unpublish(feed_, *published_port_);
+    caf::anon_send_exit(feed_, caf::exit_reason::user_shutdown);
+  }
   caf::anon_send(context_->dispatcher, going_away{});
   context_->connections.wait_for_no_websockets(deadline);
   // Idle HTTP connections close now; one waiting for an ingest answer closes
   // once it is answered, which needs the block source still running.
   context_->connections.force_close_all();
   context_->connections.wait_for_none(std::chrono::steady_clock::now() + std::chrono::milliseconds(1500));
-  caf::anon_send_exit(context_->block_source, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(context_->dispatcher, caf::exit_reason::user_shutdown);
+  stop_actors();
   // Sessions release their connections when they end; after that no socket
   // outlives the io_context.
   context_->connections.wait_for_none(std::chrono::steady_clock::now() + std::chrono::seconds(1));

@@ -5,6 +5,7 @@
 
 #include "actors/demo_source.hpp"
 #include "actors/dispatcher.hpp"
+#include "actors/upstream_link.hpp"
 #include "net/server_context.hpp"
 
 #include <caf/all.hpp>
@@ -13,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,8 +25,9 @@ class listener;
 
 namespace evstream {
 
-// Where blocks come from; `embedded`: only what a host node publishes.
-enum class block_source_kind { demo, ingest, stdin_lines, embedded };
+// Where blocks come from; `embedded`: only what a host node publishes;
+// `upstream`: another evstream node (this one is a relay).
+enum class block_source_kind { demo, ingest, stdin_lines, embedded, upstream };
 
 struct service_options {
   std::string host = "127.0.0.1";
@@ -37,6 +40,11 @@ struct service_options {
   // acknowledged, and a restart restores the window from it.
   std::string journal_path;
   net::server_settings server;
+  // Set: other nodes may follow this one's blocks on this port (0: any free
+  // one), on `host`, over CAF's network layer.
+  std::optional<std::uint16_t> publish_port;
+  // For block_source_kind::upstream: the node to follow.
+  upstream_address upstream;
 };
 
 class service {
@@ -52,6 +60,8 @@ public:
   bool tls() const { return context_->tls != nullptr; }
   caf::actor block_source() const { return context_->block_source; }
   caf::actor dispatcher() const { return context_->dispatcher; }
+  // Where other nodes follow this one, when it publishes.
+  std::optional<std::uint16_t> published_port() const { return published_port_; }
   std::uint64_t slow_consumers_closed() const { return context_->slow_consumers_closed; }
 
   // Every subscriber gets close 1001 and up to `grace` to finish; then the
@@ -59,8 +69,12 @@ public:
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2500));
 
 private:
+  void stop_actors();
+
   net::server_context_ptr context_;
   caf::actor demo_;
+  caf::actor feed_;
+  std::optional<std::uint16_t> published_port_;
   boost::asio::io_context io_;
   // Keeps the I/O threads running while nothing is pending on a socket, such
   // as at shutdown with only an ingest waiting for the block source's answer.

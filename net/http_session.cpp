@@ -3,6 +3,7 @@
 #include "net/http_responses.hpp"
 #include "net/stream_request.hpp"
 #include "net/websocket_connection.hpp"
+#include "actors/upstream_link.hpp"
 
 #include <openssl/crypto.h>
 
@@ -238,6 +239,30 @@ http_session::response http_session::probe_response(const request& req, response
 void http_session::check_readiness(request&& req) {
   answer_pending_ = true;
   auto pending = std::make_shared<request>(std::move(req));
+  if (context_->upstream_link) {
+    // A relay is ready while it follows its upstream.
+    ask<upstream_status>(
+        *context_->system, context_->upstream_link, readiness_timeout,
+        [self = shared_from_this(), pending](caf::expected<upstream_status> status) {
+          asio::post(self->stream_.get_executor(), [self, pending, status = std::move(status)] {
+            self->answer_pending_ = false;
+            auto shape = shape_of(*pending);
+            string_response res;
+            if (!status)
+              res = error_response(shape, http::status::service_unavailable, "the upstream link does not answer",
+                                   {{"status", "not ready"}});
+            else if (!status->following)
+              res = error_response(shape, http::status::service_unavailable, "not following the upstream now",
+                                   {{"status", "not ready"}, {"upstream", status->upstream}});
+            else
+              res = json_response(shape, http::status::ok,
+                                  {{"status", "ready"}, {"upstream", status->upstream}, {"links_lost", status->links_lost}});
+            self->send(self->probe_response(*pending, std::move(res)));
+          });
+        },
+        caf::get_atom::value, upstream_atom::value);
+    return;
+  }
   ask<source_counters>(
       *context_->system, context_->block_source, readiness_timeout,
       [self = shared_from_this(), pending](caf::expected<source_counters> counters) {

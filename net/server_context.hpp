@@ -50,6 +50,8 @@ struct server_context {
   caf::actor_system* system = nullptr;
   caf::actor dispatcher;
   caf::actor block_source;
+  // Set on a relay (--upstream): readiness is its link being up.
+  caf::actor upstream_link;
   connection_registry connections;
   // Set when the server speaks TLS.
   std::shared_ptr<boost::asio::ssl::context> tls;

@@ -17,12 +17,13 @@ DEADLINE = 15  # seconds any single wait may take
 
 
 class Server:
-    """evstream on 127.0.0.1; port 0 picks a free one, read from its banner.
+    """evstream on 127.0.0.1; port 0 picks a free one, read from its banner
+    (source=None: no --source, as a relay with --upstream has none).
     Its stdin is a pipe (for --source=stdin); its stderr is kept only when a
     test reads it, so that an unread pipe never fills and stalls the server."""
 
     def __init__(self, evstream, *args, port=0, tls=None, source="ingest", read_stderr=False):
-        command = [evstream, f"--port={port}", f"--source={source}", *args]
+        command = [evstream, f"--port={port}", *([f"--source={source}"] if source else []), *args]
         if tls:
             command += [f"--tls-cert={tls.cert_file}", f"--tls-key={tls.key_file}"]
         self.tls = tls
@@ -32,6 +33,7 @@ class Server:
         scheme = "https" if tls else "http"
         if f"listening on {scheme}://127.0.0.1:" not in line:
             raise RuntimeError("evstream did not start: " + line)
+        self.banner = line
         self.port = int(line.split("127.0.0.1:")[1].split()[0])
         self.base_url = f"{scheme}://127.0.0.1:{self.port}"
         self.stream_url = f"{'wss' if tls else 'ws'}://127.0.0.1:{self.port}/api/v1/streams/valid_tx"

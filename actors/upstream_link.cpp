@@ -1,0 +1,131 @@
+#include "actors/upstream_link.hpp"
+
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
+
+#include <algorithm>
+#include <iostream>
+
+namespace evstream {
+
+namespace {
+
+using link_actor = caf::stateful_actor<upstream_link_state>*;
+
+void connect(link_actor self);
+
+void forget_upstream(link_actor self) {
+  auto& s = self->state;
+  if (s.feed) self->demonitor(s.feed);
+  if (s.link) self->demonitor(s.link);
+  s.feed = nullptr;
+  s.link = nullptr;
+}
+
+// The attempt or the link failed: try again later, waiting longer each time
+// until a link is up again.
+void retry_later(link_actor self, const std::string& why) {
+  auto& s = self->state;
+  if (s.link) ++s.links_lost;
+  forget_upstream(self);
+  auto attempt = ++s.attempt;
+  std::cerr << "evstream: upstream " << s.settings.upstream.text() << ": " << why << "; retrying in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(s.next_retry).count() << " ms\n";
+  self->delayed_send(self, s.next_retry, retry_due{attempt});
+  s.next_retry = std::min(s.next_retry * 2, s.settings.max_retry);
+}
+
+void follow(link_actor self, caf::actor feed) {
+  auto& s = self->state;
+  s.feed = std::move(feed);
+  self->monitor(s.feed);
+  self->send(s.feed, follow_request{relay_protocol_version, caf::actor_cast<caf::actor>(self), s.after_blockid});
+  self->delayed_send(self, s.settings.answer_timeout, follow_deadline{s.attempt});
+}
+
+void connect(link_actor self) {
+  auto& s = self->state;
+  auto attempt = s.attempt;
+  auto middleman = self->home_system().middleman().actor_handle();
+  self->request(middleman, s.settings.answer_timeout, caf::connect_atom::value, s.settings.upstream.host,
+                s.settings.upstream.port)
+      .then(
+          [=](const caf::node_id&, caf::strong_actor_ptr& feed, const std::set<std::string>&) {
+            if (attempt != self->state.attempt) return;
+            if (!feed) return retry_later(self, "nothing is published on that port");
+            follow(self, caf::actor_cast<caf::actor>(std::move(feed)));
+          },
+          [=](caf::error& error) {
+            if (attempt != self->state.attempt) return;
+            retry_later(self, "cannot connect: " + self->system().render(error));
+          });
+}
+
+// Only the current link's messages count: a late one from a link that was
+// lost would repeat or reorder blocks.
+bool from_current_link(link_actor self) {
+  auto& s = self->state;
+  return s.link && self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(s.link);
+}
+
+} // namespace
+
+caf::behavior upstream_link(link_actor self, caf::actor block_source, upstream_link_settings settings) {
+  auto& s = self->state;
+  s.block_source = std::move(block_source);
+  s.after_blockid = settings.after_blockid;
+  s.next_retry = settings.first_retry;
+  s.settings = std::move(settings);
+  self->set_down_handler([=](caf::down_msg& down) {
+    auto& state = self->state;
+    bool current = (state.feed && down.source == state.feed.address())
+                   || (state.link && down.source == state.link.address());
+    if (!current) return;
+    retry_later(self, "link lost (" + self->system().render(down.reason) + ")");
+  });
+  connect(self);
+  return {
+      [=](following_atom, std::uint32_t) {
+        auto& state = self->state;
+        if (!state.feed || state.link) return; // not asked for, or a repeat
+        state.link = caf::actor_cast<caf::actor>(self->current_sender());
+        self->monitor(state.link);
+        state.next_retry = state.settings.first_retry;
+        std::cerr << "evstream: following upstream " << state.settings.upstream.text() << " after "
+                  << (state.after_blockid.empty() ? std::string{"its oldest retained block"} : state.after_blockid)
+                  << "\n";
+      },
+      [=](block& next) {
+        if (!from_current_link(self)) return;
+        auto& state = self->state;
+        state.after_blockid = next.id;
+        // Acknowledged once the block source took it: the upstream sends no
+        // faster than this node ingests.
+        self->request(state.block_source, caf::infinite, std::move(next))
+            .then([=, link = state.link] { self->send(link, relay_ack_atom::value); },
+                  [=](caf::error&) { self->quit(); });
+      },
+      [=](upstream_gap& gap) {
+        if (!from_current_link(self)) return;
+        std::cerr << "evstream: upstream " << self->state.settings.upstream.text() << " lost the blocks after "
+                  << gap.after_blockid << "; going on from "
+                  << (gap.oldest_available.empty() ? std::string{"its next block"} : gap.oldest_available) << "\n";
+        // Through the block source, so it stays in order with the blocks.
+        self->send(self->state.block_source, std::move(gap));
+      },
+      [=](const follow_refused& refused) { retry_later(self, "refused: " + refused.reason); },
+      [=](retry_due due) {
+        if (due.attempt == self->state.attempt) connect(self);
+      },
+      [=](follow_deadline deadline) {
+        auto& state = self->state;
+        if (deadline.attempt == state.attempt && !state.link) retry_later(self, "no answer to the follow request");
+      },
+      [=](caf::get_atom, upstream_atom) {
+        auto& state = self->state;
+        return upstream_status{static_cast<bool>(state.link), state.settings.upstream.text(), state.links_lost};
+      },
+  };
+}
+
+} // namespace evstream

@@ -1,0 +1,230 @@
+"""A relay tree of three evstream processes on 127.0.0.1, linked over CAF's
+network layer: an origin taking posted blocks and publishing its feed, relay1
+following the origin through a TCP proxy the test can cut, and relay2
+following relay1. An `evstream tail` client on each node must print every
+event of every block exactly once and in order, through a cut of the origin
+link mid-stream and through relay2 being killed and restarted. A second test
+keeps relay1 away from the origin until the blocks it missed left the origin's
+window: its clients are closed and, resuming, told of the gap.
+
+Usage: python3 relay_test.py PATH_TO_EVSTREAM
+"""
+import asyncio
+import json
+import sys
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+from harness import DEADLINE, Client, Server, events_of, new_block
+
+EVSTREAM = sys.argv.pop(1) if len(sys.argv) > 1 else "./evstream"
+
+
+class TcpProxy:
+    """Forwards 127.0.0.1:port to a target port, in a thread of its own.
+    cut() resets every open connection; refuse(True) also turns new ones away
+    (accepted, then closed at once) until refuse(False)."""
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.refusing = False
+        self.connections = 0
+        ready = threading.Event()
+
+        async def serve():
+            self.loop = asyncio.get_running_loop()
+            self.writers = set()
+            self.done = asyncio.Event()
+            server = await asyncio.start_server(self._forward, "127.0.0.1", 0)
+            self.port = server.sockets[0].getsockname()[1]
+            ready.set()
+            async with server:
+                await self.done.wait()
+        self.thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+        self.thread.start()
+        assert ready.wait(DEADLINE)
+
+    async def _forward(self, client_reader, client_writer):
+        if self.refusing:
+            client_writer.close()
+            return
+        self.connections += 1
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        pair = {client_writer, upstream_writer}
+        self.writers |= pair
+
+        async def pipe(reader, writer):
+            try:
+                while data := await reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                for end in pair:
+                    end.close()
+                self.writers -= pair
+        await asyncio.gather(pipe(client_reader, upstream_writer), pipe(upstream_reader, client_writer))
+
+    def _in_loop(self, action):
+        done = threading.Event()
+
+        def run():
+            action()
+            done.set()
+        self.loop.call_soon_threadsafe(run)
+        assert done.wait(DEADLINE)
+
+    def cut(self):
+        def reset_all():
+            for writer in list(self.writers):
+                writer.transport.abort()
+        self._in_loop(reset_all)
+
+    def refuse(self, refusing):
+        def set_refusing():
+            self.refusing = refusing
+        self._in_loop(set_refusing)
+
+    def stop(self):
+        self.loop.call_soon_threadsafe(self.done.set)
+        self.thread.join(timeout=DEADLINE)
+
+
+def feed_port(server):
+    """The relay feed port from a node's banner ("…, relay feed: 127.0.0.1:N)")."""
+    return int(server.banner.split("relay feed: 127.0.0.1:")[1].split(")")[0])
+
+
+def readiness(server):
+    try:
+        with urllib.request.urlopen(server.base_url + "/readyz", timeout=DEADLINE) as res:
+            return res.status, json.load(res)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def wait_until_ready(server):
+    deadline = time.monotonic() + DEADLINE
+    while (answer := readiness(server))[0] != 200:
+        assert time.monotonic() < deadline, f"{server.base_url} not ready: {answer}"
+        time.sleep(0.05)
+    return answer[1]
+
+
+class RelayTreeTest(unittest.TestCase):
+    def serve(self, *args, **kwargs):
+        server = Server(EVSTREAM, *args, **kwargs)
+        self.addCleanup(server.stop)
+        return server
+
+    def relay(self, upstream_port, *args, port=0):
+        server = self.serve(f"--upstream=127.0.0.1:{upstream_port}", *args, source=None, port=port)
+        self.assertIn(f"source: upstream 127.0.0.1:{upstream_port}", server.banner)
+        wait_until_ready(server)
+        return server
+
+    def proxy(self, target_port):
+        proxy = TcpProxy(target_port)
+        self.addCleanup(proxy.stop)
+        return proxy
+
+    def tail(self, server):
+        client = Client([EVSTREAM, "tail", server.base_url, "--ping-interval=1s", "--retry-delay=50ms",
+                         "--max-retry-delay=500ms"])
+        self.addCleanup(client.close)
+        client.wait_for_log("subscribed")
+        return client
+
+    def assert_prints_in_order(self, client, blocks):
+        for block in blocks:
+            for event in events_of(block):
+                self.assertEqual(json.loads(client.next_line()), json.loads(event))
+
+    def test_every_client_of_every_node_gets_every_event_once_in_order_through_a_cut_and_a_restart(self):
+        origin = self.serve("--publish-port=0")
+        proxy = self.proxy(feed_port(origin))
+        relay1 = self.relay(proxy.port, "--publish-port=0")
+        relay2 = self.relay(feed_port(relay1))
+        tails = {"origin": self.tail(origin), "relay1": self.tail(relay1), "relay2": self.tail(relay2)}
+
+        first = [new_block() for _ in range(5)]
+        for block in first:
+            origin.post(block)
+        for tail in tails.values():
+            self.assert_prints_in_order(tail, first)
+
+        # Cut the origin link while blocks keep coming.
+        second = [new_block() for _ in range(20)]
+        for i, block in enumerate(second):
+            origin.post(block)
+            if i == 7:
+                proxy.cut()
+        for tail in tails.values():
+            self.assert_prints_in_order(tail, second)
+        self.assertGreaterEqual(proxy.connections, 2, "relay1 never reconnected")
+        self.assertGreaterEqual(wait_until_ready(relay1)["links_lost"], 1)
+
+        # Kill relay2; blocks go on; it comes back on its port and fills its
+        # window from relay1, so its client resumes without a gap.
+        relay2_port = relay2.port
+        relay2.kill()
+        tails["relay2"].wait_for_log("retrying")
+        third = [new_block() for _ in range(5)]
+        for block in third:
+            origin.post(block)
+        for name in ("origin", "relay1"):
+            self.assert_prints_in_order(tails[name], third)
+        self.relay(feed_port(relay1), port=relay2_port)
+        tails["relay2"].wait_for_log("?since=")
+        self.assert_prints_in_order(tails["relay2"], third)
+
+        last = new_block()
+        origin.post(last)
+        for tail in tails.values():
+            self.assert_prints_in_order(tail, [last])
+            self.assertFalse([line for line in tail.log if "GAP" in line], tail.log)
+
+    def test_a_relay_that_missed_blocks_its_upstream_no_longer_has_tells_its_clients(self):
+        origin = self.serve("--publish-port=0", "--retain-blocks=3")
+        proxy = self.proxy(feed_port(origin))
+        relay = self.relay(proxy.port)
+        tail = self.tail(relay)
+        # Two blocks, so the tail knows the first is whole and resumes after it.
+        before = [new_block(), new_block()]
+        for block in before:
+            origin.post(block)
+        self.assert_prints_in_order(tail, before)
+
+        proxy.refuse(True)
+        proxy.cut()
+        deadline = time.monotonic() + DEADLINE
+        while readiness(relay)[0] == 200:
+            self.assertLess(time.monotonic(), deadline, "the relay never noticed the cut")
+            time.sleep(0.05)
+        missed = [new_block() for _ in range(6)]  # more than the origin retains
+        for block in missed:
+            origin.post(block)
+        proxy.refuse(False)
+        wait_until_ready(relay)
+
+        # The relay closes its subscribers; the tail resumes, gets 410 and says so.
+        self.assertIn("1011", tail.wait_for_log("disconnected"))
+        self.assertIn(before[0]["id"], tail.wait_for_log("GAP"))
+        after = new_block()
+        origin.post(after)
+        # Then whole blocks the origin still had, in order, up to the new one.
+        printed = []
+        while not printed or printed[-1] != json.loads(events_of(after)[-1]):
+            printed.append(json.loads(tail.next_line()))
+        blocks = [block for block in missed if block["id"] in {event["blockid"] for event in printed}]
+        expected = [json.loads(event) for block in blocks + [after] for event in events_of(block)]
+        self.assertEqual(printed, expected)
+        self.assertEqual(blocks, missed[len(missed) - len(blocks):])
+
+
+if __name__ == "__main__":
+    unittest.main()
