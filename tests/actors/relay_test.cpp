@@ -1,0 +1,189 @@
+// The origin side of relay links in virtual time: relay_feed and its
+// follower_links with a real dispatcher, and a recording actor standing in
+// for the relay (the network between them is tested end to end in
+// tests/e2e/relay_test.py). Also the dispatcher's side of an upstream gap.
+#include "actor_fixture.hpp"
+#include "actors/dispatcher.hpp"
+#include "actors/relay_feed.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace evstream;
+using evstream::testing::actor_fixture;
+using evstream::testing::recording_transport;
+
+namespace {
+
+std::string hex_id(char kind, std::uint64_t n) {
+  auto digits = std::to_string(n);
+  return std::string(1, kind) + std::string(63 - digits.size(), '0') + digits;
+}
+
+schema::block block_at(std::uint64_t height) {
+  auto txid = hex_id('t', height);
+  return {hex_id('b', height), std::to_string(1700000000 + height), {{txid, txid, "CREATE", {}}}};
+}
+
+// What the stand-in relay received, in order: "following", block ids, "gap
+// after X from Y" and refusals.
+struct follower_log {
+  std::vector<std::string> received;
+  bool acknowledges = true;
+  caf::actor link;
+};
+
+caf::behavior recording_follower(caf::event_based_actor* self, std::shared_ptr<follower_log> log) {
+  return {
+      [=](following_atom, std::uint32_t) {
+        log->received.push_back("following");
+        log->link = caf::actor_cast<caf::actor>(self->current_sender());
+      },
+      [=](const block& b) {
+        log->received.push_back(b.id);
+        if (log->acknowledges) self->send(log->link, relay_ack_atom::value);
+      },
+      [=](const upstream_gap& gap) {
+        log->received.push_back("gap after " + gap.after_blockid + " from " + gap.oldest_available);
+      },
+      [=](const follow_refused& refused) { log->received.push_back("refused: " + refused.reason); },
+  };
+}
+
+struct relay_fixture : actor_fixture {
+  caf::actor hub;
+  caf::actor feed;
+  std::uint64_t height = 0;
+
+  explicit relay_fixture(retention_limits limits = {}, follower_link_settings links = {}) {
+    hub = sys.spawn(dispatcher, limits, dispatcher_history{});
+    feed = sys.spawn(relay_feed, hub, links);
+  }
+
+  void publish(std::size_t blocks = 1) {
+    for (std::size_t i = 0; i < blocks; ++i) {
+      ++height;
+      caf::anon_send(hub, encode_block(block_at(height), height));
+    }
+    sched.run();
+  }
+
+  std::shared_ptr<follower_log> follow(std::string after_blockid, bool acknowledges = true,
+                                       std::uint32_t protocol = relay_protocol_version) {
+    auto log = std::make_shared<follower_log>();
+    log->acknowledges = acknowledges;
+    auto follower = sys.spawn(recording_follower, log);
+    caf::anon_send(feed, follow_request{protocol, follower, std::move(after_blockid)});
+    sched.run();
+    return log;
+  }
+
+  std::size_t subscribers() {
+    self->send(hub, caf::get_atom::value, subscribers_atom::value);
+    sched.run();
+    return reply<std::size_t>().value_or(0);
+  }
+};
+
+std::vector<std::string> ids(std::uint64_t first, std::uint64_t last) {
+  std::vector<std::string> result;
+  for (auto h = first; h <= last; ++h)
+    result.push_back(hex_id('b', h));
+  return result;
+}
+
+std::vector<std::string> following_then(std::vector<std::string> rest) {
+  rest.insert(rest.begin(), "following");
+  return rest;
+}
+
+} // namespace
+
+TEST_CASE("a relay with nothing yet gets every retained block, then live ones, in order") {
+  relay_fixture f{retention_limits{3, 1u << 20, 100}};
+  f.publish(5); // the window keeps 3..5
+  auto log = f.follow("");
+  f.publish(2);
+  CHECK(log->received == following_then(ids(3, 7)));
+}
+
+TEST_CASE("a relay resuming after a retained block gets exactly the blocks after it") {
+  relay_fixture f;
+  f.publish(6);
+  auto log = f.follow(hex_id('b', 4));
+  f.publish(1);
+  CHECK(log->received == following_then(ids(5, 7)));
+}
+
+TEST_CASE("a relay that acknowledges nothing has at most in_flight blocks sent to it") {
+  follower_link_settings links;
+  links.in_flight = 3;
+  relay_fixture f{{}, links};
+  auto log = f.follow("", false);
+  f.publish(5);
+  CHECK(log->received == following_then(ids(1, 3)));
+  // One acknowledgement lets one more block go.
+  caf::anon_send(log->link, relay_ack_atom::value);
+  f.sched.run();
+  CHECK(log->received == following_then(ids(1, 4)));
+}
+
+TEST_CASE("a relay too far behind is dropped, and the dispatcher forgets its link") {
+  follower_link_settings links;
+  links.in_flight = 1;
+  links.max_pending_blocks = 4;
+  relay_fixture f{{}, links};
+  auto log = f.follow("", false);
+  REQUIRE(f.subscribers() == 1);
+  f.publish(5); // 1 sent, 4 pending: still within the bound
+  CHECK(f.subscribers() == 1);
+  f.publish(1);
+  CHECK(f.subscribers() == 0);
+  CHECK(log->received == following_then(ids(1, 1)));
+}
+
+TEST_CASE("a relay whose cursor left the window is told of the gap before the blocks after it") {
+  relay_fixture f{retention_limits{2, 1u << 20, 100}};
+  f.publish(5); // retains 4 and 5; 1 is remembered but gone
+  auto log = f.follow(hex_id('b', 1));
+  CHECK(log->received
+        == following_then({"gap after " + hex_id('b', 1) + " from " + hex_id('b', 4), hex_id('b', 4), hex_id('b', 5)}));
+}
+
+TEST_CASE("a relay whose cursor was never seen here is told of the gap too") {
+  relay_fixture f;
+  f.publish(2);
+  auto log = f.follow(hex_id('x', 1));
+  CHECK(log->received == following_then({"gap after " + hex_id('x', 1) + " from " + hex_id('b', 1), hex_id('b', 1),
+                                         hex_id('b', 2)}));
+}
+
+TEST_CASE("a follow request in another protocol version is refused with the reason") {
+  relay_fixture f;
+  auto log = f.follow("", true, relay_protocol_version + 1);
+  REQUIRE(log->received.size() == 1);
+  CHECK(log->received[0].find("refused: relay protocol 2 is not spoken here") == 0);
+  CHECK(f.subscribers() == 0);
+}
+
+TEST_CASE("an upstream gap closes subscribers with 1011, expires older cursors and reaches followers") {
+  relay_fixture f;
+  f.publish(3);
+  auto client = std::make_shared<recording_transport>();
+  client->session = f.sys.spawn(session, f.hub, client, session_settings{});
+  auto log = f.follow(hex_id('b', 3));
+  f.sched.run();
+  caf::anon_send(f.hub, upstream_gap{hex_id('b', 3), hex_id('b', 9)});
+  f.sched.run();
+  CHECK(client->closed_with == close_code::internal_error);
+  CHECK(log->received == following_then({"gap after " + hex_id('b', 3) + " from " + hex_id('b', 9)}));
+
+  f.publish(1); // the first block after the gap (height 4 here)
+  auto cursor = [&](const std::string& blockid) {
+    f.self->send(f.hub, cursor_atom::value, blockid);
+    f.sched.run();
+    return f.reply<cursor_status>().value();
+  };
+  CHECK(cursor(hex_id('b', 3)).where == cursor_status::standing::expired);
+  CHECK(cursor(hex_id('b', 3)).oldest_available == hex_id('b', 4));
+  CHECK(cursor(hex_id('b', 4)).where == cursor_status::standing::available);
+}
