@@ -1,7 +1,10 @@
 #include "evstream/evstream.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/relay_messages.hpp"
 #include "app/service.hpp"
+
+#include <caf/io/middleman.hpp>
 
 namespace evstream {
 
@@ -20,6 +23,7 @@ service_options to_service_options(const event_stream_options& options) {
   result.server.keepalive_timeout = options.keepalive_timeout;
   result.server.tls_cert_file = options.tls_cert_file;
   result.server.tls_key_file = options.tls_key_file;
+  result.publish_port = options.publish_port;
   return result;
 }
 
@@ -31,6 +35,13 @@ event_stream::event_stream(caf::actor_system& system, event_stream_options optio
 event_stream::~event_stream() = default;
 
 std::uint16_t event_stream::port() const { return service_->port(); }
+
+std::optional<std::uint16_t> event_stream::published_port() const { return service_->published_port(); }
+
+void enable_relays(caf::actor_system_config& config) {
+  config.load<caf::io::middleman>();
+  announce_relay_types(config);
+}
 
 void event_stream::publish(block b) { caf::anon_send(service_->block_source(), std::move(b)); }
 

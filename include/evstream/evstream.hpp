@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace evstream {
@@ -41,7 +42,16 @@ struct event_stream_options {
   // An SQLite file: each published block is written there first, and a restart
   // restores the window, the heights and the remembered ids. Empty: memory only.
   std::string journal_path;
+  // Set: standalone evstream relays may follow this node (--upstream=HOST:PORT)
+  // on this port (0 picks a free one; see event_stream::published_port()), on
+  // `host`. Needs enable_relays() on the host's config.
+  std::optional<std::uint16_t> publish_port;
 };
+
+// Loads CAF's network layer (caf::io::middleman) and announces the types
+// relays exchange. Call it on the host's config before its actor system
+// starts when event_stream_options::publish_port is set.
+void enable_relays(caf::actor_system_config& config);
 
 struct event_stream_counters {
   std::size_t subscribers = 0;
@@ -62,6 +72,8 @@ public:
   event_stream& operator=(const event_stream&) = delete;
 
   std::uint16_t port() const;
+  // Where relays follow this node, when it publishes.
+  std::optional<std::uint16_t> published_port() const;
 
   // Blocks are streamed in the order they arrive here; ids must be 64-digit
   // hex, at most 1000 transactions, each block once. A host actor can instead

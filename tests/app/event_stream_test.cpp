@@ -1,9 +1,10 @@
 // The public embedding API (include/evstream/evstream.hpp) from a host's
 // point of view: its own actor system, typed blocks in, events out to a real
-// WebSocket client on 127.0.0.1, counters, stop.
+// WebSocket client on 127.0.0.1, counters, stop; and a feed relays follow.
 #include "evstream/evstream.hpp"
 
 #include "expected_events.hpp"
+#include "app/service.hpp"
 #include "net/client.hpp"
 #include "sources/demo_chain.hpp"
 
@@ -13,7 +14,9 @@
 
 using namespace std::chrono_literals;
 using evstream::testing::events_of;
+using evstream::testing::http_request;
 using evstream::testing::ws_client;
+namespace http = evstream::net::http;
 
 namespace {
 
@@ -123,4 +126,36 @@ TEST_CASE_METHOD(host_node, "stop closes subscribers with 1001 and frees the por
   auto options = on_any_port();
   options.port = port;
   CHECK_NOTHROW(evstream::event_stream{system, options});
+}
+
+TEST_CASE("a host node publishes its feed and a standalone relay streams its blocks") {
+  caf::actor_system_config host_config;
+  evstream::enable_relays(host_config);
+  caf::actor_system host_system{host_config};
+  auto options = host_node::on_any_port();
+  options.publish_port = 0;
+  evstream::event_stream stream{host_system, options};
+  REQUIRE(stream.published_port());
+
+  // The relay: the standalone service in an actor system of its own, as
+  // another process would run it.
+  caf::actor_system_config relay_config;
+  evstream::enable_relays(relay_config);
+  caf::actor_system relay_system{relay_config};
+  evstream::service_options relay_options;
+  relay_options.port = 0;
+  relay_options.source = evstream::block_source_kind::upstream;
+  relay_options.upstream = {"127.0.0.1", *stream.published_port()};
+  evstream::service relay{relay_system, relay_options};
+  REQUIRE(eventually([&] { return http_request(relay.port(), http::verb::get, "/readyz").result() == http::status::ok; }));
+
+  ws_client subscriber{relay.port()};
+  subscriber.ping_and_wait_for_pong();
+  evstream::sources::demo_chain chain{5};
+  auto json = chain.next_block_json(4);
+  stream.publish(std::get<evstream::block>(evstream::schema::parse_block(json)));
+  for (const auto& event : events_of(json))
+    REQUIRE(subscriber.receive() == event);
+  relay.stop();
+  stream.stop();
 }
