@@ -158,7 +158,7 @@ class RelayTreeTest(unittest.TestCase):
             self.assert_prints_in_order(tail, first)
 
         # Cut the origin link while blocks keep coming.
-        second = [new_block() for _ in range(20)]
+        second = [new_block() for _ in range(40)]  # more than the 32 a link sends unacknowledged
         for i, block in enumerate(second):
             origin.post(block)
             if i == 7:
