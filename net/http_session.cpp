@@ -307,24 +307,10 @@ void http_session::resume(request&& req, subscription wanted, const std::string&
   auto shape = shape_of(req);
   if (!status)
     return send(error_response(shape, http::status::service_unavailable, "the dispatcher did not answer"));
-  boost::json::object oldest;
-  if (!status->oldest_available.empty()) oldest["oldest_available"] = status->oldest_available;
-  switch (status->where) {
-    case cursor_status::standing::available:
-      wanted.resume_after = status->sequence;
-      return upgrade(std::move(req), std::move(wanted));
-    case cursor_status::standing::expired:
-      return send(error_response(shape, http::status::gone,
-                                 "block " + since + " is older than this node retains; "
-                                     + (status->oldest_available.empty()
-                                            ? std::string{"no block is retained, connect without since"}
-                                            : "the oldest block still available is " + status->oldest_available),
-                                 std::move(oldest)));
-    case cursor_status::standing::unknown:
-      break;
-  }
-  send(error_response(shape, http::status::not_found, "this node has not streamed block " + since,
-                      std::move(oldest)));
+  if (auto refused = refusal_of(*status, since))
+    return send(error_response(shape, refused->refusal.status, refused->refusal.message, std::move(refused->details)));
+  wanted.resume_after = status->sequence;
+  upgrade(std::move(req), std::move(wanted));
 }
 
 void http_session::upgrade(request&& req, subscription wanted) {

@@ -71,4 +71,23 @@ std::variant<stream_request, request_refusal> read_stream_request(stream_kind st
   return request;
 }
 
+std::optional<resume_refusal> refusal_of(const cursor_status& status, const std::string& since) {
+  boost::json::object details;
+  if (!status.oldest_available.empty()) details["oldest_available"] = status.oldest_available;
+  switch (status.where) {
+    case cursor_status::standing::available:
+      return std::nullopt;
+    case cursor_status::standing::expired:
+      return resume_refusal{{http::status::gone,
+                             "block " + since + " is older than this node retains; "
+                                 + (status.oldest_available.empty()
+                                        ? std::string{"no block is retained, connect without since"}
+                                        : "the oldest block still available is " + status.oldest_available)},
+                            std::move(details)};
+    case cursor_status::standing::unknown:
+      break;
+  }
+  return resume_refusal{{http::status::not_found, "this node has not streamed block " + since}, std::move(details)};
+}
+
 } // namespace evstream::net

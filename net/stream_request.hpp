@@ -4,6 +4,7 @@
 // Anything else, or a malformed value, is refused with 400 before the upgrade.
 #pragma once
 
+#include "actors/messages.hpp"
 #include "actors/subscription.hpp"
 #include "net/beast.hpp"
 
@@ -38,5 +39,14 @@ struct request_refusal {
 
 // `target` is the request target ("/api/v1/streams/valid_tx?asset_id=…").
 std::variant<stream_request, request_refusal> read_stream_request(stream_kind stream, std::string_view target);
+
+// Why a subscriber cannot resume `since` a block the dispatcher placed as
+// `status` (410 when it left the window, 404 when never streamed here), with
+// the JSON body's extra fields (oldest_available); none when it can.
+struct resume_refusal {
+  request_refusal refusal;
+  boost::json::object details;
+};
+std::optional<resume_refusal> refusal_of(const cursor_status& status, const std::string& since);
 
 } // namespace evstream::net

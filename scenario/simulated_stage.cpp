@@ -56,8 +56,9 @@ void simulated_stage::connect(const std::string& client, const std::string& stre
     self_->receive([&](const cursor_status& answer) { status = answer; },
                    caf::after(std::chrono::seconds(0)) >> [] {});
     if (!status) throw step_failure{"an answer from the dispatcher", "none"};
-    if (status->where == cursor_status::standing::unknown) throw declined(404, "unknown block " + *since);
-    if (status->where == cursor_status::standing::expired) throw declined(410, "block no longer retained");
+    // The server's own refusal, so a scenario reads the same either way.
+    if (auto refused = net::refusal_of(*status, *since))
+      throw declined(static_cast<unsigned>(refused->refusal.status), refused->refusal.message);
     wanted.wanted.resume_after = status->sequence;
   }
   auto socket = std::make_shared<simulated_connection>(settings_);

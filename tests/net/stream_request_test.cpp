@@ -71,3 +71,24 @@ TEST_CASE("the blocks stream takes since but no filters") {
   CHECK(accepted(stream_kind::blocks, "/s?since=" + digest_a).since == digest_a);
   CHECK(refused(stream_kind::blocks, "/s?operation=CREATE") == "unknown query parameter \"operation\"; this stream takes since only");
 }
+
+TEST_CASE("a cursor the dispatcher placed is refused with 410 or 404 and the oldest block, or not at all") {
+  using standing = cursor_status::standing;
+  CHECK_FALSE(refusal_of(cursor_status{standing::available, 7, digest_b}, digest_a));
+
+  auto expired = refusal_of(cursor_status{standing::expired, 7, digest_b}, digest_a);
+  REQUIRE(expired);
+  CHECK(expired->refusal.status == http::status::gone);
+  CHECK(expired->refusal.message == "block " + digest_a + " is older than this node retains; the oldest block still available is " + digest_b);
+  CHECK(expired->details.at("oldest_available").as_string() == digest_b);
+
+  auto nothing_retained = refusal_of(cursor_status{standing::expired, 7, ""}, digest_a);
+  REQUIRE(nothing_retained);
+  CHECK(nothing_retained->refusal.message.find("no block is retained, connect without since") != std::string::npos);
+  CHECK(nothing_retained->details.empty());
+
+  auto unknown = refusal_of(cursor_status{standing::unknown, 0, digest_b}, digest_a);
+  REQUIRE(unknown);
+  CHECK(unknown->refusal.status == http::status::not_found);
+  CHECK(unknown->refusal.message == "this node has not streamed block " + digest_a);
+}
