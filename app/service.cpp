@@ -42,6 +42,7 @@ service::service(caf::actor_system& system, service_options options) {
   context_->settings = options.server;
   context_->settings.ingest_enabled = options.source == block_source_kind::ingest;
   context_->system = &system;
+  context_->metrics = std::make_shared<ops::metrics>();
   // What can fail comes before any actor exists, so a failed start leaves
   // nothing running.
   if (!options.server.tls_cert_file.empty()) context_->tls = make_tls_context(options.server);
@@ -56,10 +57,12 @@ service::service(caf::actor_system& system, service_options options) {
   }
   // A resuming subscriber may fall as far behind as a resume may reach back.
   context_->settings.max_blocks_behind = std::max<std::size_t>(1, options.retention.max_blocks);
-  context_->dispatcher = system.spawn(evstream::dispatcher, options.retention, std::move(history));
+  context_->dispatcher =
+      system.spawn(evstream::dispatcher, options.retention, std::move(history), context_->metrics);
   // On a thread of its own: parsing and encoding a block (milliseconds) and a
   // journal write (an fsync) then never hold up the dispatcher and sessions.
-  context_->block_source = system.spawn<caf::detached>(evstream::block_source, context_->dispatcher, std::move(source));
+  context_->block_source = system.spawn<caf::detached>(evstream::block_source, context_->dispatcher,
+                                                       std::move(source), context_->metrics);
   if (options.source == block_source_kind::demo)
     demo_ = system.spawn(demo_source, context_->block_source, options.demo);
   listener_->start();

@@ -53,6 +53,8 @@ public:
   caf::actor block_source() const { return context_->block_source; }
   caf::actor dispatcher() const { return context_->dispatcher; }
   std::uint64_t slow_consumers_closed() const { return context_->slow_consumers_closed; }
+  // What GET /metrics serves; whatever else counts (a relay link) counts here.
+  ops::metrics& metrics() const { return *context_->metrics; }
 
   // Every subscriber gets close 1001 and up to `grace` to finish; then the
   // rest is cut, the actors end and the I/O threads stop. Idempotent.
