@@ -19,31 +19,46 @@ void remember(block_source_state& state, const std::string& blockid) {
   }
 }
 
-ingest_result publish(caf::stateful_actor<block_source_state>* self, const schema::block& block) {
+// A block the source refused; `result` says why.
+ingest_result refused(block_source_state& state, ingest_result result) {
+  using outcome = ingest_result::outcome;
+  // Unavailable is the journal's failure, not the block's: not a refusal to
+  // the embedding API's counters, but an ingest error all the same.
+  if (result.result != outcome::unavailable) ++state.counters.blocks_refused;
+  auto reason = result.result == outcome::invalid     ? ops::ingest_refusal::invalid
+                : result.result == outcome::duplicate ? ops::ingest_refusal::duplicate
+                                                      : ops::ingest_refusal::unavailable;
+  state.metrics->ingest_errors(reason).Increment();
+  return result;
+}
+
+ingest_result publish(caf::stateful_actor<block_source_state>* self, const schema::block& block,
+                      std::chrono::steady_clock::time_point received_at) {
   auto& state = self->state;
-  if (seen_recently(state, block.id)) {
-    ++state.counters.blocks_refused;
-    return {ingest_result::outcome::duplicate, block.id, block.transactions.size(), {}};
-  }
+  if (seen_recently(state, block.id))
+    return refused(state, {ingest_result::outcome::duplicate, block.id, block.transactions.size(), {}});
   if (state.journal) {
     try {
       state.journal->append(state.next_sequence, block);
     } catch (const std::exception& e) {
       // Not acknowledged and not streamed: the sender may try again.
-      return {ingest_result::outcome::unavailable, block.id, block.transactions.size(), {e.what(), "$"}};
+      return refused(
+          state, {ingest_result::outcome::unavailable, block.id, block.transactions.size(), {e.what(), "$"}});
     }
   }
   remember(state, block.id);
   ++state.counters.blocks_published;
-  self->send(state.dispatcher, encode_block(block, state.next_sequence++));
+  state.metrics->blocks_ingested.Increment();
+  self->send(state.dispatcher, encode_block(block, state.next_sequence++, received_at));
   return {ingest_result::outcome::accepted, block.id, block.transactions.size(), {}};
 }
 
 } // namespace
 
 caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::actor dispatcher,
-                           block_source_settings settings) {
+                           block_source_settings settings, ops::metrics_ptr metrics) {
   auto& state = self->state;
+  state.metrics = std::move(metrics);
   state.dispatcher = std::move(dispatcher);
   state.remembered_capacity = settings.remembered_block_ids;
   state.journal = std::move(settings.journal);
@@ -52,23 +67,24 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
     remember(state, id);
   return {
       [=](ingest_atom, const std::string& json) {
+        auto received_at = std::chrono::steady_clock::now();
         auto parsed = schema::parse_block(json);
-        if (auto* error = std::get_if<schema::parse_error>(&parsed)) {
-          ++self->state.counters.blocks_refused;
-          return ingest_result{ingest_result::outcome::invalid, {}, 0, std::move(*error)};
-        }
-        return publish(self, std::get<schema::block>(parsed));
+        if (auto* error = std::get_if<schema::parse_error>(&parsed))
+          return refused(self->state, {ingest_result::outcome::invalid, {}, 0, std::move(*error)});
+        return publish(self, std::get<schema::block>(parsed), received_at);
       },
       [=](const block& candidate) {
         // A host node sends without waiting for an answer; the log and the
         // counters are where a refusal shows.
+        auto received_at = std::chrono::steady_clock::now();
         if (auto error = schema::check_block(candidate)) {
-          ++self->state.counters.blocks_refused;
+          refused(self->state,
+                  {ingest_result::outcome::invalid, candidate.id, candidate.transactions.size(), *error});
           std::cerr << "evstream: refused a published block: " << error->message << " (" << error->path
                     << ")\n";
           return;
         }
-        auto outcome = publish(self, candidate);
+        auto outcome = publish(self, candidate, received_at);
         if (outcome.result == ingest_result::outcome::duplicate)
           std::cerr << "evstream: refused a published block: " << candidate.id << " was published already\n";
         if (outcome.result == ingest_result::outcome::unavailable)

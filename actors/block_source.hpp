@@ -13,6 +13,7 @@
 #pragma once
 
 #include "actors/messages.hpp"
+#include "ops/metrics.hpp"
 #include "store/journal.hpp"
 
 #include <caf/all.hpp>
@@ -43,10 +44,12 @@ struct block_source_state {
   std::unordered_set<std::string> remembered;
   source_counters counters;
   std::shared_ptr<store::journal> journal;
+  // Blocks ingested and refused, by why.
+  ops::metrics_ptr metrics;
   static inline const char* name = "block_source";
 };
 
 caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::actor dispatcher,
-                           block_source_settings settings);
+                           block_source_settings settings, ops::metrics_ptr metrics);
 
 } // namespace evstream

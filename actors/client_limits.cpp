@@ -5,12 +5,14 @@ namespace evstream {
 std::optional<client_close> check_send_budget(std::size_t unsent_bytes, std::size_t budget_bytes) {
   if (unsent_bytes <= budget_bytes) return std::nullopt;
   return client_close{close_code::policy_violation,
-                      "slow consumer: over " + describe_bytes(budget_bytes) + " unsent"};
+                      "slow consumer: over " + describe_bytes(budget_bytes) + " unsent",
+                      close_cause::slow_consumer};
 }
 
 std::optional<client_close> check_message_size(std::size_t message_bytes, std::size_t limit_bytes) {
   if (message_bytes <= limit_bytes) return std::nullopt;
-  return client_close{close_code::message_too_big, "message too big: over " + describe_bytes(limit_bytes)};
+  return client_close{close_code::message_too_big, "message too big: over " + describe_bytes(limit_bytes),
+                      close_cause::limits};
 }
 
 std::string describe_bytes(std::size_t bytes) {

@@ -16,6 +16,7 @@ namespace evstream {
 struct client_close {
   close_code code;
   std::string reason;
+  close_cause cause;
 };
 
 // The close a client earns with `unsent_bytes` queued for it, if any.

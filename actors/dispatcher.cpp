@@ -52,13 +52,15 @@ std::string oldest_available(const dispatcher_state& state) {
 } // namespace
 
 caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_limits limits,
-                         dispatcher_history history) {
+                         dispatcher_history history, ops::metrics_ptr metrics) {
   restore(self->state, limits, history);
+  self->state.metrics = std::move(metrics);
   self->set_down_handler([=](caf::down_msg& down) {
     auto& state = self->state;
     auto view = state.view_of.find(down.source.id());
     if (view == state.view_of.end()) return;
     auto group = state.views.find(view->second);
+    state.metrics->subscribers(group->second.wanted.stream).Decrement();
     group->second.sessions.erase(down.source.id());
     if (group->second.sessions.empty()) state.views.erase(group);
     state.view_of.erase(view);
@@ -86,6 +88,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         group.wanted.replay_window = false;
         state.view_of.emplace(request.session.id(), std::move(key));
         group.sessions.emplace(request.session.id(), std::move(request.session));
+        state.metrics->subscribers(group.wanted.stream).Increment();
       },
       [=](const encoded_block_ptr& block) {
         auto& state = self->state;
@@ -105,6 +108,10 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
           auto message = caf::make_message(std::move(*batch));
           for (auto& entry : group.sessions)
             self->send(entry.second, message);
+        }
+        if (block->received_at) {
+          std::chrono::duration<double> took = std::chrono::steady_clock::now() - *block->received_at;
+          state.metrics->dispatch_latency.Observe(took.count());
         }
       },
       [=](cursor_atom, const std::string& blockid) {

@@ -18,6 +18,7 @@
 #pragma once
 
 #include "actors/messages.hpp"
+#include "ops/metrics.hpp"
 
 #include <caf/all.hpp>
 
@@ -67,10 +68,12 @@ struct dispatcher_state {
   std::uint64_t last_before_gap = 0;
   // Set at shutdown: late subscribers are sent away at once.
   bool going_away = false;
+  // Subscribers by stream, and how long each block took to reach them.
+  ops::metrics_ptr metrics;
   static inline const char* name = "dispatcher";
 };
 
 caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_limits limits,
-                         dispatcher_history history);
+                         dispatcher_history history, ops::metrics_ptr metrics);
 
 } // namespace evstream

@@ -17,9 +17,11 @@ std::size_t typed_bytes(const schema::block& block) {
 
 } // namespace
 
-encoded_block_ptr encode_block(schema::block b, std::uint64_t sequence) {
+encoded_block_ptr encode_block(schema::block b, std::uint64_t sequence,
+                               std::optional<std::chrono::steady_clock::time_point> received_at) {
   auto encoded = std::make_shared<encoded_block>();
   encoded->sequence = sequence;
+  encoded->received_at = received_at;
   encoded->valid_tx = schema::encode_valid_tx_events(b);
   encoded->valid_transactions = schema::encode_valid_transactions_events(b);
   encoded->summary = schema::encode_block_event(b, sequence);

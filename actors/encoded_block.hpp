@@ -6,8 +6,10 @@
 #include "schema/block.hpp"
 #include "schema/stream_events.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 namespace evstream {
 
@@ -22,10 +24,14 @@ struct encoded_block {
   const std::string& blockid() const { return block.id; }
   // What keeping this block costs, for the retention window's byte bound.
   std::size_t retained_bytes = 0;
+  // When the block source took it (the start of the dispatch latency);
+  // unset for blocks restored from the journal.
+  std::optional<std::chrono::steady_clock::time_point> received_at;
 };
 using encoded_block_ptr = std::shared_ptr<const encoded_block>;
 
 // Encodes every stream's messages of `b`, numbered `sequence`.
-encoded_block_ptr encode_block(schema::block b, std::uint64_t sequence);
+encoded_block_ptr encode_block(schema::block b, std::uint64_t sequence,
+                               std::optional<std::chrono::steady_clock::time_point> received_at = {});
 
 } // namespace evstream

@@ -26,8 +26,8 @@ caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispa
     auto& s = self->state;
     self->delayed_send(self, s.settings.keepalive_timeout, keepalive_deadline{++s.keepalive_generation});
   };
-  auto close_and_quit = [=](close_code code, std::string reason) {
-    self->state.connection->close(code, std::move(reason));
+  auto close_and_quit = [=](close_code code, std::string reason, close_cause cause) {
+    self->state.connection->close(code, std::move(reason), cause);
     self->quit();
   };
   // Returns the bytes handed over.
@@ -58,17 +58,19 @@ caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispa
   self->attach_functor([connection = state.connection](const caf::error& reason) {
     if (!reason) return; // a normal end closed the connection already
     if (reason == caf::exit_reason::user_shutdown)
-      connection->close(close_code::going_away, "server shutting down");
+      connection->close(close_code::going_away, "server shutting down", close_cause::shutdown);
     else
-      connection->close(close_code::internal_error, "internal error: the session failed");
+      connection->close(close_code::internal_error, "internal error: the session failed",
+                        close_cause::internal_error);
   });
   // Without a dispatcher no block will ever come: end with it.
   self->monitor(dispatcher);
   self->set_down_handler([=](caf::down_msg& down) {
     if (down.reason == caf::exit_reason::user_shutdown)
-      close_and_quit(close_code::going_away, "server shutting down");
+      close_and_quit(close_code::going_away, "server shutting down", close_cause::shutdown);
     else
-      close_and_quit(close_code::internal_error, "internal error: the dispatcher stopped");
+      close_and_quit(close_code::internal_error, "internal error: the dispatcher stopped",
+                     close_cause::internal_error);
   });
   self->send(dispatcher, subscribe{caf::actor_cast<caf::actor>(self), state.settings.wanted});
   arm_keepalive();
@@ -83,7 +85,8 @@ caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispa
         if (s.behind.size() > s.settings.max_blocks_behind)
           close_and_quit(close_code::policy_violation,
                          "slow consumer: over " + std::to_string(s.settings.max_blocks_behind)
-                             + " blocks behind while catching up");
+                             + " blocks behind while catching up",
+                         close_cause::limits);
       },
       [=](backlog& missed) {
         auto& s = self->state;
@@ -100,7 +103,8 @@ caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispa
                        // A close reason holds at most 123 bytes (RFC 6455 5.5).
                        expired.oldest_available.empty()
                            ? std::string{"resume cursor left the window; no block is retained"}
-                           : "resume cursor left the window; oldest is " + expired.oldest_available);
+                           : "resume cursor left the window; oldest is " + expired.oldest_available,
+                       close_cause::limits);
       },
       [=](client_ping ping) {
         if (ping.wants_text_pong) self->state.connection->send_text("pong");
@@ -110,15 +114,19 @@ caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispa
         if (deadline.generation != self->state.keepalive_generation)
           return; // a ping came after this timer was set
         close_and_quit(close_code::policy_violation,
-                       "no ping for " + describe_duration(self->state.settings.keepalive_timeout));
+                       "no ping for " + describe_duration(self->state.settings.keepalive_timeout),
+                       close_cause::keepalive);
       },
       [=](const upstream_gap&) {
         // This node is a relay and missed blocks; resuming tells the client
         // where the stream goes on (410 with oldest_available).
-        close_and_quit(close_code::internal_error, "blocks were lost upstream; resume with ?since= to learn the gap");
+        close_and_quit(close_code::internal_error, "blocks were lost upstream; resume with ?since= to learn the gap",
+                       close_cause::upstream_gap);
       },
       [=](const connection_closed&) { self->quit(); },
-      [=](going_away) { close_and_quit(close_code::going_away, "server shutting down"); },
+      [=](going_away) {
+        close_and_quit(close_code::going_away, "server shutting down", close_cause::shutdown);
+      },
   };
 }
 

@@ -26,6 +26,19 @@ enum class close_code : std::uint16_t {
   internal_error = 1011,
 };
 
+// Why a subscriber's connection ended, as the metrics and the logs group it.
+// The server closes for the first five; the client ends it for the last two.
+enum class close_cause {
+  keepalive,       // no ping within the keep-alive timeout
+  slow_consumer,   // left more than the send budget unsent
+  limits,          // a message too big, too far behind while catching up, a cursor out of the window
+  shutdown,        // the server is stopping
+  internal_error,  // a session or the dispatcher failed
+  upstream_gap,    // this relay's upstream lost blocks (1011)
+  client,          // the client sent a close frame
+  connection_lost, // the TCP connection ended or failed without a close frame
+};
+
 class transport {
 public:
   virtual ~transport() = default;
@@ -35,7 +48,7 @@ public:
   virtual void send_text(std::string text) = 0;
   // Sends a close frame after what is already queued; the connection then
   // reports connection_closed to its session.
-  virtual void close(close_code code, std::string reason) = 0;
+  virtual void close(close_code code, std::string reason, close_cause cause) = 0;
   // Sends transport_drained to the session once everything sent so far is
   // written (at once if it is); how a resuming session paces its backlog.
   virtual void notify_when_drained() = 0;

@@ -26,7 +26,10 @@ void forget_upstream(link_actor self) {
 // until a link is up again.
 void retry_later(link_actor self, const std::string& why) {
   auto& s = self->state;
-  if (s.link) ++s.links_lost;
+  if (s.link) {
+    ++s.links_lost;
+    s.metrics->relay_upstream_connected.Set(0);
+  }
   forget_upstream(self);
   auto attempt = ++s.attempt;
   std::cerr << "evstream: upstream " << s.settings.upstream.text() << ": " << why << "; retrying in "
@@ -70,8 +73,10 @@ bool from_current_link(link_actor self) {
 
 } // namespace
 
-caf::behavior upstream_link(link_actor self, caf::actor block_source, upstream_link_settings settings) {
+caf::behavior upstream_link(link_actor self, caf::actor block_source, upstream_link_settings settings,
+                            ops::metrics_ptr metrics) {
   auto& s = self->state;
+  s.metrics = std::move(metrics);
   s.block_source = std::move(block_source);
   s.after_blockid = settings.after_blockid;
   s.next_retry = settings.first_retry;
@@ -90,6 +95,7 @@ caf::behavior upstream_link(link_actor self, caf::actor block_source, upstream_l
         if (!state.feed || state.link) return; // not asked for, or a repeat
         state.link = caf::actor_cast<caf::actor>(self->current_sender());
         self->monitor(state.link);
+        state.metrics->relay_upstream_connected.Set(1);
         state.next_retry = state.settings.first_retry;
         std::cerr << "evstream: following upstream " << state.settings.upstream.text() << " after "
                   << (state.after_blockid.empty() ? std::string{"its oldest retained block"} : state.after_blockid)
@@ -115,7 +121,9 @@ caf::behavior upstream_link(link_actor self, caf::actor block_source, upstream_l
       },
       [=](const follow_refused& refused) { retry_later(self, "refused: " + refused.reason); },
       [=](retry_due due) {
-        if (due.attempt == self->state.attempt) connect(self);
+        if (due.attempt != self->state.attempt) return;
+        self->state.metrics->relay_reconnects.Increment();
+        connect(self);
       },
       [=](follow_deadline deadline) {
         auto& state = self->state;

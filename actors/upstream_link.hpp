@@ -16,6 +16,7 @@
 #pragma once
 
 #include "actors/messages.hpp"
+#include "ops/metrics.hpp"
 
 #include <caf/all.hpp>
 
@@ -85,10 +86,11 @@ struct upstream_link_state {
   std::string after_blockid;
   caf::timespan next_retry{0};
   std::uint64_t links_lost = 0;
+  ops::metrics_ptr metrics;
   static inline const char* name = "upstream_link";
 };
 
 caf::behavior upstream_link(caf::stateful_actor<upstream_link_state>* self, caf::actor block_source,
-                            upstream_link_settings settings);
+                            upstream_link_settings settings, ops::metrics_ptr metrics);
 
 } // namespace evstream

@@ -45,6 +45,7 @@ service::service(caf::actor_system& system, service_options options) {
   context_->settings = options.server;
   context_->settings.ingest_enabled = options.source == block_source_kind::ingest;
   context_->system = &system;
+  context_->metrics = std::make_shared<ops::metrics>();
   // What can fail comes before any actor exists, so a failed start leaves
   // nothing running.
   if (!options.server.tls_cert_file.empty()) context_->tls = make_tls_context(options.server);
@@ -64,15 +65,17 @@ service::service(caf::actor_system& system, service_options options) {
   context_->settings.max_blocks_behind = std::max<std::size_t>(1, options.retention.max_blocks);
   // A relay goes on after the newest block it kept.
   auto newest_block = history.blocks.empty() ? std::string{} : history.blocks.back()->blockid();
-  context_->dispatcher = system.spawn(evstream::dispatcher, options.retention, std::move(history));
+  context_->dispatcher =
+      system.spawn(evstream::dispatcher, options.retention, std::move(history), context_->metrics);
   // On a thread of its own: parsing and encoding a block (milliseconds) and a
   // journal write (an fsync) then never hold up the dispatcher and sessions.
-  context_->block_source = system.spawn<caf::detached>(evstream::block_source, context_->dispatcher, std::move(source));
+  context_->block_source = system.spawn<caf::detached>(evstream::block_source, context_->dispatcher,
+                                                       std::move(source), context_->metrics);
   if (options.source == block_source_kind::demo)
     demo_ = system.spawn(demo_source, context_->block_source, options.demo);
   if (options.source == block_source_kind::upstream)
     context_->upstream_link = system.spawn(upstream_link, context_->block_source,
-                                           upstream_link_settings{options.upstream, newest_block});
+                                           upstream_link_settings{options.upstream, newest_block}, context_->metrics);
   if (options.publish_port) {
     follower_link_settings followers;
     followers.max_pending_blocks = context_->settings.max_blocks_behind;

@@ -63,6 +63,8 @@ public:
   // Where other nodes follow this one, when it publishes.
   std::optional<std::uint16_t> published_port() const { return published_port_; }
   std::uint64_t slow_consumers_closed() const { return context_->slow_consumers_closed; }
+  // What GET /metrics serves; whatever else counts (a relay link) counts here.
+  ops::metrics& metrics() const { return *context_->metrics; }
 
   // Every subscriber gets close 1001 and up to `grace` to finish; then the
   // rest is cut, the actors end and the I/O threads stop. Idempotent.

@@ -14,6 +14,7 @@
 #include "net/client_stream.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
+#include <prometheus/counter.h>
 
 #include <deque>
 #include <functional>
@@ -30,6 +31,8 @@ public:
 
   // The object that owns this stream, kept alive while a write is pending.
   void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
+  // Adds every byte written to the socket to `written`.
+  void count_written(prometheus::Counter& written) { written_ = &written; }
 
   executor_type get_executor() noexcept { return next_.get_executor(); }
   client_stream& next_layer() noexcept { return next_; }
@@ -96,6 +99,7 @@ private:
   std::size_t entries_in_flight_ = 0;
   bool writing_ = false;
   std::weak_ptr<void> owner_;
+  prometheus::Counter* written_ = nullptr;
   error_code failed_;
   std::function<void()> drained_;
 };

@@ -18,6 +18,7 @@ constexpr std::string_view streams_root = "/api/v1/streams/";
 constexpr std::string_view blocks_path = "/api/v1/blocks";
 constexpr std::string_view health_path = "/healthz";
 constexpr std::string_view readiness_path = "/readyz";
+constexpr std::string_view metrics_path = "/metrics";
 // A ready node's block source answers well within this.
 constexpr auto readiness_timeout = std::chrono::seconds(1);
 // How long a request may wait for an actor's answer before the client gets 503.
@@ -103,6 +104,7 @@ http_session::~http_session() = default;
 
 void http_session::start() {
   registration_ = context_->connections.add(shared_from_this(), connection_registry::kind::http);
+  open_ = context_->metrics->connection_opened(ops::connection_kind::http);
   // The TLS handshake shares the request timeout: a client that never
   // finishes it cannot hold the slot.
   socket_stream().expires_after(context_->settings.request_timeout);
@@ -148,6 +150,8 @@ void http_session::on_read(error_code ec, std::size_t) {
   }
   if (ec == http::error::body_limit || ec == http::error::header_limit) {
     auto shape = shape_of(parser_->get());
+    if (ec == http::error::body_limit && path_of(parser_->get().target()) == blocks_path)
+      count_ingest_error(ops::ingest_refusal::too_large);
     auto res = ec == http::error::body_limit
                    ? error_response(shape, http::status::payload_too_large,
                                     "request body over " + std::to_string(context_->settings.max_body_bytes)
@@ -202,6 +206,10 @@ void http_session::route(request&& req) {
     // Alive: this connection was served. Ready: the block source answers too.
     if (path == health_path) return send(probe_response(req, json_response(shape_of(req), http::status::ok, {{"status", "alive"}})));
     return check_readiness(std::move(req));
+  }
+  if (path == metrics_path) {
+    if (!is_read(req.method())) return send(method_not_allowed(shape_of(req), "GET, HEAD"));
+    return serve_metrics(req);
   }
   send(error_response(shape_of(req), http::status::not_found, "no such resource: " + std::string{path}));
 }
@@ -280,6 +288,19 @@ void http_session::check_readiness(request&& req) {
       caf::get_atom::value, counters_atom::value);
 }
 
+void http_session::serve_metrics(const request& req) {
+  response res{http::status::ok, 11};
+  res.keep_alive(req.keep_alive());
+  res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  res.body() = context_->metrics->text();
+  res.prepare_payload();
+  send(probe_response(req, std::move(res)));
+}
+
+void http_session::count_ingest_error(ops::ingest_refusal reason) {
+  context_->metrics->ingest_errors(reason).Increment();
+}
+
 void http_session::subscribe(request&& req, stream_kind stream) {
   auto read = read_stream_request(stream, {req.target().data(), req.target().size()});
   if (auto* refusal = std::get_if<request_refusal>(&read))
@@ -336,6 +357,7 @@ void http_session::ingest(request&& req) {
     auto authorization = req[http::field::authorization];
     constexpr std::string_view scheme = "Bearer ";
     if (authorization.empty()) {
+      count_ingest_error(ops::ingest_refusal::unauthorized);
       auto res = error_response(shape_of(req), http::status::unauthorized,
                                 "ingest needs an Authorization: Bearer token");
       res.set(http::field::www_authenticate, "Bearer");
@@ -343,9 +365,12 @@ void http_session::ingest(request&& req) {
     }
     std::string_view given{authorization.data(), authorization.size()};
     if (given.substr(0, scheme.size()) != scheme
-        || !token_matches(given.substr(scheme.size()), settings.ingest_token))
+        || !token_matches(given.substr(scheme.size()), settings.ingest_token)) {
+      count_ingest_error(ops::ingest_refusal::unauthorized);
       return send(error_response(shape_of(req), http::status::forbidden, "wrong ingest token"));
+    }
   } else if (error_code ec; !socket_stream().socket().remote_endpoint(ec).address().is_loopback()) {
+    count_ingest_error(ops::ingest_refusal::unauthorized);
     return send(error_response(shape_of(req), http::status::forbidden,
                                "ingest is open to loopback clients only unless --ingest-token is set"));
   }
@@ -354,6 +379,7 @@ void http_session::ingest(request&& req) {
   ask<ingest_result>(
       *context_->system, context_->block_source, actor_reply_timeout,
       [self = shared_from_this(), shape](caf::expected<ingest_result> result) {
+        if (!result) self->count_ingest_error(ops::ingest_refusal::not_answered);
         auto res = result ? ingest_response(shape, *result)
                           : error_response(shape, http::status::service_unavailable, "block source did not answer");
         asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {

@@ -34,6 +34,8 @@ private:
   void discover(request&& req, std::string_view path);
   response probe_response(const request& req, response res);
   void check_readiness(request&& req);
+  void serve_metrics(const request& req);
+  void count_ingest_error(ops::ingest_refusal reason);
   void subscribe(request&& req, stream_kind stream);
   void resume(request&& req, subscription wanted, const std::string& since,
               const caf::expected<cursor_status>& status);
@@ -46,6 +48,7 @@ private:
   // Declared first: destroyed after the socket (see registration).
   server_context_ptr context_;
   registration registration_;
+  ops::open_connection open_;
   client_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

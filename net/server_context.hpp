@@ -3,6 +3,7 @@
 #pragma once
 
 #include "net/connection_registry.hpp"
+#include "ops/metrics.hpp"
 
 #include <boost/asio/ssl/context.hpp>
 #include <caf/all.hpp>
@@ -58,6 +59,8 @@ struct server_context {
   // Subscribers closed for leaving too much unsent. Written from every
   // connection's strand and read by whoever asks (event_stream::counters).
   std::atomic<std::uint64_t> slow_consumers_closed{0};
+  // What GET /metrics shows; connections count into it from their strands.
+  ops::metrics_ptr metrics;
 };
 
 using server_context_ptr = std::shared_ptr<server_context>;

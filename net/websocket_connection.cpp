@@ -44,7 +44,7 @@ websocket_connection::websocket_connection(client_stream&& stream, server_contex
     if (kind == websocket::frame_type::close) {
       // Beast answers and then waits for the client to drop TCP: the
       // subscriber is gone now, and the socket goes at the deadline.
-      report_closed("closed by the client");
+      report_closed(close_cause::client, "closed by the client");
       arm_close_deadline();
     }
   });
@@ -63,6 +63,9 @@ void websocket_connection::start(http::request<http::string_body> upgrade_reques
 
 void websocket_connection::on_accept(error_code ec) {
   if (ec) return; // Beast answered the failed handshake; nothing was subscribed
+  open_ = context_->metrics->connection_opened(ops::connection_kind::websocket);
+  accepted_ = true;
+  ws_.next_layer().count_written(context_->metrics->sent_bytes);
   const auto& settings = context_->settings;
   session_settings session;
   session.keepalive_timeout = settings.keepalive_timeout;
@@ -82,12 +85,14 @@ void websocket_connection::do_read() {
 }
 
 void websocket_connection::on_read(error_code ec, std::size_t bytes) {
-  if (ec) return report_closed(describe_end(ec, ws_.reason()));
+  if (ec)
+    return report_closed(ec == websocket::error::closed ? close_cause::client : close_cause::connection_lost,
+                         describe_end(ec, ws_.reason()));
   inbound_message_bytes_ += bytes;
   auto too_big = check_message_size(inbound_message_bytes_, context_->settings.max_inbound_message_bytes);
   if (too_big && !closing_) {
     ws_.next_layer().drop_unsent_shared();
-    begin_close(too_big->code, std::move(too_big->reason));
+    begin_close(too_big->code, std::move(too_big->reason), too_big->cause);
   }
   if (ws_.is_message_done()) {
     bool is_ping = ws_.got_text() && inbound_message_bytes_ == ping_text.size()
@@ -104,8 +109,10 @@ void websocket_connection::on_read(error_code ec, std::size_t bytes) {
 void websocket_connection::send_events(event_batch batch) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), batch = std::move(batch)]() mutable {
     auto frames = batch.frames();
-    if (batch.chosen_frames) return self->enqueue(std::move(batch.chosen_frames), frames);
-    self->enqueue(std::move(batch.block), frames);
+    auto owner = batch.chosen_frames ? std::shared_ptr<const void>{std::move(batch.chosen_frames)}
+                                     : std::shared_ptr<const void>{std::move(batch.block)};
+    if (self->enqueue(std::move(owner), frames))
+      self->context_->metrics->events_sent.Increment(static_cast<double>(batch.size()));
   });
 }
 
@@ -117,10 +124,9 @@ void websocket_connection::send_text(std::string text) {
   });
 }
 
-void websocket_connection::close(close_code code, std::string reason) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
-    self->begin_close(code, std::move(reason));
-  });
+void websocket_connection::close(close_code code, std::string reason, close_cause cause) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason),
+                                  cause]() mutable { self->begin_close(code, std::move(reason), cause); });
 }
 
 void websocket_connection::notify_when_drained() {
@@ -133,26 +139,31 @@ void websocket_connection::notify_when_drained() {
 
 void websocket_connection::force_close() {
   asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->count_end(close_cause::shutdown);
     error_code ignored;
     beast::get_lowest_layer(self->ws_).socket().close(ignored);
   });
 }
 
-void websocket_connection::enqueue(std::shared_ptr<const void> owner, std::string_view frames) {
-  if (closing_) return;
+// Returns whether `frames` were queued: not once the connection is closing.
+bool websocket_connection::enqueue(std::shared_ptr<const void> owner, std::string_view frames) {
+  if (closing_) return false;
   auto& output = ws_.next_layer();
   output.enqueue_shared(std::move(owner), asio::buffer(frames.data(), frames.size()));
   if (auto slow = check_send_budget(output.shared_bytes_queued(), context_->settings.send_budget_bytes)) {
     // Never let one slow reader grow memory or hold up the others.
     output.drop_unsent_shared();
     ++context_->slow_consumers_closed;
-    begin_close(slow->code, std::move(slow->reason));
+    begin_close(slow->code, std::move(slow->reason), slow->cause);
+    return false;
   }
+  return true;
 }
 
-void websocket_connection::begin_close(close_code code, std::string reason) {
+void websocket_connection::begin_close(close_code code, std::string reason, close_cause cause) {
   if (closing_) return;
   closing_ = true;
+  count_end(cause);
   // The close frame queues behind what is already queued; the pending read
   // then ends and reports the end of the connection.
   ws_.async_close(websocket::close_reason{static_cast<websocket::close_code>(code), reason},
@@ -174,7 +185,14 @@ void websocket_connection::arm_close_deadline() {
   });
 }
 
-void websocket_connection::report_closed(const std::string& reason) {
+void websocket_connection::count_end(close_cause cause) {
+  if (!accepted_ || end_) return;
+  end_ = cause;
+  context_->metrics->websocket_closes(cause).Increment();
+}
+
+void websocket_connection::report_closed(close_cause cause, const std::string& reason) {
+  count_end(cause); // unless the server closed first
   if (session_) caf::anon_send(session_, connection_closed{reason});
   session_ = nullptr;
   closing_ = true;

@@ -30,7 +30,7 @@ public:
 
   void send_events(event_batch batch) override;
   void send_text(std::string text) override;
-  void close(close_code code, std::string reason) override;
+  void close(close_code code, std::string reason, close_cause cause) override;
   void notify_when_drained() override;
   void force_close() override;
 
@@ -38,10 +38,11 @@ private:
   void on_accept(error_code ec);
   void do_read();
   void on_read(error_code ec, std::size_t bytes);
-  void enqueue(std::shared_ptr<const void> owner, std::string_view frames);
-  void begin_close(close_code code, std::string reason);
+  bool enqueue(std::shared_ptr<const void> owner, std::string_view frames);
+  void begin_close(close_code code, std::string reason, close_cause cause);
   void arm_close_deadline();
-  void report_closed(const std::string& reason);
+  void count_end(close_cause cause);
+  void report_closed(close_cause cause, const std::string& reason);
 
   // Declared first: destroyed after the socket (see registration).
   server_context_ptr context_;
@@ -53,6 +54,12 @@ private:
   beast::flat_buffer inbound_;
   std::size_t inbound_message_bytes_ = 0;
   bool closing_ = false;
+  // Set once the handshake succeeded: the connection counts as open.
+  ops::open_connection open_;
+  bool accepted_ = false;
+  // The first sign of the end (the server closing, the client's close frame,
+  // a lost connection) is the one counted.
+  std::optional<close_cause> end_;
   // Allocated only once the connection is closing.
   std::unique_ptr<asio::steady_timer> close_deadline_;
 };

@@ -26,7 +26,7 @@ void simulated_connection::notify_when_drained() {
   if (unsent_.empty()) deliver_unsent();
 }
 
-void simulated_connection::close(close_code code, std::string reason) {
+void simulated_connection::close(close_code code, std::string reason, close_cause) {
   if (close_sent_ || cut_by_client_) return;
   close_sent_ = client_end{static_cast<std::uint16_t>(code), std::move(reason)};
   if (reading_) deliver_unsent();
@@ -37,7 +37,7 @@ void simulated_connection::client_sends(const std::string& text) {
   if (auto too_big = check_message_size(text.size(), settings_.max_message_bytes)) {
     unsent_.clear();
     unsent_bytes_ = 0;
-    close(too_big->code, std::move(too_big->reason));
+    close(too_big->code, std::move(too_big->reason), too_big->cause);
     return end_session("closed: message too big");
   }
   if (text == "ping") caf::anon_send(session_, client_ping{true});
@@ -66,7 +66,7 @@ void simulated_connection::enqueue(std::shared_ptr<const void> owner, std::vecto
   if (auto slow = check_send_budget(unsent_bytes_, settings_.send_budget_bytes)) {
     unsent_.clear();
     unsent_bytes_ = 0;
-    close(slow->code, std::move(slow->reason));
+    close(slow->code, std::move(slow->reason), slow->cause);
     end_session("closed: slow consumer");
   }
 }

@@ -29,7 +29,7 @@ public:
   // transport, called by the session actor
   void send_events(event_batch batch) override;
   void send_text(std::string text) override;
-  void close(close_code code, std::string reason) override;
+  void close(close_code code, std::string reason, close_cause cause) override;
   void notify_when_drained() override;
 
   // the client's side

@@ -20,8 +20,8 @@ caf::actor_system_config& virtual_time(caf::actor_system_config& config) {
 simulated_stage::simulated_stage(const server_settings& settings)
     : settings_(settings), system_(virtual_time(config_)),
       scheduler_(dynamic_cast<caf::scheduler::test_coordinator&>(system_.scheduler())), self_(system_, true) {
-  dispatcher_ = system_.spawn(evstream::dispatcher, retention_limits{}, dispatcher_history{});
-  block_source_ = system_.spawn(evstream::block_source, dispatcher_, block_source_settings{});
+  dispatcher_ = system_.spawn(evstream::dispatcher, retention_limits{}, dispatcher_history{}, metrics_);
+  block_source_ = system_.spawn(evstream::block_source, dispatcher_, block_source_settings{}, metrics_);
   scheduler_.run();
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "scenario/simulated_connection.hpp"
+#include "ops/metrics.hpp"
 #include "scenario/stage.hpp"
 
 #include <caf/all.hpp>
@@ -39,6 +40,8 @@ private:
   caf::actor_system system_;
   caf::scheduler::test_coordinator& scheduler_;
   caf::scoped_actor self_;
+  // The actors count into it; a scenario does not read it.
+  ops::metrics_ptr metrics_ = std::make_shared<ops::metrics>();
   caf::actor dispatcher_;
   caf::actor block_source_;
   std::map<std::string, std::shared_ptr<simulated_connection>> connections_;

@@ -6,6 +6,7 @@
 #include "actors/messages.hpp"
 #include "actors/session.hpp"
 #include "actors/transport.hpp"
+#include "ops/metrics.hpp"
 
 #include <caf/all.hpp>
 
@@ -21,6 +22,7 @@ struct recording_transport : transport {
   std::vector<std::uint64_t> block_sequences;
   std::optional<close_code> closed_with;
   std::string close_reason;
+  std::optional<close_cause> closed_for;
 
   // How many times the session asked to hear of a drain; the test answers.
   std::size_t drain_requests = 0;
@@ -35,9 +37,10 @@ struct recording_transport : transport {
       messages.emplace_back(batch.text(i));
   }
   void send_text(std::string text) override { messages.push_back(std::move(text)); }
-  void close(close_code code, std::string reason) override {
+  void close(close_code code, std::string reason, close_cause cause) override {
     closed_with = code;
     close_reason = std::move(reason);
+    closed_for = cause;
   }
   void notify_when_drained() override {
     ++drain_requests;
@@ -60,6 +63,8 @@ struct actor_fixture {
   caf::actor_system sys;
   caf::scoped_actor self;
   caf::scheduler::test_coordinator& sched;
+  // What the dispatcher and the block source count into.
+  ops::metrics_ptr metrics = std::make_shared<ops::metrics>();
 
   static caf::actor_system_config& init(caf::actor_system_config& c) {
     c.set("scheduler.policy", caf::atom("testing"));

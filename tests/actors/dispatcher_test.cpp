@@ -16,8 +16,8 @@ using evstream::testing::recording_transport;
 namespace {
 
 struct pipeline_fixture : actor_fixture {
-  caf::actor hub = sys.spawn(dispatcher, retention_limits{}, dispatcher_history{});
-  caf::actor source = sys.spawn(block_source, hub, block_source_settings{4, nullptr, 0, {}});
+  caf::actor hub = sys.spawn(dispatcher, retention_limits{}, dispatcher_history{}, metrics);
+  caf::actor source = sys.spawn(block_source, hub, block_source_settings{4, nullptr, 0, {}}, metrics);
 
   std::shared_ptr<recording_transport> subscribe_client(caf::timespan keepalive = 180s) {
     auto client = std::make_shared<recording_transport>();
@@ -134,4 +134,35 @@ TEST_CASE_METHOD(pipeline_fixture, "the block source remembers only the most rec
   for (int i = 0; i < 4; ++i) // capacity is 4 in this fixture
     ingest(chain.next_block_json(1));
   CHECK(ingest(oldest).result == ingest_result::outcome::accepted);
+}
+
+TEST_CASE_METHOD(pipeline_fixture, "the dispatcher counts subscribers by stream and times each dispatch") {
+  subscribe_client(10s);
+  auto summaries = std::make_shared<recording_transport>();
+  session_settings blocks_stream;
+  blocks_stream.wanted.stream = stream_kind::blocks;
+  self->monitor(sys.spawn(session, hub, summaries, blocks_stream));
+  sched.run();
+  CHECK(metrics->subscribers(stream_kind::valid_tx).Value() == 1);
+  CHECK(metrics->subscribers(stream_kind::blocks).Value() == 1);
+
+  sources::demo_chain chain{6};
+  ingest(chain.next_block_json(2));
+  CHECK(metrics->dispatch_latency.Collect().histogram.sample_count == 1);
+
+  advance(10s); // the valid_tx session times out
+  CHECK(metrics->subscribers(stream_kind::valid_tx).Value() == 0);
+  CHECK(metrics->subscribers(stream_kind::blocks).Value() == 1);
+}
+
+TEST_CASE_METHOD(pipeline_fixture, "the block source counts blocks ingested and refusals by why") {
+  sources::demo_chain chain{7};
+  auto json = chain.next_block_json(1);
+  ingest(json);
+  ingest(json);
+  ingest(R"({"id": 5})");
+  CHECK(metrics->blocks_ingested.Value() == 1);
+  CHECK(metrics->ingest_errors(ops::ingest_refusal::duplicate).Value() == 1);
+  CHECK(metrics->ingest_errors(ops::ingest_refusal::invalid).Value() == 1);
+  CHECK(metrics->ingest_errors(ops::ingest_refusal::unavailable).Value() == 0);
 }

@@ -55,7 +55,7 @@ struct relay_fixture : actor_fixture {
   std::uint64_t height = 0;
 
   explicit relay_fixture(retention_limits limits = {}, follower_link_settings links = {}) {
-    hub = sys.spawn(dispatcher, limits, dispatcher_history{});
+    hub = sys.spawn(dispatcher, limits, dispatcher_history{}, metrics);
     feed = sys.spawn(relay_feed, hub, links);
   }
 

@@ -37,7 +37,9 @@ struct resume_fixture : actor_fixture {
   caf::actor hub;
   std::uint64_t height = 0;
 
-  explicit resume_fixture(retention_limits limits = {}) { hub = sys.spawn(dispatcher, limits, dispatcher_history{}); }
+  explicit resume_fixture(retention_limits limits = {}) {
+    hub = sys.spawn(dispatcher, limits, dispatcher_history{}, metrics);
+  }
 
   encoded_block_ptr publish(std::size_t transactions = 2) {
     ++height;
@@ -166,6 +168,7 @@ TEST_CASE("a cursor that leaves the window during the handshake closes the sessi
   auto client = f.connect(settings);
   REQUIRE(client->closed_with == close_code::policy_violation);
   CHECK(client->close_reason.find("resume cursor left the window") != std::string::npos);
+  CHECK(client->closed_for == close_cause::limits);
   CHECK(client->messages.empty());
   CHECK(f.ended().size() == 1);
 }
@@ -215,6 +218,7 @@ TEST_CASE_METHOD(resume_fixture, "a catching-up session that falls too far behin
   publish();
   REQUIRE(client->closed_with == close_code::policy_violation);
   CHECK(client->close_reason == "slow consumer: over 4 blocks behind while catching up");
+  CHECK(client->closed_for == close_cause::limits); // a limit of catching up, not the send budget
   CHECK(ended().size() == 1);
 }
 

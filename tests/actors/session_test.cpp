@@ -13,7 +13,7 @@ using evstream::testing::recording_transport;
 namespace {
 
 struct session_fixture : actor_fixture {
-  caf::actor hub = sys.spawn(dispatcher, retention_limits{}, dispatcher_history{});
+  caf::actor hub = sys.spawn(dispatcher, retention_limits{}, dispatcher_history{}, metrics);
   std::shared_ptr<recording_transport> client = std::make_shared<recording_transport>();
 
   caf::actor start_session(caf::timespan keepalive = 180s) {
@@ -44,6 +44,7 @@ TEST_CASE_METHOD(session_fixture, "a silent session is still open at 179.999 s a
   advance(1ms);
   REQUIRE(client->closed_with == close_code::policy_violation);
   CHECK(client->close_reason == "no ping for 180 s");
+  CHECK(client->closed_for == close_cause::keepalive);
   CHECK(ended().size() == 1);
 }
 
@@ -105,6 +106,7 @@ TEST_CASE_METHOD(session_fixture, "at shutdown a session closes with 1001 and en
   sched.run();
   CHECK(client->closed_with == close_code::going_away);
   CHECK(client->close_reason == "server shutting down");
+  CHECK(client->closed_for == close_cause::shutdown);
   CHECK(ended().size() == 1);
 }
 
@@ -129,6 +131,7 @@ TEST_CASE_METHOD(session_fixture, "a session that fails closes its client with 1
   sched.run();
   CHECK(client->closed_with == close_code::internal_error);
   CHECK(client->close_reason == "internal error: the session failed");
+  CHECK(client->closed_for == close_cause::internal_error);
   CHECK(ended().size() == 1);
 }
 

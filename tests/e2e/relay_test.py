@@ -107,6 +107,15 @@ def readiness(server):
         return error.code, json.load(error)
 
 
+def metric(server, name):
+    """The value of one unlabelled (or fully labelled) series on GET /metrics."""
+    with urllib.request.urlopen(server.base_url + "/metrics", timeout=DEADLINE) as res:
+        for line in res.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+    raise AssertionError(f"no {name} on {server.base_url}/metrics")
+
+
 def wait_until_ready(server):
     deadline = time.monotonic() + DEADLINE
     while (answer := readiness(server))[0] != 200:
@@ -167,6 +176,9 @@ class RelayTreeTest(unittest.TestCase):
             self.assert_prints_in_order(tail, second)
         self.assertGreaterEqual(proxy.connections, 2, "relay1 never reconnected")
         self.assertGreaterEqual(wait_until_ready(relay1)["links_lost"], 1)
+        self.assertEqual(metric(relay1, "evstream_relay_upstream_connected"), 1)
+        self.assertGreaterEqual(metric(relay1, "evstream_relay_reconnects_total"), 1)
+        self.assertEqual(metric(origin, "evstream_relay_reconnects_total"), 0)
 
         # Kill relay2; blocks go on; it comes back on its port and fills its
         # window from relay1, so its client resumes without a gap.
@@ -224,6 +236,7 @@ class RelayTreeTest(unittest.TestCase):
         expected = [json.loads(event) for block in blocks + [after] for event in events_of(block)]
         self.assertEqual(printed, expected)
         self.assertEqual(blocks, missed[len(missed) - len(blocks):])
+        self.assertEqual(metric(relay, 'evstream_websocket_closes_total{reason="upstream_gap"}'), 1)
 
 
 if __name__ == "__main__":

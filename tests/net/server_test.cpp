@@ -158,6 +158,7 @@ TEST_CASE_METHOD(server_fixture, "a client message over the limit closes with 10
   client.send(std::string(5000, 'x'));
   CHECK(client.wait_for_close() == 1009);
   CHECK(client.close_reason() == "message too big: over 4 KiB");
+  CHECK(server->metrics().websocket_closes(close_cause::limits).Value() == 1);
 }
 
 TEST_CASE_METHOD(server_fixture, "ingest answers 202, 400, 409 and 413") {
@@ -187,6 +188,12 @@ TEST_CASE_METHOD(server_fixture, "ingest answers 202, 400, 409 and 413") {
 
   auto huge = post_block(std::string(5u << 20, ' '));
   CHECK(huge.result() == http::status::payload_too_large);
+
+  auto& metrics = server->metrics();
+  CHECK(metrics.blocks_ingested.Value() == 1);
+  CHECK(metrics.ingest_errors(ops::ingest_refusal::duplicate).Value() == 1);
+  CHECK(metrics.ingest_errors(ops::ingest_refusal::invalid).Value() == 3);
+  CHECK(metrics.ingest_errors(ops::ingest_refusal::too_large).Value() == 1);
 }
 
 TEST_CASE("with an ingest token, ingest needs the bearer token") {
@@ -201,6 +208,7 @@ TEST_CASE("with an ingest token, ingest needs the bearer token") {
         == http::status::forbidden);
   CHECK(http_request(fixture.port(), http::verb::post, "/api/v1/blocks", block, "Bearer s3cret").result()
         == http::status::accepted);
+  CHECK(fixture.server->metrics().ingest_errors(ops::ingest_refusal::unauthorized).Value() == 2);
 }
 
 TEST_CASE("ingest is off unless the source is ingest") {
@@ -219,6 +227,7 @@ TEST_CASE_METHOD(server_fixture, "stopping the service closes every client with 
   CHECK(first.wait_for_close() == 1001);
   CHECK(second.wait_for_close() == 1001);
   CHECK(first.close_reason() == "server shutting down");
+  CHECK(server->metrics().websocket_closes(close_cause::shutdown).Value() == 2);
 }
 
 TEST_CASE_METHOD(server_fixture, "stopping the service answers an ingest in flight before closing") {
@@ -285,6 +294,7 @@ TEST_CASE("a client that stops reading is closed as slow; the others get every b
   CHECK(stalled.wait_for_close() == 1008);
   CHECK(stalled.close_reason() == "slow consumer: over 256 KiB unsent");
   CHECK(fixture.server->slow_consumers_closed() == 1); // the reader is not counted
+  CHECK(fixture.server->metrics().websocket_closes(close_cause::slow_consumer).Value() == 1);
   reader.ping_and_wait_for_pong();                     // still served
 }
 

@@ -1,0 +1,83 @@
+// The metrics object: every series is there from the start, counts show in
+// the text format, and an open connection leaves the gauge when it ends.
+#include "ops/metrics.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+using evstream::close_cause;
+using evstream::stream_kind;
+using namespace evstream::ops;
+
+namespace {
+
+// Whether `text` has the sample line of `series` ("name{labels}") with `value`.
+bool has_sample(const std::string& text, const std::string& series, const std::string& value) {
+  std::istringstream lines{text};
+  for (std::string line; std::getline(lines, line);)
+    if (line == series + " " + value) return true;
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("a new registry shows every labelled series at zero") {
+  metrics m;
+  auto text = m.text();
+  for (auto stream : {"valid_tx", "valid_transactions", "blocks"})
+    CHECK(has_sample(text, std::string{"evstream_subscribers{stream=\""} + stream + "\"}", "0"));
+  for (auto reason :
+       {"keepalive", "slow_consumer", "limits", "shutdown", "internal_error", "client", "connection_lost"})
+    CHECK(has_sample(text, std::string{"evstream_websocket_closes_total{reason=\""} + reason + "\"}", "0"));
+  for (auto reason : {"invalid", "duplicate", "unavailable", "unauthorized", "too_large", "not_answered"})
+    CHECK(has_sample(text, std::string{"evstream_ingest_errors_total{reason=\""} + reason + "\"}", "0"));
+  for (auto kind : {"http", "websocket"}) {
+    CHECK(has_sample(text, std::string{"evstream_connections{kind=\""} + kind + "\"}", "0"));
+    CHECK(has_sample(text, std::string{"evstream_connections_opened_total{kind=\""} + kind + "\"}", "0"));
+  }
+  for (auto name : {"evstream_events_sent_total", "evstream_sent_bytes_total",
+                    "evstream_blocks_ingested_total", "evstream_relay_upstream_connected",
+                    "evstream_relay_reconnects_total", "evstream_dispatch_latency_seconds_count"})
+    CHECK(has_sample(text, name, "0"));
+  CHECK(text.find("# TYPE evstream_dispatch_latency_seconds histogram") != std::string::npos);
+  CHECK(text.find("# TYPE evstream_subscribers gauge") != std::string::npos);
+  CHECK(text.find("# TYPE evstream_events_sent_total counter") != std::string::npos);
+}
+
+TEST_CASE("counts show in the text under their labels") {
+  metrics m;
+  m.subscribers(stream_kind::blocks).Increment();
+  m.websocket_closes(close_cause::keepalive).Increment();
+  m.ingest_errors(ingest_refusal::too_large).Increment();
+  m.events_sent.Increment(3);
+  m.dispatch_latency.Observe(0.002);
+  m.relay_upstream_connected.Set(1);
+  m.relay_reconnects.Increment();
+  auto text = m.text();
+  CHECK(has_sample(text, "evstream_subscribers{stream=\"blocks\"}", "1"));
+  CHECK(has_sample(text, "evstream_subscribers{stream=\"valid_tx\"}", "0"));
+  CHECK(has_sample(text, "evstream_websocket_closes_total{reason=\"keepalive\"}", "1"));
+  CHECK(has_sample(text, "evstream_ingest_errors_total{reason=\"too_large\"}", "1"));
+  CHECK(has_sample(text, "evstream_events_sent_total", "3"));
+  CHECK(has_sample(text, "evstream_dispatch_latency_seconds_count", "1"));
+  CHECK(has_sample(text, "evstream_dispatch_latency_seconds_bucket{le=\"0.001\"}", "0"));
+  CHECK(has_sample(text, "evstream_dispatch_latency_seconds_bucket{le=\"0.0025\"}", "1"));
+  CHECK(has_sample(text, "evstream_relay_upstream_connected", "1"));
+  CHECK(has_sample(text, "evstream_relay_reconnects_total", "1"));
+}
+
+TEST_CASE("an open connection is counted until it is destroyed, once however it is moved") {
+  metrics m;
+  {
+    auto first = m.connection_opened(connection_kind::websocket);
+    open_connection moved{std::move(first)};
+    open_connection assigned;
+    assigned = std::move(moved);
+    CHECK(has_sample(m.text(), "evstream_connections{kind=\"websocket\"}", "1"));
+  }
+  auto text = m.text();
+  CHECK(has_sample(text, "evstream_connections{kind=\"websocket\"}", "0"));
+  CHECK(has_sample(text, "evstream_connections_opened_total{kind=\"websocket\"}", "1"));
+  CHECK(has_sample(text, "evstream_connections{kind=\"http\"}", "0"));
+}
