@@ -52,7 +52,9 @@ int main(int argc, char** argv) {
   auto address = options->host + ":" + std::to_string(service->port());
   std::cout << "evstream listening on " << (service->tls() ? "https://" : "http://") << address
             << " (stream: " << (service->tls() ? "wss://" : "ws://") << address
-            << "/api/v1/streams/valid_tx, source: " << cfg.source << ")" << std::endl;
+            << "/api/v1/streams/valid_tx, source: " << cfg.source << ")\n"
+            << "evstream: watch it live at " << (service->tls() ? "https://" : "http://") << address
+            << "/demo" << std::endl;
 
   std::atomic<bool> stop_feeding{false};
   std::thread feeder;
