@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 import re
+import signal
 import socket
 import sys
 import tempfile
@@ -122,6 +123,24 @@ class DemoPageTest(unittest.TestCase):
             view = await page.wait_until(lambda view: view["total"] == len(expected) + 1, "the next block")
             self.assertEqual(view["rows"][0], more[0])
             self.assertEqual(view["connections"], 1)
+        read_page(browser, PAGE_VIEW, self.fail, scenario)
+
+    def test_a_node_that_stops_answering_is_dialled_again(self):
+        server = self.serve("--keepalive-timeout=2s")  # the page pings every 0.5 s
+        browser = self.open(f"{server.base_url}/demo")
+
+        async def scenario(page):
+            await page.wait_until(live, "the stream live")
+            # Stopped, the node's kernel still takes the pings: only the
+            # missing pongs tell the page.
+            server.process.send_signal(signal.SIGSTOP)
+            self.addCleanup(server.process.send_signal, signal.SIGCONT)
+            await page.wait_until(lambda view: "no answer to ping" in view["stateText"], "the peer given up")
+            server.process.send_signal(signal.SIGCONT)
+            await page.wait_until(lambda view: live(view) and view["connections"] == 2, "live again")
+            expected = self.post_blocks(server, 2)
+            view = await page.wait_until(lambda view: view["total"] == 2, "2 events")
+            self.assertEqual(view["rows"], expected[::-1])
         read_page(browser, PAGE_VIEW, self.fail, scenario)
 
     def test_a_paused_list_keeps_counting_and_catches_up_when_resumed(self):
