@@ -59,7 +59,9 @@ int main(int argc, char** argv) {
             << "/api/v1/streams/valid_tx, source: "
             << (options->source == evstream::block_source_kind::upstream ? "upstream " + cfg.upstream : cfg.source);
   if (auto port = service->published_port()) std::cout << ", relay feed: " << options->host << ":" << *port;
-  std::cout << ")" << std::endl;
+  std::cout << ")\n"
+            << "evstream: watch it live at " << (service->tls() ? "https://" : "http://") << address << "/demo"
+            << std::endl;
 
   std::atomic<bool> stop_feeding{false};
   std::thread feeder;

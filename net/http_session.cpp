@@ -1,5 +1,6 @@
 #include "net/http_session.hpp"
 
+#include "net/demo_page.hpp"
 #include "net/http_responses.hpp"
 #include "net/stream_request.hpp"
 #include "net/websocket_connection.hpp"
@@ -19,6 +20,7 @@ constexpr std::string_view blocks_path = "/api/v1/blocks";
 constexpr std::string_view health_path = "/healthz";
 constexpr std::string_view readiness_path = "/readyz";
 constexpr std::string_view metrics_path = "/metrics";
+constexpr std::string_view demo_path = "/demo";
 // A ready node's block source answers well within this.
 constexpr auto readiness_timeout = std::chrono::seconds(1);
 // How long a request may wait for an actor's answer before the client gets 503.
@@ -210,6 +212,10 @@ void http_session::route(request&& req) {
   if (path == metrics_path) {
     if (!is_read(req.method())) return send(method_not_allowed(shape_of(req), "GET, HEAD"));
     return serve_metrics(req);
+  }
+  if (path == demo_path) {
+    if (!is_read(req.method())) return send(method_not_allowed(shape_of(req), "GET, HEAD"));
+    return send(demo_page_response(req, context_->settings));
   }
   send(error_response(shape_of(req), http::status::not_found, "no such resource: " + std::string{path}));
 }
