@@ -6,6 +6,7 @@
 #include "actors/demo_source.hpp"
 #include "actors/dispatcher.hpp"
 #include "net/server_context.hpp"
+#include "ops/log.hpp"
 
 #include <caf/all.hpp>
 
@@ -37,6 +38,8 @@ struct service_options {
   // acknowledged, and a restart restores the window from it.
   std::string journal_path;
   net::server_settings server;
+  // Process-wide (the log is stderr's): set when the service starts.
+  ops::log_level log_level = ops::log_level::info;
 };
 
 class service {
