@@ -1,6 +1,6 @@
 #include "actors/block_source.hpp"
 
-#include <iostream>
+#include "ops/log.hpp"
 
 namespace evstream {
 
@@ -25,10 +25,7 @@ ingest_result refused(block_source_state& state, ingest_result result) {
   // Unavailable is the journal's failure, not the block's: not a refusal to
   // the embedding API's counters, but an ingest error all the same.
   if (result.result != outcome::unavailable) ++state.counters.blocks_refused;
-  auto reason = result.result == outcome::invalid     ? ops::ingest_refusal::invalid
-                : result.result == outcome::duplicate ? ops::ingest_refusal::duplicate
-                                                      : ops::ingest_refusal::unavailable;
-  state.metrics->ingest_errors(reason).Increment();
+  state.metrics->ingest_errors(*ops::refusal_of(result.result)).Increment();
   return result;
 }
 
@@ -75,21 +72,18 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
       },
       [=](const block& candidate) {
         // A host node sends without waiting for an answer; the log and the
-        // counters are where a refusal shows.
+        // counters are where a refusal shows. (The refusal of an ingest or a
+        // stdin line is logged where it came in, with where it came from.)
         auto received_at = std::chrono::steady_clock::now();
         if (auto error = schema::check_block(candidate)) {
-          refused(self->state,
-                  {ingest_result::outcome::invalid, candidate.id, candidate.transactions.size(), *error});
-          std::cerr << "evstream: refused a published block: " << error->message << " (" << error->path
-                    << ")\n";
+          ops::log_refused_block(refused(self->state, {ingest_result::outcome::invalid, candidate.id,
+                                                       candidate.transactions.size(), *error}),
+                                 {{"source", "embedded"}});
           return;
         }
         auto outcome = publish(self, candidate, received_at);
-        if (outcome.result == ingest_result::outcome::duplicate)
-          std::cerr << "evstream: refused a published block: " << candidate.id << " was published already\n";
-        if (outcome.result == ingest_result::outcome::unavailable)
-          std::cerr << "evstream: could not publish block " << candidate.id << ": " << outcome.error.message
-                    << "\n";
+        if (outcome.result != ingest_result::outcome::accepted)
+          ops::log_refused_block(outcome, {{"source", "embedded"}});
       },
       [=](upstream_gap& gap) {
         // A relay's upstream lost blocks: the dispatcher learns it after every

@@ -1,6 +1,6 @@
 #include "actors/dispatcher.hpp"
 
-#include <iostream>
+#include "ops/log.hpp"
 
 namespace evstream {
 
@@ -95,8 +95,10 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         if (block->sequence <= state.last_sequence) {
           // Order is structural; a regression here is a bug upstream, and
           // forwarding the block would break every subscriber's order.
-          std::cerr << "dispatcher: dropped block " << block->blockid() << " with sequence " << block->sequence
-                    << " after " << state.last_sequence << "\n";
+          ops::log(ops::log_level::error, "block_dropped",
+                   {{"blockid", block->blockid()},
+                    {"sequence", block->sequence},
+                    {"after", state.last_sequence}});
           return;
         }
         state.last_sequence = block->sequence;
@@ -134,7 +136,6 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         state.last_before_gap = state.last_sequence;
         state.window.clear();
         state.window_bytes = 0;
-        std::cerr << "dispatcher: upstream gap after " << gap.after_blockid << "; window cleared\n";
         for (auto& [key, group] : state.views)
           for (auto& entry : group.sessions)
             self->send(entry.second, gap);

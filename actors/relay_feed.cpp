@@ -1,6 +1,6 @@
 #include "actors/relay_feed.hpp"
 
-#include <iostream>
+#include "ops/log.hpp"
 
 namespace evstream {
 
@@ -28,8 +28,9 @@ void enqueue(link_actor self, encoded_block_ptr block) {
   auto& s = self->state;
   s.pending.emplace_back(std::move(block));
   if (s.pending.size() > s.settings.max_pending_blocks) {
-    std::cerr << "evstream: dropped a relay over " << s.settings.max_pending_blocks
-              << " blocks behind; it will reconnect and resume\n";
+    ops::log(ops::log_level::warn, "relay_dropped",
+             {{"relay", caf::to_string(s.follower.node())},
+              {"reason", "over " + std::to_string(s.settings.max_pending_blocks) + " blocks behind; it will reconnect and resume"}});
     self->quit();
     return;
   }

@@ -1,10 +1,12 @@
 #include "actors/upstream_link.hpp"
 
+#include "actors/session.hpp"
+#include "ops/log.hpp"
+
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
 
 #include <algorithm>
-#include <iostream>
 
 namespace evstream {
 
@@ -32,8 +34,8 @@ void retry_later(link_actor self, const std::string& why) {
   }
   forget_upstream(self);
   auto attempt = ++s.attempt;
-  std::cerr << "evstream: upstream " << s.settings.upstream.text() << ": " << why << "; retrying in "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(s.next_retry).count() << " ms\n";
+  ops::log_relay_link(false, s.settings.upstream.text(),
+                      why + "; retrying in " + describe_duration(s.next_retry));
   self->delayed_send(self, s.next_retry, retry_due{attempt});
   s.next_retry = std::min(s.next_retry * 2, s.settings.max_retry);
 }
@@ -97,9 +99,9 @@ caf::behavior upstream_link(link_actor self, caf::actor block_source, upstream_l
         self->monitor(state.link);
         state.metrics->relay_upstream_connected.Set(1);
         state.next_retry = state.settings.first_retry;
-        std::cerr << "evstream: following upstream " << state.settings.upstream.text() << " after "
-                  << (state.after_blockid.empty() ? std::string{"its oldest retained block"} : state.after_blockid)
-                  << "\n";
+        ops::log_relay_link(true, state.settings.upstream.text(),
+                            "following after " + (state.after_blockid.empty() ? std::string{"its oldest retained block"}
+                                                                             : state.after_blockid));
       },
       [=](block& next) {
         if (!from_current_link(self)) return;
@@ -113,9 +115,10 @@ caf::behavior upstream_link(link_actor self, caf::actor block_source, upstream_l
       },
       [=](upstream_gap& gap) {
         if (!from_current_link(self)) return;
-        std::cerr << "evstream: upstream " << self->state.settings.upstream.text() << " lost the blocks after "
-                  << gap.after_blockid << "; going on from "
-                  << (gap.oldest_available.empty() ? std::string{"its next block"} : gap.oldest_available) << "\n";
+        ops::log(ops::log_level::warn, "upstream_gap",
+                 {{"upstream", self->state.settings.upstream.text()},
+                  {"after", gap.after_blockid},
+                  {"going_on_from", gap.oldest_available}});
         // Through the block source, so it stays in order with the blocks.
         self->send(self->state.block_source, std::move(gap));
       },

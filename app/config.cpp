@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include "actors/relay_messages.hpp"
+#include "ops/log.hpp"
 #include "schema/block.hpp"
 
 #include <boost/url/parse.hpp>
@@ -54,7 +55,9 @@ config::config() {
       .add(max_header_bytes, "max-header-bytes", "largest HTTP request header before 431 (default 8192)")
       .add(request_timeout, "request-timeout", "time a client has to send a whole HTTP request (default 5s)")
       .add(handshake_timeout, "handshake-timeout",
-           "limit of the WebSocket opening and closing handshakes (default 5s)");
+           "limit of the WebSocket opening and closing handshakes (default 5s)")
+      .add(log_level, "log-level",
+           "lowest level logged to stderr: debug, info, warn or error (default info)");
 }
 
 std::optional<service_options> config::to_service_options(std::string& problem) const {
@@ -93,6 +96,11 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
     return problem = "--request-timeout and --handshake-timeout must be above 0", std::nullopt;
   if (tls_cert.empty() != tls_key.empty())
     return problem = "--tls-cert and --tls-key go together", std::nullopt;
+  auto level = ops::log_level_named(log_level);
+  if (!level)
+    return problem = "--log-level must be debug, info, warn or error, not \"" + log_level + "\"",
+           std::nullopt;
+  options.log_level = *level;
   options.demo = {demo_rate, demo_block_size, demo_seed};
   options.io_threads = io_threads;
   options.retention.max_blocks = retain_blocks;

@@ -46,6 +46,7 @@ public:
   std::size_t max_header_bytes = 8192;
   caf::timespan request_timeout = std::chrono::seconds(5);
   caf::timespan handshake_timeout = std::chrono::seconds(5);
+  std::string log_level = "info";
 };
 
 } // namespace evstream

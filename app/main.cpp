@@ -5,6 +5,7 @@
 #include "app/config.hpp"
 #include "app/stdin_feeder.hpp"
 #include "client/tail_command.hpp"
+#include "ops/log.hpp"
 #include "scenario/command.hpp"
 
 #include <caf/io/middleman.hpp>
@@ -49,8 +50,9 @@ int main(int argc, char** argv) {
   try {
     service.emplace(system, *options);
   } catch (const std::exception& error) {
-    std::cerr << "evstream: cannot serve on " << options->host << ":" << options->port << ": " << error.what()
-              << "\n";
+    evstream::ops::log(evstream::ops::log_level::error, "start_failed",
+                       {{"address", options->host + ":" + std::to_string(options->port)},
+                        {"error", error.what()}});
     return 1;
   }
   auto address = options->host + ":" + std::to_string(service->port());
@@ -68,7 +70,7 @@ int main(int argc, char** argv) {
   if (options->source == evstream::block_source_kind::stdin_lines)
     feeder = std::thread{[&] {
       evstream::feed_lines(system, service->block_source(), STDIN_FILENO, options->server.max_body_bytes,
-                           stop_feeding, std::cerr);
+                           stop_feeding);
     }};
 
   int received = 0;

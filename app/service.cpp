@@ -46,6 +46,7 @@ service::service(caf::actor_system& system, service_options options) {
   context_->settings.ingest_enabled = options.source == block_source_kind::ingest;
   context_->system = &system;
   context_->metrics = std::make_shared<ops::metrics>();
+  ops::set_log_level(options.log_level);
   // What can fail comes before any actor exists, so a failed start leaves
   // nothing running.
   if (!options.server.tls_cert_file.empty()) context_->tls = make_tls_context(options.server);

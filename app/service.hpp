@@ -7,6 +7,7 @@
 #include "actors/dispatcher.hpp"
 #include "actors/upstream_link.hpp"
 #include "net/server_context.hpp"
+#include "ops/log.hpp"
 
 #include <caf/all.hpp>
 
@@ -45,6 +46,8 @@ struct service_options {
   std::optional<std::uint16_t> publish_port;
   // For block_source_kind::upstream: the node to follow.
   upstream_address upstream;
+  // Process-wide (the log is stderr's): set when the service starts.
+  ops::log_level log_level = ops::log_level::info;
 };
 
 class service {

@@ -1,40 +1,42 @@
 #include "app/stdin_feeder.hpp"
 
 #include "actors/messages.hpp"
+#include "ops/log.hpp"
+#include "ops/metrics.hpp"
 
 #include <poll.h>
 #include <unistd.h>
 
-#include <ostream>
 #include <string>
 
 namespace evstream {
 
 namespace {
 
-void offer(caf::scoped_actor& self, const caf::actor& block_source, std::size_t line_number, std::string line,
-           std::ostream& report) {
+// A line the block source never saw.
+void log_skipped(std::size_t line_number, const char* reason, const std::string& error) {
+  ops::log(ops::log_level::warn, "ingest_error",
+           {{"source", "stdin"}, {"line", line_number}, {"reason", reason}, {"error", error}});
+}
+
+void offer(caf::scoped_actor& self, const caf::actor& block_source, std::size_t line_number,
+           std::string line) {
   self->request(block_source, caf::infinite, ingest_atom::value, std::move(line))
       .receive(
           [&](const ingest_result& result) {
-            if (result.result == ingest_result::outcome::invalid)
-              report << "stdin line " << line_number << ": " << result.error.message << " (at "
-                     << result.error.path << "); skipped\n";
-            else if (result.result == ingest_result::outcome::duplicate)
-              report << "stdin line " << line_number << ": block " << result.blockid
-                     << " was already ingested; skipped\n";
-            else if (result.result == ingest_result::outcome::unavailable)
-              report << "stdin line " << line_number << ": " << result.error.message << "; skipped\n";
+            if (result.result != ingest_result::outcome::accepted)
+              ops::log_refused_block(result, {{"source", "stdin"}, {"line", line_number}});
           },
           [&](const caf::error& error) {
-            report << "stdin line " << line_number << ": " << self->system().render(error) << "\n";
+            log_skipped(line_number, ops::label_of(ops::ingest_refusal::not_answered),
+                        self->system().render(error));
           });
 }
 
 } // namespace
 
 void feed_lines(caf::actor_system& system, caf::actor block_source, int fd, std::size_t max_line_bytes,
-                const std::atomic<bool>& stop, std::ostream& report) {
+                const std::atomic<bool>& stop) {
   caf::scoped_actor self{system};
   std::string line;
   bool line_too_long = false;
@@ -43,9 +45,10 @@ void feed_lines(caf::actor_system& system, caf::actor block_source, int fd, std:
   auto finish_line = [&] {
     ++line_number;
     if (line_too_long)
-      report << "stdin line " << line_number << ": longer than " << max_line_bytes << " bytes; skipped\n";
+      log_skipped(line_number, ops::label_of(ops::ingest_refusal::too_large),
+                  "longer than " + std::to_string(max_line_bytes) + " bytes");
     else if (line.find_first_not_of(" \t\r") != std::string::npos)
-      offer(self, block_source, line_number, std::move(line), report);
+      offer(self, block_source, line_number, std::move(line));
     line.clear();
     line_too_long = false;
   };

@@ -16,12 +16,6 @@ bool is_plain_host(std::string_view host) {
   });
 }
 
-std::string endpoint_text(const tcp::endpoint& endpoint) {
-  auto address = endpoint.address();
-  auto host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-  return host + ":" + std::to_string(endpoint.port());
-}
-
 } // namespace
 
 string_response json_response(reply_shape req, http::status status, const boost::json::object& body) {

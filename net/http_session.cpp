@@ -5,6 +5,7 @@
 #include "net/stream_request.hpp"
 #include "net/websocket_connection.hpp"
 #include "actors/upstream_link.hpp"
+#include "ops/log.hpp"
 
 #include <openssl/crypto.h>
 
@@ -102,11 +103,17 @@ bool token_matches(std::string_view given, const std::string& expected) {
 http_session::http_session(tcp::socket&& socket, server_context_ptr context)
     : context_(std::move(context)), stream_(beast::tcp_stream{std::move(socket)}, context_->tls.get()) {}
 
-http_session::~http_session() = default;
+http_session::~http_session() {
+  ops::log(ops::log_level::info, "http_close",
+           {{"remote", remote_}, {"reason", end_reason_}, {"requests", requests_}});
+}
 
 void http_session::start() {
   registration_ = context_->connections.add(shared_from_this(), connection_registry::kind::http);
   open_ = context_->metrics->connection_opened(ops::connection_kind::http);
+  error_code ec;
+  remote_ = endpoint_text(socket_stream().socket().remote_endpoint(ec));
+  ops::log(ops::log_level::info, "http_open", {{"remote", remote_}, {"tls", context_->tls != nullptr}});
   // The TLS handshake shares the request timeout: a client that never
   // finishes it cannot hold the slot.
   socket_stream().expires_after(context_->settings.request_timeout);
@@ -114,7 +121,10 @@ void http_session::start() {
 }
 
 void http_session::on_handshake(error_code ec) {
-  if (ec) return; // not TLS, or gave up: nothing to answer
+  if (ec) {
+    end_reason_ = "tls_failed"; // not TLS, or gave up: nothing to answer
+    return;
+  }
   do_read();
 }
 
@@ -147,13 +157,15 @@ void http_session::on_header(error_code ec, std::size_t bytes) {
 
 void http_session::on_read(error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream) {
+    end_reason_ = "client_closed";
     socket_stream().socket().shutdown(tcp::socket::shutdown_send, ec);
     return;
   }
   if (ec == http::error::body_limit || ec == http::error::header_limit) {
     auto shape = shape_of(parser_->get());
     if (ec == http::error::body_limit && path_of(parser_->get().target()) == blocks_path)
-      count_ingest_error(ops::ingest_refusal::too_large);
+      refuse_ingest(ops::ingest_refusal::too_large,
+                    "request body over " + std::to_string(context_->settings.max_body_bytes) + " bytes");
     auto res = ec == http::error::body_limit
                    ? error_response(shape, http::status::payload_too_large,
                                     "request body over " + std::to_string(context_->settings.max_body_bytes)
@@ -165,8 +177,13 @@ void http_session::on_read(error_code ec, std::size_t) {
     return send(std::move(res));
   }
   if (ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == asio::error::eof
-      || ec == asio::error::connection_reset)
+      || ec == asio::error::connection_reset) {
+    end_reason_ = ec == beast::error::timeout              ? "timeout"
+                  : ec == asio::error::operation_aborted ? "shutdown"
+                  : ec == asio::error::eof               ? "client_closed"
+                                                         : "connection_lost";
     return;
+  }
   if (ec) {
     auto res =
         error_response(reply_shape{}, http::status::bad_request, "malformed HTTP request: " + ec.message());
@@ -177,6 +194,7 @@ void http_session::on_read(error_code ec, std::size_t) {
 }
 
 void http_session::route(request&& req) {
+  ++requests_;
   auto path = path_of(req.target());
   if (path == "/" || path == api_v1_root || path == api_v1_root.substr(0, api_v1_root.size() - 1)
       || path == streams_root) {
@@ -303,8 +321,11 @@ void http_session::serve_metrics(const request& req) {
   send(probe_response(req, std::move(res)));
 }
 
-void http_session::count_ingest_error(ops::ingest_refusal reason) {
+// A refusal of the HTTP layer; the block source counts and reports its own.
+void http_session::refuse_ingest(ops::ingest_refusal reason, std::string_view error) {
   context_->metrics->ingest_errors(reason).Increment();
+  ops::log(ops::log_level::warn, "ingest_error",
+           {{"remote", remote_}, {"reason", ops::label_of(reason)}, {"error", error}});
 }
 
 void http_session::subscribe(request&& req, stream_kind stream) {
@@ -330,7 +351,10 @@ void http_session::subscribe(request&& req, stream_kind stream) {
 
 void http_session::resume(request&& req, subscription wanted, const std::string& since,
                           const caf::expected<cursor_status>& status) {
-  if (shutting_down_) return socket_stream().close();
+  if (shutting_down_) {
+    end_reason_ = "shutdown";
+    return socket_stream().close();
+  }
   auto shape = shape_of(req);
   if (!status)
     return send(error_response(shape, http::status::service_unavailable, "the dispatcher did not answer"));
@@ -345,11 +369,15 @@ void http_session::upgrade(request&& req, subscription wanted) {
   error_code ec;
   auto client = socket_stream().socket().remote_endpoint(ec).address();
   std::string refusal;
-  if (ec) return;
+  if (ec) {
+    end_reason_ = "connection_lost";
+    return;
+  }
   if (!context_->connections.admit_subscriber(client, settings.max_connections,
                                               settings.max_connections_per_ip, refusal))
     return send(error_response(shape_of(req), http::status::service_unavailable, refusal));
   socket_stream().expires_never(); // the WebSocket layer has its own timeouts
+  end_reason_ = "upgraded";
   auto connection = std::make_shared<websocket_connection>(std::move(stream_), context_, client);
   connection->start(std::move(req), std::move(wanted));
 }
@@ -363,35 +391,42 @@ void http_session::ingest(request&& req) {
     auto authorization = req[http::field::authorization];
     constexpr std::string_view scheme = "Bearer ";
     if (authorization.empty()) {
-      count_ingest_error(ops::ingest_refusal::unauthorized);
-      auto res = error_response(shape_of(req), http::status::unauthorized,
-                                "ingest needs an Authorization: Bearer token");
+      constexpr std::string_view missing = "ingest needs an Authorization: Bearer token";
+      refuse_ingest(ops::ingest_refusal::unauthorized, missing);
+      auto res = error_response(shape_of(req), http::status::unauthorized, missing);
       res.set(http::field::www_authenticate, "Bearer");
       return send(std::move(res));
     }
     std::string_view given{authorization.data(), authorization.size()};
     if (given.substr(0, scheme.size()) != scheme
         || !token_matches(given.substr(scheme.size()), settings.ingest_token)) {
-      count_ingest_error(ops::ingest_refusal::unauthorized);
-      return send(error_response(shape_of(req), http::status::forbidden, "wrong ingest token"));
+      constexpr std::string_view wrong = "wrong ingest token"; // the given one is never logged
+      refuse_ingest(ops::ingest_refusal::unauthorized, wrong);
+      return send(error_response(shape_of(req), http::status::forbidden, wrong));
     }
   } else if (error_code ec; !socket_stream().socket().remote_endpoint(ec).address().is_loopback()) {
-    count_ingest_error(ops::ingest_refusal::unauthorized);
-    return send(error_response(shape_of(req), http::status::forbidden,
-                               "ingest is open to loopback clients only unless --ingest-token is set"));
+    constexpr std::string_view loopback_only =
+        "ingest is open to loopback clients only unless --ingest-token is set";
+    refuse_ingest(ops::ingest_refusal::unauthorized, loopback_only);
+    return send(error_response(shape_of(req), http::status::forbidden, loopback_only));
   }
   auto shape = shape_of(req);
   answer_pending_ = true;
   ask<ingest_result>(
       *context_->system, context_->block_source, actor_reply_timeout,
       [self = shared_from_this(), shape](caf::expected<ingest_result> result) {
-        if (!result) self->count_ingest_error(ops::ingest_refusal::not_answered);
+        constexpr std::string_view no_answer = "block source did not answer";
         auto res = result ? ingest_response(shape, *result)
-                          : error_response(shape, http::status::service_unavailable, "block source did not answer");
-        asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
-          self->answer_pending_ = false;
-          self->send(std::move(res));
-        });
+                          : error_response(shape, http::status::service_unavailable, no_answer);
+        asio::post(self->stream_.get_executor(),
+                   [self, res = std::move(res), result = std::move(result)]() mutable {
+                     self->answer_pending_ = false;
+                     if (!result)
+                       self->refuse_ingest(ops::ingest_refusal::not_answered, no_answer);
+                     else if (result->result != ingest_result::outcome::accepted)
+                       ops::log_refused_block(*result, {{"remote", self->remote_}}); // the source counted it
+                     self->send(std::move(res));
+                   });
       },
       ingest_atom::value, std::move(req.body()));
 }
@@ -405,9 +440,16 @@ void http_session::send(response&& res) {
 
 void http_session::on_write(bool close, error_code ec, std::size_t) {
   pending_response_.reset();
-  if (ec) return;
-  if (shutting_down_) return socket_stream().close();
+  if (ec) {
+    end_reason_ = "connection_lost";
+    return;
+  }
+  if (shutting_down_) {
+    end_reason_ = "shutdown";
+    return socket_stream().close();
+  }
   if (close) {
+    end_reason_ = "closed_after_response"; // an error that ends the connection, or the client asked
     socket_stream().socket().shutdown(tcp::socket::shutdown_send, ec);
     return drain();
   }

@@ -35,7 +35,7 @@ private:
   response probe_response(const request& req, response res);
   void check_readiness(request&& req);
   void serve_metrics(const request& req);
-  void count_ingest_error(ops::ingest_refusal reason);
+  void refuse_ingest(ops::ingest_refusal reason, std::string_view error);
   void subscribe(request&& req, stream_kind stream);
   void resume(request&& req, subscription wanted, const std::string& since,
               const caf::expected<cursor_status>& status);
@@ -57,6 +57,10 @@ private:
   // An actor's answer (to an ingest or a resume cursor) is awaited.
   bool answer_pending_ = false;
   bool shutting_down_ = false;
+  // For the log: who, how many requests, and why the connection ended.
+  std::string remote_;
+  std::size_t requests_ = 0;
+  std::string_view end_reason_ = "closed";
 };
 
 } // namespace evstream::net

@@ -2,7 +2,7 @@
 
 #include "net/http_session.hpp"
 
-#include <iostream>
+#include "ops/log.hpp"
 
 namespace evstream::net {
 
@@ -35,7 +35,8 @@ void listener::do_accept() {
 void listener::on_accept(error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
-    std::cerr << "evstream: accept failed: " << ec.message() << "\n"; // e.g. out of descriptors; keep going
+    // E.g. out of descriptors; keep going.
+    ops::log(ops::log_level::error, "accept_failed", {{"error", ec.message()}});
   } else {
     // Events leave as soon as they are queued: Nagle would hold a small block
     // back until the client acknowledges the previous write.

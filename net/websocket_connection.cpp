@@ -2,6 +2,7 @@
 
 #include "actors/client_limits.hpp"
 #include "actors/session.hpp"
+#include "ops/log.hpp"
 #include "schema/stream_events.hpp"
 
 namespace evstream::net {
@@ -65,7 +66,17 @@ void websocket_connection::on_accept(error_code ec) {
   if (ec) return; // Beast answered the failed handshake; nothing was subscribed
   open_ = context_->metrics->connection_opened(ops::connection_kind::websocket);
   accepted_ = true;
+  opened_at_ = std::chrono::steady_clock::now();
   ws_.next_layer().count_written(context_->metrics->sent_bytes);
+  error_code ignored;
+  remote_ = endpoint_text(beast::get_lowest_layer(ws_).socket().remote_endpoint(ignored));
+  stream_ = wanted_.stream;
+  // No query string: what a client put there is not ours to log.
+  ops::log(ops::log_level::info, "ws_open",
+           {{"remote", remote_},
+            {"stream", ops::label_of(stream_)},
+            {"filtered", !wanted_.filter.empty()},
+            {"resume", wanted_.resume_after.has_value()}});
   const auto& settings = context_->settings;
   session_settings session;
   session.keepalive_timeout = settings.keepalive_timeout;
@@ -139,7 +150,7 @@ void websocket_connection::notify_when_drained() {
 
 void websocket_connection::force_close() {
   asio::post(ws_.get_executor(), [self = shared_from_this()] {
-    self->count_end(close_cause::shutdown);
+    self->record_end({close_cause::shutdown, {}, "cut at shutdown"});
     error_code ignored;
     beast::get_lowest_layer(self->ws_).socket().close(ignored);
   });
@@ -163,7 +174,7 @@ bool websocket_connection::enqueue(std::shared_ptr<const void> owner, std::strin
 void websocket_connection::begin_close(close_code code, std::string reason, close_cause cause) {
   if (closing_) return;
   closing_ = true;
-  count_end(cause);
+  record_end({cause, static_cast<std::uint16_t>(code), reason});
   // The close frame queues behind what is already queued; the pending read
   // then ends and reports the end of the connection.
   ws_.async_close(websocket::close_reason{static_cast<websocket::close_code>(code), reason},
@@ -185,18 +196,35 @@ void websocket_connection::arm_close_deadline() {
   });
 }
 
-void websocket_connection::count_end(close_cause cause) {
+void websocket_connection::record_end(ending end) {
   if (!accepted_ || end_) return;
-  end_ = cause;
-  context_->metrics->websocket_closes(cause).Increment();
+  context_->metrics->websocket_closes(end.cause).Increment();
+  end_ = std::move(end);
 }
 
 void websocket_connection::report_closed(close_cause cause, const std::string& reason) {
-  count_end(cause); // unless the server closed first
-  if (session_) caf::anon_send(session_, connection_closed{reason});
+  ending seen{cause, {}, reason};
+  if (auto& frame = ws_.reason(); cause == close_cause::client && frame.code != websocket::close_code::none) {
+    seen.code = static_cast<std::uint16_t>(frame.code);
+    if (!frame.reason.empty()) seen.detail = frame.reason.c_str();
+  }
+  record_end(std::move(seen)); // unless the server closed first
+  if (!session_) return; // reported already
+  log_end();
+  caf::anon_send(session_, connection_closed{reason});
   session_ = nullptr;
   closing_ = true;
   ws_.next_layer().drop_unsent_shared();
+}
+
+void websocket_connection::log_end() {
+  boost::json::object fields{
+      {"remote", remote_}, {"stream", ops::label_of(stream_)}, {"reason", ops::label_of(end_->cause)}};
+  if (end_->code) fields.emplace("code", *end_->code);
+  fields.emplace("detail", end_->detail);
+  auto open_for = std::chrono::steady_clock::now() - opened_at_;
+  fields.emplace("open_ms", std::chrono::duration_cast<std::chrono::milliseconds>(open_for).count());
+  ops::log(ops::log_level::info, "ws_close", std::move(fields));
 }
 
 } // namespace evstream::net

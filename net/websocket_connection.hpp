@@ -41,8 +41,15 @@ private:
   bool enqueue(std::shared_ptr<const void> owner, std::string_view frames);
   void begin_close(close_code code, std::string reason, close_cause cause);
   void arm_close_deadline();
-  void count_end(close_cause cause);
+  // How the connection ended, as first seen: counted once, logged once.
+  struct ending {
+    close_cause cause;
+    std::optional<std::uint16_t> code; // the close code sent, or the client's
+    std::string detail;                // the close reason, or what failed
+  };
+  void record_end(ending end);
   void report_closed(close_cause cause, const std::string& reason);
+  void log_end();
 
   // Declared first: destroyed after the socket (see registration).
   server_context_ptr context_;
@@ -57,9 +64,13 @@ private:
   // Set once the handshake succeeded: the connection counts as open.
   ops::open_connection open_;
   bool accepted_ = false;
+  std::chrono::steady_clock::time_point opened_at_;
+  // For the log: who and what they subscribed to.
+  std::string remote_;
+  stream_kind stream_ = stream_kind::valid_tx;
   // The first sign of the end (the server closing, the client's close frame,
-  // a lost connection) is the one counted.
-  std::optional<close_cause> end_;
+  // a lost connection) is the one counted and logged.
+  std::optional<ending> end_;
   // Allocated only once the connection is closing.
   std::unique_ptr<asio::steady_timer> close_deadline_;
 };

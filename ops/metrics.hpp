@@ -16,6 +16,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -96,6 +97,9 @@ private:
 };
 
 using metrics_ptr = std::shared_ptr<metrics>;
+
+// The refusal an outcome of the block source stands for; none for accepted.
+std::optional<ingest_refusal> refusal_of(ingest_result::outcome outcome);
 
 // The label value of each enumerator ("keepalive", "too_large", ...).
 const char* label_of(close_cause cause);

@@ -31,6 +31,7 @@ TEST_CASE("defaults follow the spec: port 9984, three-minute keep-alive, demo so
   CHECK(p.options->server.keepalive_timeout == 180s);
   CHECK(p.options->source == evstream::block_source_kind::demo);
   CHECK(p.options->server.advertised_url.empty());
+  CHECK(p.options->log_level == evstream::ops::log_level::info);
 }
 
 TEST_CASE("every option is read in --name=value form") {
@@ -38,7 +39,8 @@ TEST_CASE("every option is read in --name=value form") {
             "--keepalive-timeout=2s", "--source=ingest", "--demo-rate=5.5", "--demo-block-size=1000",
             "--ingest-token=t0k", "--max-message-bytes=100", "--send-budget-bytes=1000",
             "--max-body-bytes=2000", "--io-threads=2", "--max-connections=10", "--max-connections-per-ip=3",
-            "--max-header-bytes=1024", "--request-timeout=2s", "--handshake-timeout=1500ms"}};
+            "--max-header-bytes=1024", "--request-timeout=2s", "--handshake-timeout=1500ms",
+            "--log-level=warn"}};
   REQUIRE(p.options);
   CHECK(p.options->host == "0.0.0.0");
   CHECK(p.options->port == 7000);
@@ -57,6 +59,7 @@ TEST_CASE("every option is read in --name=value form") {
   CHECK(p.options->server.max_header_bytes == 1024);
   CHECK(p.options->server.request_timeout == 2s);
   CHECK(p.options->server.handshake_timeout == 1500ms);
+  CHECK(p.options->log_level == evstream::ops::log_level::warn);
 }
 
 TEST_CASE("an INI file sets options and the command line wins over it") {
@@ -72,6 +75,8 @@ TEST_CASE("wrong values are refused with a sentence naming the option") {
   CHECK(parsed{{"--demo-block-size=1001"}}.problem == "--demo-block-size must be between 1 and 1000");
   CHECK(parsed{{"--demo-rate=0"}}.problem == "--demo-rate must be above 0");
   CHECK(parsed{{"--keepalive-timeout=0s"}}.problem == "--keepalive-timeout must be above 0");
+  CHECK(parsed{{"--log-level=verbose"}}.problem
+        == "--log-level must be debug, info, warn or error, not \"verbose\"");
   CHECK(parsed{{"--port=70000"}}.error);
   CHECK(parsed{{"--no-such-option=1"}}.error);
 }

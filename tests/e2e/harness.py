@@ -45,6 +45,12 @@ class Server:
         with urllib.request.urlopen(request, timeout=DEADLINE, context=context) as res:
             assert res.status == 202, res.status
 
+    def stop_reading_stderr(self):
+        """SIGTERM; returns the exit code and everything written to stderr (needs read_stderr)."""
+        self.process.send_signal(signal.SIGTERM)
+        _, stderr = self.process.communicate(timeout=DEADLINE)
+        return self.process.returncode, stderr
+
     def kill(self):
         self.process.kill()
         self.stop()

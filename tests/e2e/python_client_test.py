@@ -66,7 +66,12 @@ class EvstreamTest(unittest.TestCase):
                 server.process.stdin.flush()
                 event = json.loads(await asyncio.wait_for(ws.recv(), DEADLINE))
                 self.assertEqual(event, {"txid": tx, "assetid": tx, "blockid": "b" * 64})
-            self.assertIn("stdin line 1: malformed JSON", server.process.stderr.readline())
+            for line in server.process.stderr:  # one JSON object a line
+                logged = json.loads(line)
+                if logged["event"] == "ingest_error":
+                    break
+            self.assertEqual((logged["source"], logged["line"], logged["reason"]), ("stdin", 1, "invalid"))
+            self.assertIn("malformed JSON", logged["error"])
         asyncio.run(scenario())
 
     def test_a_silent_client_is_closed_after_the_keepalive_timeout(self):
