@@ -6,6 +6,8 @@
 
 #include <boost/url/parse.hpp>
 
+#include <charconv>
+
 namespace evstream {
 
 config::config() {
@@ -42,8 +44,10 @@ config::config() {
            "SQLite file: blocks are durable there before they are acknowledged, and a restart keeps "
            "the window, heights and ids (default: none, memory only)")
       .add(publish_port, "publish-port",
-           "let other evstream nodes follow this one's blocks on this TCP port (on --host; 0 picks a free "
-           "one), over CAF's network layer (default: off)")
+           "let other evstream nodes follow this one's blocks on this TCP port (on --publish-host; 0 picks "
+           "a free one), over CAF's network layer (default: off)")
+      .add(publish_host, "publish-host",
+           "address the relay feed listens on, e.g. a private one (default: --host)")
       .add(upstream, "upstream",
            "HOST:PORT of a node's --publish-port: take blocks from there instead of --source (this node is "
            "a relay)")
@@ -77,15 +81,22 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
     if (source != "demo")
       return problem = "--upstream replaces --source; drop --source=" + source, std::nullopt;
     auto authority = boost::urls::parse_authority(upstream);
-    if (!authority || authority->host().empty() || !authority->has_port() || authority->port_number() == 0
-        || authority->has_userinfo())
+    // port_number() wraps a port past 65535, so the digits are read here.
+    unsigned port_number = 0;
+    if (authority) {
+      auto digits = authority->port();
+      auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port_number);
+      if (error != std::errc{} || end != digits.data() + digits.size() || port_number > 65535) port_number = 0;
+    }
+    if (!authority || authority->host().empty() || port_number == 0 || authority->has_userinfo())
       return problem = "--upstream must be HOST:PORT, not \"" + upstream + "\"", std::nullopt;
     options.source = block_source_kind::upstream;
     // host_address(): "[::1]" without its brackets, as the middleman takes it.
-    options.upstream = {authority->host_address(), authority->port_number()};
+    options.upstream = {authority->host_address(), static_cast<std::uint16_t>(port_number)};
   }
   if (publish_port > 65535) return problem = "--publish-port must be a TCP port (0 to 65535)", std::nullopt;
   if (publish_port >= 0) options.publish_port = static_cast<std::uint16_t>(publish_port);
+  options.publish_host = publish_host.empty() ? host : publish_host;
   if (!(demo_rate > 0)) return problem = "--demo-rate must be above 0", std::nullopt;
   if (demo_block_size == 0 || demo_block_size > schema::max_transactions_per_block)
     return problem = "--demo-block-size must be between 1 and 1000", std::nullopt;

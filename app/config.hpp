@@ -36,6 +36,7 @@ public:
   std::size_t retain_bytes = retention_limits{}.max_bytes;
   std::string journal;
   std::int64_t publish_port = -1;
+  std::string publish_host;
   std::string upstream;
   std::size_t max_body_bytes = 16u << 20;
   std::size_t io_threads = 1;

@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
             << " (stream: " << (service->tls() ? "wss://" : "ws://") << address
             << "/api/v1/streams/valid_tx, source: "
             << (options->source == evstream::block_source_kind::upstream ? "upstream " + cfg.upstream : cfg.source);
-  if (auto port = service->published_port()) std::cout << ", relay feed: " << options->host << ":" << *port;
+  if (auto port = service->published_port()) std::cout << ", relay feed: " << options->publish_host << ":" << *port;
   std::cout << ")\n"
             << "evstream: watch it live at " << (service->tls() ? "https://" : "http://") << address << "/demo"
             << std::endl;

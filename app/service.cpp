@@ -81,9 +81,10 @@ service::service(caf::actor_system& system, service_options options) {
     follower_link_settings followers;
     followers.max_pending_blocks = context_->settings.max_blocks_behind;
     feed_ = system.spawn(relay_feed, context_->dispatcher, followers);
-    auto port = system.middleman().publish(feed_, *options.publish_port, options.host.c_str(), true);
+    const auto& feed_host = options.publish_host.empty() ? options.host : options.publish_host;
+    auto port = system.middleman().publish(feed_, *options.publish_port, feed_host.c_str(), true);
     if (!port) {
-      auto problem = "cannot publish the relay feed on " + options.host + ":"
+      auto problem = "cannot publish the relay feed on " + feed_host + ":"
                      + std::to_string(*options.publish_port) + ": " + system.render(port.error());
       stop_actors();
       throw std::runtime_error(problem);

@@ -42,8 +42,9 @@ struct service_options {
   std::string journal_path;
   net::server_settings server;
   // Set: other nodes may follow this one's blocks on this port (0: any free
-  // one), on `host`, over CAF's network layer.
+  // one), on `publish_host` (empty: `host`), over CAF's network layer.
   std::optional<std::uint16_t> publish_port;
+  std::string publish_host;
   // For block_source_kind::upstream: the node to follow.
   upstream_address upstream;
   // Process-wide (the log is stderr's): set when the service starts.

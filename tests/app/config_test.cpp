@@ -80,3 +80,44 @@ TEST_CASE("wrong values are refused with a sentence naming the option") {
   CHECK(parsed{{"--port=70000"}}.error);
   CHECK(parsed{{"--no-such-option=1"}}.error);
 }
+
+TEST_CASE("relays: --upstream makes the node a relay of HOST:PORT, --publish-port and --publish-host its feed") {
+  parsed relay{{"--upstream=origin.internal:9990", "--publish-port=9991", "--host=0.0.0.0"}};
+  REQUIRE(relay.options);
+  CHECK(relay.options->source == evstream::block_source_kind::upstream);
+  CHECK(relay.options->upstream.host == "origin.internal");
+  CHECK(relay.options->upstream.port == 9990);
+  CHECK(relay.options->publish_port == 9991);
+  CHECK(relay.options->publish_host == "0.0.0.0");
+  CHECK(relay.cfg.relays());
+
+  parsed private_feed{{"--host=0.0.0.0", "--publish-port=0", "--publish-host=10.0.0.5"}};
+  REQUIRE(private_feed.options);
+  CHECK(private_feed.options->publish_port == 0);
+  CHECK(private_feed.options->publish_host == "10.0.0.5");
+
+  parsed ipv6{{"--upstream=[::1]:9990"}};
+  REQUIRE(ipv6.options);
+  CHECK(ipv6.options->upstream.host == "::1");
+
+  parsed plain{{}};
+  REQUIRE(plain.options);
+  CHECK_FALSE(plain.options->publish_port);
+  CHECK_FALSE(plain.cfg.relays());
+}
+
+TEST_CASE("relay options that cannot work are refused with the reason") {
+  for (const auto* bad : {"--upstream=origin.internal", "--upstream=origin.internal:0", "--upstream=:9990",
+                          "--upstream=user:secret@origin.internal:9990", "--upstream=origin.internal:99999"}) {
+    parsed p{{bad}};
+    INFO(bad);
+    CHECK_FALSE(p.options);
+    CHECK(p.problem.find("--upstream must be HOST:PORT") == 0);
+  }
+  parsed both{{"--upstream=origin.internal:9990", "--source=ingest"}};
+  CHECK_FALSE(both.options);
+  CHECK(both.problem == "--upstream replaces --source; drop --source=ingest");
+  parsed port{{"--publish-port=70000"}};
+  CHECK_FALSE(port.options);
+  CHECK(port.problem == "--publish-port must be a TCP port (0 to 65535)");
+}
