@@ -6,19 +6,6 @@ namespace evstream {
 
 namespace {
 
-bool seen_recently(block_source_state& state, const std::string& blockid) {
-  return state.remembered.count(blockid) != 0;
-}
-
-void remember(block_source_state& state, const std::string& blockid) {
-  state.remembered.insert(blockid);
-  state.remembered_order.push_back(blockid);
-  if (state.remembered_order.size() > state.remembered_capacity) {
-    state.remembered.erase(state.remembered_order.front());
-    state.remembered_order.pop_front();
-  }
-}
-
 // A block the source refused; `result` says why.
 ingest_result refused(block_source_state& state, ingest_result result) {
   using outcome = ingest_result::outcome;
@@ -32,7 +19,7 @@ ingest_result refused(block_source_state& state, ingest_result result) {
 ingest_result publish(caf::stateful_actor<block_source_state>* self, const schema::block& block,
                       std::chrono::steady_clock::time_point received_at) {
   auto& state = self->state;
-  if (seen_recently(state, block.id))
+  if (state.remembered.contains(block.id))
     return refused(state, {ingest_result::outcome::duplicate, block.id, block.transactions.size(), {}});
   if (state.journal) {
     try {
@@ -43,7 +30,7 @@ ingest_result publish(caf::stateful_actor<block_source_state>* self, const schem
           state, {ingest_result::outcome::unavailable, block.id, block.transactions.size(), {e.what(), "$"}});
     }
   }
-  remember(state, block.id);
+  state.remembered.remember(block.id, state.next_sequence);
   ++state.counters.blocks_published;
   state.metrics->blocks_ingested.Increment();
   self->send(state.dispatcher, encode_block(block, state.next_sequence++, received_at));
@@ -57,11 +44,11 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
   auto& state = self->state;
   state.metrics = std::move(metrics);
   state.dispatcher = std::move(dispatcher);
-  state.remembered_capacity = settings.remembered_block_ids;
+  state.remembered = recent_block_ids{settings.remembered_block_ids};
   state.journal = std::move(settings.journal);
   state.next_sequence = settings.last_sequence + 1;
-  for (auto& id : settings.remembered)
-    remember(state, id);
+  for (const auto& [id, height] : settings.remembered)
+    state.remembered.remember(id, height);
   return {
       [=](ingest_atom, const std::string& json) {
         auto received_at = std::chrono::steady_clock::now();

@@ -13,13 +13,14 @@
 #pragma once
 
 #include "actors/messages.hpp"
+#include "actors/recent_block_ids.hpp"
 #include "ops/metrics.hpp"
 #include "store/journal.hpp"
 
 #include <caf/all.hpp>
 
-#include <deque>
-#include <unordered_set>
+#include <utility>
+#include <vector>
 
 namespace evstream {
 
@@ -30,18 +31,17 @@ struct block_source_settings {
   std::size_t remembered_block_ids = default_remembered_block_ids;
   // Set: every block is durable before it is acknowledged or streamed.
   std::shared_ptr<store::journal> journal;
-  // A restarted node numbers on from its journal and still knows its ids (oldest first).
+  // A restarted node numbers on from its journal and still knows its ids
+  // (with their heights, oldest first; past the capacity the oldest are forgotten).
   std::uint64_t last_sequence = 0;
-  std::vector<std::string> remembered;
+  std::vector<std::pair<std::string, std::uint64_t>> remembered;
 };
 
 struct block_source_state {
   caf::actor dispatcher;
   std::uint64_t next_sequence = 1;
-  std::size_t remembered_capacity = default_remembered_block_ids;
-  // Recent block ids, oldest first; the set mirrors the deque for lookups.
-  std::deque<std::string> remembered_order;
-  std::unordered_set<std::string> remembered;
+  // What a repeat is refused by.
+  recent_block_ids remembered;
   source_counters counters;
   std::shared_ptr<store::journal> journal;
   // Blocks ingested and refused, by why.

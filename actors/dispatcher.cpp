@@ -6,17 +6,8 @@ namespace evstream {
 
 namespace {
 
-void remember(dispatcher_state& state, const std::string& blockid, std::uint64_t height) {
-  if (!state.height_of.emplace(blockid, height).second) return;
-  state.remembered_order.push_back(blockid);
-  if (state.remembered_order.size() > std::max(state.limits.remembered_ids, state.limits.max_blocks)) {
-    state.height_of.erase(state.remembered_order.front());
-    state.remembered_order.pop_front();
-  }
-}
-
 void retain(dispatcher_state& state, const encoded_block_ptr& block) {
-  remember(state, block->blockid(), block->sequence);
+  state.remembered.remember(block->blockid(), block->sequence);
   state.window.push_back(block);
   state.window_bytes += block->retained_bytes;
   while (!state.window.empty()
@@ -28,8 +19,10 @@ void retain(dispatcher_state& state, const encoded_block_ptr& block) {
 
 void restore(dispatcher_state& state, retention_limits limits, const dispatcher_history& history) {
   state.limits = limits;
+  // The window's blocks are always remembered, however few ids are asked for.
+  state.remembered = recent_block_ids{std::max(limits.remembered_ids, limits.max_blocks)};
   for (const auto& [blockid, height] : history.ids) {
-    remember(state, blockid, height);
+    state.remembered.remember(blockid, height);
     state.last_sequence = std::max(state.last_sequence, height);
   }
   for (const auto& block : history.blocks)
@@ -120,11 +113,11 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         const auto& state = self->state;
         cursor_status status;
         status.oldest_available = oldest_available(state);
-        auto known = state.height_of.find(blockid);
-        if (known == state.height_of.end()) return status;
-        status.sequence = known->second;
-        status.where = can_resume_after(state, known->second) ? cursor_status::standing::available
-                                                              : cursor_status::standing::expired;
+        auto height = state.remembered.height_of(blockid);
+        if (!height) return status;
+        status.sequence = *height;
+        status.where = can_resume_after(state, *height) ? cursor_status::standing::available
+                                                        : cursor_status::standing::expired;
         return status;
       },
       [=](const upstream_gap& gap) {

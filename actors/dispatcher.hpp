@@ -18,6 +18,7 @@
 #pragma once
 
 #include "actors/messages.hpp"
+#include "actors/recent_block_ids.hpp"
 #include "ops/metrics.hpp"
 
 #include <caf/all.hpp>
@@ -60,9 +61,8 @@ struct dispatcher_state {
   // The retention window, oldest first, and what it holds.
   std::deque<encoded_block_ptr> window;
   std::size_t window_bytes = 0;
-  // Heights of recent block ids, and the ids in arrival order to forget the oldest.
-  std::unordered_map<std::string, std::uint64_t> height_of;
-  std::deque<std::string> remembered_order;
+  // Heights of recent block ids: where a cursor stands.
+  recent_block_ids remembered;
   // The height of the last block before an upstream gap (a relay's): a
   // cursor up to it cannot resume without missing blocks.
   std::uint64_t last_before_gap = 0;

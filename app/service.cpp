@@ -28,11 +28,7 @@ std::shared_ptr<boost::asio::ssl::context> make_tls_context(const net::server_se
 void restore(store::journal& journal, dispatcher_history& history, block_source_settings& source) {
   auto recovered = journal.history();
   source.last_sequence = recovered.last_sequence;
-  auto remembered_from = recovered.ids.size() > source.remembered_block_ids
-                             ? recovered.ids.end() - static_cast<std::ptrdiff_t>(source.remembered_block_ids)
-                             : recovered.ids.begin();
-  for (auto it = remembered_from; it != recovered.ids.end(); ++it)
-    source.remembered.push_back(it->first);
+  source.remembered = recovered.ids;
   for (auto& [sequence, block] : recovered.blocks)
     history.blocks.push_back(encode_block(std::move(block), sequence));
   history.ids = std::move(recovered.ids);

@@ -21,4 +21,8 @@ string_response demo_page_response(const http::request<http::string_body>& req,
 // origin when there is one (discovery may send the page there).
 std::string demo_page_policy(const std::string& advertised_url);
 
+// What is wrong with net/demo_page.html for the policy and the keep-alive
+// (a test holds it empty); empty when nothing.
+std::string demo_page_defect();
+
 } // namespace evstream::net

@@ -51,6 +51,13 @@ struct recording_transport : transport {
   caf::actor session;
 };
 
+// A 64-character id, readable in a failure: `kind` then `n`, zero-padded
+// ("b000…042" for block 42).
+inline std::string hex_id(char kind, std::uint64_t n) {
+  auto digits = std::to_string(n);
+  return std::string(1, kind) + std::string(63 - digits.size(), '0') + digits;
+}
+
 // A session's settings with every default but the keep-alive timeout.
 inline session_settings keepalive_of(caf::timespan keepalive) {
   session_settings settings;

@@ -10,14 +10,10 @@
 
 using namespace evstream;
 using evstream::testing::actor_fixture;
+using evstream::testing::hex_id;
 using evstream::testing::recording_transport;
 
 namespace {
-
-std::string hex_id(char kind, std::uint64_t n) {
-  auto digits = std::to_string(n);
-  return std::string(1, kind) + std::string(63 - digits.size(), '0') + digits;
-}
 
 schema::block block_at(std::uint64_t height) {
   auto txid = hex_id('t', height);

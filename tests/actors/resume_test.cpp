@@ -13,14 +13,10 @@
 using namespace std::chrono_literals;
 using namespace evstream;
 using evstream::testing::actor_fixture;
+using evstream::testing::hex_id;
 using evstream::testing::recording_transport;
 
 namespace {
-
-std::string hex_id(char kind, std::uint64_t n) {
-  auto digits = std::to_string(n);
-  return std::string(1, kind) + std::string(63 - digits.size(), '0') + digits;
-}
 
 // Block `height` with `transactions` transactions, the first a CREATE.
 schema::block block_at(std::uint64_t height, std::size_t transactions = 2) {

@@ -24,6 +24,10 @@ bool contains(const std::string& text, const std::string& part) {
 
 } // namespace
 
+TEST_CASE("the page has the one script and style the policy allows, and names the keep-alive timeout once") {
+  CHECK(evstream::net::demo_page_defect() == "");
+}
+
 TEST_CASE("GET /demo is the live page, as HTML under a restrictive policy") {
   auto options = server_fixture::ingest_options();
   options.server.keepalive_timeout = 2s;
