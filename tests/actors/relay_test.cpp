@@ -50,9 +50,21 @@ struct relay_fixture : actor_fixture {
   caf::actor feed;
   std::uint64_t height = 0;
 
+  std::vector<caf::actor> followers;
+
   explicit relay_fixture(retention_limits limits = {}, follower_link_settings links = {}) {
     hub = sys.spawn(dispatcher, limits, dispatcher_history{}, metrics);
     feed = sys.spawn(relay_feed, hub, links);
+  }
+
+  // The dispatcher and its links hold each other, as do a follower and its
+  // link: they end here (their links follow the dispatcher), or they leak.
+  ~relay_fixture() {
+    for (auto& actor : followers)
+      caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(feed, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);
+    sched.run();
   }
 
   void publish(std::size_t blocks = 1) {
@@ -68,6 +80,7 @@ struct relay_fixture : actor_fixture {
     auto log = std::make_shared<follower_log>();
     log->acknowledges = acknowledges;
     auto follower = sys.spawn(recording_follower, log);
+    followers.push_back(follower);
     caf::anon_send(feed, follow_request{protocol, follower, std::move(after_blockid)});
     sched.run();
     return log;
