@@ -42,6 +42,14 @@ std::string oldest_available(const dispatcher_state& state) {
   return state.window.empty() ? std::string{} : state.window.front()->blockid();
 }
 
+// What every subscribed session is told at once: shutdown, an upstream gap.
+template <class Message>
+void tell_every_session(caf::stateful_actor<dispatcher_state>* self, const Message& message) {
+  for (auto& [key, group] : self->state.views)
+    for (auto& entry : group.sessions)
+      self->send(entry.second, message);
+}
+
 } // namespace
 
 caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_limits limits,
@@ -129,15 +137,11 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         state.last_before_gap = state.last_sequence;
         state.window.clear();
         state.window_bytes = 0;
-        for (auto& [key, group] : state.views)
-          for (auto& entry : group.sessions)
-            self->send(entry.second, gap);
+        tell_every_session(self, gap);
       },
       [=](going_away) {
         self->state.going_away = true;
-        for (auto& [key, group] : self->state.views)
-          for (auto& entry : group.sessions)
-            self->send(entry.second, going_away{});
+        tell_every_session(self, going_away{});
       },
       [=](caf::get_atom, subscribers_atom) { return self->state.view_of.size(); },
   };
