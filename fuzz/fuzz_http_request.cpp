@@ -34,8 +34,8 @@ constexpr std::size_t max_reply_bytes = 64 * 1024;
 
 void require(bool condition, const char* what, std::string_view reply = {}) {
   if (condition) return;
-  std::fprintf(stderr, "fuzz_http_request: %s\nreply starts: %.*s\n", what,
-               static_cast<int>(std::min<std::size_t>(reply.size(), 200)), reply.data());
+  std::string start{reply.substr(0, 200)};
+  std::fprintf(stderr, "fuzz_http_request: %s\nreply starts: %s\n", what, start.c_str());
   std::abort();
 }
 
