@@ -51,11 +51,14 @@ std::optional<scenario> load(const std::string& path) {
 }
 
 // The server options that make a live server behave as the scenario assumes,
-// its timeout scaled to the live clock.
+// its timeout scaled to the live clock. The closing handshake gets a minute:
+// a client that stopped reading finds its close frame only when it reads
+// again, after steps that take real time (posting blocks) but no scenario
+// time, and the simulated server has no such deadline either.
 std::string server_options_for(const server_settings& settings, double time_scale) {
   auto keepalive = std::chrono::duration_cast<caf::timespan>(
       std::chrono::duration<double, std::nano>(settings.keepalive_timeout.count() * time_scale));
-  return "--source=ingest --keepalive-timeout=" + to_caf_duration(keepalive)
+  return "--source=ingest --handshake-timeout=1min --keepalive-timeout=" + to_caf_duration(keepalive)
          + " --send-budget-bytes=" + std::to_string(settings.send_budget_bytes)
          + " --max-message-bytes=" + std::to_string(settings.max_message_bytes);
 }
