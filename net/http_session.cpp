@@ -415,7 +415,7 @@ void http_session::ingest(request&& req) {
   ask<ingest_result>(
       *context_->system, context_->block_source, actor_reply_timeout,
       [self = shared_from_this(), shape](caf::expected<ingest_result> result) {
-        constexpr std::string_view no_answer = "block source did not answer";
+        static constexpr std::string_view no_answer = "block source did not answer";
         auto res = result ? ingest_response(shape, *result)
                           : error_response(shape, http::status::service_unavailable, no_answer);
         asio::post(self->stream_.get_executor(),
