@@ -14,7 +14,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -32,10 +34,15 @@ constexpr auto reply_deadline = 5s;
 // Enough of the reply to check its status line, bounded.
 constexpr std::size_t max_reply_bytes = 64 * 1024;
 
+// On a finding, says what broke and which answers the server did give (one
+// status line per pipelined request it answered).
 void require(bool condition, const char* what, std::string_view reply = {}) {
   if (condition) return;
-  std::string start{reply.substr(0, 200)};
-  std::fprintf(stderr, "fuzz_http_request: %s\nreply starts: %s\n", what, start.c_str());
+  std::fprintf(stderr, "fuzz_http_request: %s\nreply: %zu bytes\n", what, reply.size());
+  for (auto at = reply.find("HTTP/1.1 "); at != std::string_view::npos; at = reply.find("HTTP/1.1 ", at + 1)) {
+    std::string status{reply.substr(at, std::min<std::size_t>(reply.find('\r', at), reply.size()) - at)};
+    std::fprintf(stderr, "  %s\n", status.c_str());
+  }
   std::abort();
 }
 
@@ -86,8 +93,10 @@ int connect_to(std::uint16_t port) {
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  require(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0,
-          "the server refused a connection");
+  // libFuzzer checks -timeout on a SIGALRM every -timeout/2 + 1 s; a connect
+  // it interrupts goes on (EALREADY, then EISCONN).
+  while (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 && errno != EISCONN)
+    require(errno == EINTR || errno == EALREADY, "the server refused a connection");
   set_timeout(fd, SO_RCVTIMEO, std::chrono::duration_cast<std::chrono::milliseconds>(reply_deadline));
   set_timeout(fd, SO_SNDTIMEO, std::chrono::duration_cast<std::chrono::milliseconds>(reply_deadline));
   return fd;
@@ -97,6 +106,7 @@ int connect_to(std::uint16_t port) {
 void write_all(int fd, const std::uint8_t* data, std::size_t size) {
   while (size > 0) {
     auto written = ::send(fd, data, size, MSG_NOSIGNAL);
+    if (written < 0 && errno == EINTR) continue;
     if (written <= 0) return;
     data += written;
     size -= static_cast<std::size_t>(written);
@@ -109,6 +119,9 @@ bool read_until_closed(int fd, std::string& reply) {
   char chunk[4096];
   while (std::chrono::steady_clock::now() < deadline) {
     auto got = ::recv(fd, chunk, sizeof chunk, 0);
+    // The alarm ends a recv on a socket with SO_RCVTIMEO, which is never
+    // restarted: that is no answer yet, not the server's silence.
+    if (got < 0 && errno == EINTR) continue;
     if (got == 0) return true;
     if (got < 0) return errno == ECONNRESET;
     if (reply.size() < max_reply_bytes) reply.append(chunk, static_cast<std::size_t>(got));

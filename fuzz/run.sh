@@ -26,10 +26,11 @@ if ! command -v clang++ >/dev/null || ! dpkg-query -W -f='${Status}' libclang-rt
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev
 fi
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j"$jobs"
+targets=(block_parser http_request)
+cmake --build --preset fuzz -j"$jobs" --target "${targets[@]/#/fuzz_}"
 
 status=0
-for target in block_parser http_request; do
+for target in "${targets[@]}"; do
   fuzzer="build-fuzz/fuzz/fuzz_${target}"
   corpus="build-fuzz/corpus/${target}"
   findings="build-fuzz/findings/${target}"
