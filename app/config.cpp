@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include "actors/relay_messages.hpp"
+#include "net/ingest_guard.hpp"
 #include "ops/log.hpp"
 #include "schema/block.hpp"
 
@@ -33,6 +34,9 @@ config::config() {
       .add(tls_cert, "tls-cert", "PEM certificate chain: serve https:// and wss:// (needs --tls-key)")
       .add(tls_key, "tls-key", "PEM private key of --tls-cert")
       .add(ingest_token, "ingest-token", "require Authorization: Bearer TOKEN on ingest, from every client")
+      .add(ingest_allow_origin, "ingest-allow-origin",
+           "web page origins that may ingest, e.g. [\"https://admin.example.com\"]; requests from any other "
+           "page get 403 (default: none)")
       .add(max_message_bytes, "max-message-bytes", "largest client message before close 1009 (default 4096)")
       .add(send_budget_bytes, "send-budget-bytes",
            "unsent bytes per subscriber before it is closed as slow (default 8 MiB)")
@@ -124,6 +128,14 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
   server.send_budget_bytes = send_budget_bytes;
   server.max_body_bytes = max_body_bytes;
   server.ingest_token = ingest_token;
+  for (const auto& origin : ingest_allow_origin) {
+    auto normalized = net::normalized_origin(origin);
+    if (!normalized)
+      return problem = "--ingest-allow-origin takes origins like https://admin.example.com (scheme, host and "
+                       "port only), not \"" + origin + "\"",
+             std::nullopt;
+    server.ingest_allowed_origins.push_back(std::move(*normalized));
+  }
   server.tls_cert_file = tls_cert;
   server.tls_key_file = tls_key;
   server.max_connections = max_connections;

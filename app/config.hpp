@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace evstream {
 
@@ -30,6 +31,7 @@ public:
   std::size_t demo_block_size = 10;
   std::uint64_t demo_seed = 1;
   std::string ingest_token;
+  std::vector<std::string> ingest_allow_origin;
   std::size_t max_message_bytes = 4096;
   std::size_t send_budget_bytes = 8u << 20;
   std::size_t retain_blocks = retention_limits{}.max_blocks;

@@ -2,6 +2,7 @@
 
 #include "net/demo_page.hpp"
 #include "net/http_responses.hpp"
+#include "net/ingest_guard.hpp"
 #include "net/stream_request.hpp"
 #include "net/websocket_connection.hpp"
 #include "actors/upstream_link.hpp"
@@ -409,6 +410,11 @@ void http_session::ingest(request&& req) {
         "ingest is open to loopback clients only unless --ingest-token is set";
     refuse_ingest(ops::ingest_refusal::unauthorized, loopback_only);
     return send(error_response(shape_of(req), http::status::forbidden, loopback_only));
+  }
+  error_code ignored;
+  if (auto refused = check_ingest_request(req, settings, socket_stream().socket().local_endpoint(ignored).address())) {
+    refuse_ingest(refused->reason, refused->message);
+    return send(error_response(shape_of(req), refused->status, refused->message));
   }
   auto shape = shape_of(req);
   answer_pending_ = true;

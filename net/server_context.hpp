@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace evstream::net {
 
@@ -41,6 +42,9 @@ struct server_settings {
   std::size_t max_connections_per_ip = 1000;
   bool ingest_enabled = false;
   std::string ingest_token;
+  // Origins (as normalized_origin writes them) whose pages may ingest; any
+  // other request a browser marks as cross-site gets 403.
+  std::vector<std::string> ingest_allowed_origins;
   // PEM files; both set means https:// and wss:// on the port.
   std::string tls_cert_file;
   std::string tls_key_file;

@@ -85,7 +85,7 @@ metrics::metrics()
                .Name("evstream_ingest_errors_total")
                .Help("Blocks offered for ingest and not streamed, by why")
                .Register(*registry_),
-           "reason", ingest_refusal::not_answered, ingest_errors_);
+           "reason", ingest_refusal::not_json, ingest_errors_);
 }
 
 std::string metrics::text() const { return prometheus::TextSerializer{}.Serialize(registry_->Collect()); }
@@ -141,6 +141,12 @@ const char* label_of(ingest_refusal reason) {
     return "too_large";
   case ingest_refusal::not_answered:
     return "not_answered";
+  case ingest_refusal::cross_site:
+    return "cross_site";
+  case ingest_refusal::foreign_host:
+    return "foreign_host";
+  case ingest_refusal::not_json:
+    return "not_json";
   }
   return "unknown";
 }

@@ -32,6 +32,9 @@ enum class ingest_refusal {
   unauthorized, // no or a wrong ingest token (401, 403)
   too_large,    // a body over --max-body-bytes (413)
   not_answered, // the block source did not answer in time (503)
+  cross_site,   // sent by a web page whose origin is not allowed (403)
+  foreign_host, // tokenless, with a Host that is not this node's: DNS rebinding (403)
+  not_json,     // a Content-Type other than application/json (415)
 };
 
 // One connection in evstream_connections while this lives.
@@ -93,7 +96,7 @@ private:
   std::array<prometheus::Counter*, slot_of(connection_kind::websocket) + 1> connections_opened_{};
   std::array<prometheus::Gauge*, slot_of(stream_kind::blocks) + 1> subscribers_{};
   std::array<prometheus::Counter*, slot_of(close_cause::connection_lost) + 1> closes_{};
-  std::array<prometheus::Counter*, slot_of(ingest_refusal::not_answered) + 1> ingest_errors_{};
+  std::array<prometheus::Counter*, slot_of(ingest_refusal::not_json) + 1> ingest_errors_{};
 };
 
 using metrics_ptr = std::shared_ptr<metrics>;

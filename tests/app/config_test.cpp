@@ -121,3 +121,16 @@ TEST_CASE("relay options that cannot work are refused with the reason") {
   CHECK_FALSE(port.options);
   CHECK(port.problem == "--publish-port must be a TCP port (0 to 65535)");
 }
+
+TEST_CASE("the allowed ingest origins are a list, normalized, and anything else is refused") {
+  parsed p{{R"(--ingest-allow-origin=["https://Admin.Example.com:443", "http://127.0.0.1:8080"])"}};
+  REQUIRE(p.options);
+  CHECK(p.options->server.ingest_allowed_origins
+        == std::vector<std::string>{"https://admin.example.com", "http://127.0.0.1:8080"});
+  CHECK(parsed{{}}.options->server.ingest_allowed_origins.empty());
+  CHECK(parsed{{R"(--ingest-allow-origin=["https://admin.example.com/"])"}}.problem
+        == "--ingest-allow-origin takes origins like https://admin.example.com (scheme, host and port only), "
+           "not \"https://admin.example.com/\"");
+  CHECK_FALSE(parsed{{R"(--ingest-allow-origin=["*"])"}}.options);
+  CHECK_FALSE(parsed{{R"(--ingest-allow-origin=["null"])"}}.options);
+}

@@ -183,3 +183,18 @@ class Certificate:
 
     def cleanup(self):
         self.dir.cleanup()
+
+
+def scrape(server):
+    """The /metrics text and its samples, {"name{labels}": value}."""
+    with urllib.request.urlopen(server.base_url + "/metrics", timeout=DEADLINE) as res:
+        assert res.status == 200, res.status
+        content_type = res.headers["Content-Type"]
+        assert content_type.startswith("text/plain; version=0.0.4"), content_type
+        text = res.read().decode()
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            series, value = line.rsplit(" ", 1)
+            samples[series] = float(value)
+    return text, samples

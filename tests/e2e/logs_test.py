@@ -29,7 +29,8 @@ def post(server, body, token):
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=DEADLINE)
     connection.connect()
     local = "%s:%d" % connection.sock.getsockname()
-    connection.request("POST", "/api/v1/blocks", body=body, headers={"Authorization": "Bearer " + token})
+    connection.request("POST", "/api/v1/blocks", body=body,
+                       headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
     status = connection.getresponse().status
     connection.close()
     return status, local

@@ -18,25 +18,10 @@ import urllib.request
 
 import websockets
 
-from harness import DEADLINE, Server, new_block
+from harness import DEADLINE, Server, new_block, scrape
 
 EVSTREAM = sys.argv.pop(1) if len(sys.argv) > 1 else "./evstream"
 PROMTOOL = shutil.which("promtool")
-
-
-def scrape(server):
-    """The /metrics text and its samples, {"name{labels}": value}."""
-    with urllib.request.urlopen(server.base_url + "/metrics", timeout=DEADLINE) as res:
-        assert res.status == 200, res.status
-        content_type = res.headers["Content-Type"]
-        assert content_type.startswith("text/plain; version=0.0.4"), content_type
-        text = res.read().decode()
-    samples = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            series, value = line.rsplit(" ", 1)
-            samples[series] = float(value)
-    return text, samples
 
 
 def scrape_until(server, wanted):

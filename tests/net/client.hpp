@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace evstream::testing {
@@ -58,13 +59,26 @@ inline net::tcp::socket connect_to(net::asio::io_context& io, std::uint16_t port
 
 using http_response = net::http::response<net::http::string_body>;
 
+// Header fields a request carries besides the usual ones; an empty value
+// removes a field.
+using header_fields = std::vector<std::pair<std::string, std::string>>;
+
+// A POST carries Content-Type: application/json, as a feeder's does.
 inline http_response http_request(std::uint16_t port, net::http::verb method, const std::string& target,
-                                  std::string body = {}, std::string authorization = {}) {
+                                  std::string body = {}, std::string authorization = {},
+                                  const header_fields& headers = {}) {
   net::asio::io_context io;
   auto socket = connect_to(io, port);
   net::http::request<net::http::string_body> req{method, target, 11};
   req.set(net::http::field::host, "127.0.0.1:" + std::to_string(port));
+  if (method == net::http::verb::post) req.set(net::http::field::content_type, "application/json");
   if (!authorization.empty()) req.set(net::http::field::authorization, authorization);
+  for (const auto& [name, value] : headers) {
+    if (value.empty())
+      req.erase(name);
+    else
+      req.set(name, value);
+  }
   req.body() = std::move(body);
   req.prepare_payload();
   auto cut = [&socket] {

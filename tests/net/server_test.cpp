@@ -235,7 +235,7 @@ TEST_CASE_METHOD(server_fixture, "stopping the service answers an ingest in flig
   scheduler_gate gate{sys, 2}; // server_fixture's scheduler has 2 workers
   auto block = next_block(2);
   evstream::testing::raw_client poster{port()};
-  poster.send("POST /api/v1/blocks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+  poster.send("POST /api/v1/blocks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
               + std::to_string(block.size()) + "\r\n\r\n" + block);
   // The HTTP side spawns one actor per ingest to ask the block source: once
   // it exists, the request is read and waits for an answer that cannot come.

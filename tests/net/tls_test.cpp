@@ -111,6 +111,7 @@ struct tls_fixture {
     stream.handshake(ssl::stream_base::client);
     http::request<http::string_body> req{method, target, 11};
     req.set(http::field::host, "127.0.0.1:" + std::to_string(server->port()));
+    if (method == http::verb::post) req.set(http::field::content_type, "application/json");
     req.body() = body;
     req.prepare_payload();
     http::write(stream, req);

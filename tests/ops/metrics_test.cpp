@@ -30,7 +30,8 @@ TEST_CASE("a new registry shows every labelled series at zero") {
   for (auto reason :
        {"keepalive", "slow_consumer", "limits", "shutdown", "internal_error", "client", "connection_lost"})
     CHECK(has_sample(text, std::string{"evstream_websocket_closes_total{reason=\""} + reason + "\"}", "0"));
-  for (auto reason : {"invalid", "duplicate", "unavailable", "unauthorized", "too_large", "not_answered"})
+  for (auto reason : {"invalid", "duplicate", "unavailable", "unauthorized", "too_large", "not_answered",
+                      "cross_site", "foreign_host", "not_json"})
     CHECK(has_sample(text, std::string{"evstream_ingest_errors_total{reason=\""} + reason + "\"}", "0"));
   for (auto kind : {"http", "websocket"}) {
     CHECK(has_sample(text, std::string{"evstream_connections{kind=\""} + kind + "\"}", "0"));
