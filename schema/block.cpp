@@ -71,10 +71,13 @@ std::optional<parse_error> read_transactions(const json::array& txs, std::vector
     }
     transaction_ref ref{std::string(view(*txid)), std::string(assetid), {}, {}};
 
-    if (const json::value* operation = tx->if_contains("operation"); operation && !operation->is_null()) {
-      if (!operation->is_string()) return must_be("operation", "a string", at(".operation"));
-      ref.operation = view(operation->get_string());
-    }
+    // The ?operation= filters and the blocks stream read it.
+    const json::value* operation = tx->if_contains("operation");
+    if (!operation) return missing("operation", at(".operation"));
+    const json::string* operation_name = operation->if_string();
+    if (!operation_name || operation_name->empty())
+      return must_be("operation", "a non-empty string", at(".operation"));
+    ref.operation = view(*operation_name);
     if (const json::value* outputs_value = tx->if_contains("outputs")) {
       const json::array* outputs = outputs_value->if_array();
       if (!outputs) return must_be("outputs", "an array", at(".outputs"));

@@ -93,7 +93,7 @@ SCENARIO("a well-formed block is read into ids") {
     json::array& txs = transactions_of(doc);
     txs.clear();
     for (std::size_t i = 0; i < 1000; ++i)
-      txs.push_back(json::object{{"id", numbered_id(i)}});
+      txs.push_back(json::object{{"id", numbered_id(i)}, {"operation", "CREATE"}});
     THEN("all of them are read") { CHECK(parsed(json::serialize(doc)).transactions.size() == 1000); }
   }
 }
@@ -248,7 +248,7 @@ SCENARIO("a bad block-level field is refused with its path") {
       json::array& txs = transactions_of(doc);
       txs.clear();
       for (std::size_t i = 0; i < 1001; ++i)
-        txs.push_back(json::object{{"id", numbered_id(i)}});
+        txs.push_back(json::object{{"id", numbered_id(i)}, {"operation", "CREATE"}});
       const parse_error error = refusal_of(doc);
       THEN("the count and the limit are given") {
         CHECK_THAT(error.message, Contains("block has 1001 transactions; at most 1000 are allowed"));
@@ -363,20 +363,19 @@ SCENARIO("what the filters read: a transaction's operation and its outputs' publ
       CHECK(b.transactions[1].operation == "TRANSFER");
       CHECK(b.transactions[1].public_keys == std::vector<std::string>{"KeyA", "KeyB", "KeyC"});
     }
-    WHEN("the operation is missing or null") {
+    WHEN("the operation is missing") {
       second.erase("operation");
-      transactions_of(doc)[0].as_object()["operation"] = nullptr;
-      const block b = parsed(json::serialize(doc));
-      THEN("it reads as empty") {
-        CHECK(b.transactions[0].operation.empty());
-        CHECK(b.transactions[1].operation.empty());
+      const parse_error error = refusal_of(doc);
+      THEN("it is required") {
+        CHECK(error.message == R"(missing required field "operation")");
+        CHECK(error.path == "$.block.transactions[1].operation");
       }
     }
-    WHEN("the operation is a number") {
-      second["operation"] = 3;
-      const parse_error error = refusal_of(doc);
-      THEN("it must be a string") {
-        CHECK(error.message == R"("operation" must be a string)");
+    WHEN("the operation is null, empty or a number") {
+      for (json::value bad : {json::value(nullptr), json::value(""), json::value(3)}) {
+        second["operation"] = bad;
+        const parse_error error = refusal_of(doc);
+        CHECK(error.message == R"("operation" must be a non-empty string)");
         CHECK(error.path == "$.block.transactions[1].operation");
       }
     }
