@@ -12,14 +12,16 @@ constexpr std::size_t max_gather_buffers = 64;
 
 } // namespace
 
-void coalescing_stream::enqueue_shared(std::shared_ptr<const void> owner, asio::const_buffer bytes) {
-  if (bytes.size() == 0) return;
+bool coalescing_stream::enqueue_shared(std::shared_ptr<const void> owner, asio::const_buffer bytes) {
+  if (close_queued_) return false;
+  if (bytes.size() == 0) return true;
   entry item;
   item.owner = std::move(owner);
   item.buffers.push_back(bytes);
   item.size = item.remaining = bytes.size();
   shared_bytes_queued_ += bytes.size();
   enqueue(std::move(item));
+  return true;
 }
 
 void coalescing_stream::when_drained(std::function<void()> drained) {

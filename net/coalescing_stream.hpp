@@ -54,13 +54,20 @@ public:
           item.remaining = beast::buffer_bytes(sequence);
           item.size = item.remaining;
           item.done = std::make_unique<write_handler>(std::move(done));
+          if (starts_close_frame(sequence)) close_queued_ = true;
           enqueue(std::move(item));
         },
         handler, buffers);
   }
 
-  // Queues bytes that `owner` keeps alive until they are written.
-  void enqueue_shared(std::shared_ptr<const void> owner, asio::const_buffer bytes);
+  // Queues bytes that `owner` keeps alive until they are written; drops
+  // them once a close frame is queued. Returns whether they were queued.
+  bool enqueue_shared(std::shared_ptr<const void> owner, asio::const_buffer bytes);
+
+  // Whether a close frame is queued or written, by evstream or by Beast
+  // failing the connection inside a read: RFC 6455 section 5.5.1 lets no data
+  // frame follow it, so the queue takes none from then on.
+  bool close_queued() const { return close_queued_; }
 
   // Bytes queued by enqueue_shared and not yet written.
   std::size_t shared_bytes_queued() const { return shared_bytes_queued_; }
@@ -85,6 +92,17 @@ private:
     std::unique_ptr<write_handler> done;
   };
 
+  // Beast writes nothing but its handshake answer and control frames here
+  // (the data frames are ours, shared), so a write that opens with a final
+  // close frame's first byte is a close frame.
+  template <class ConstBufferSequence>
+  static bool starts_close_frame(const ConstBufferSequence& sequence) {
+    for (auto buffer : beast::buffers_range_ref(sequence))
+      if (buffer.size() > 0) return *static_cast<const unsigned char*>(buffer.data()) == close_frame_first_byte;
+    return false;
+  }
+  static constexpr unsigned char close_frame_first_byte = 0x88; // FIN, opcode 8
+
   void enqueue(entry item);
   void do_write();
   void on_write(error_code ec, std::size_t bytes);
@@ -98,6 +116,7 @@ private:
   // Entries whose bytes the pending gather write holds (from the front).
   std::size_t entries_in_flight_ = 0;
   bool writing_ = false;
+  bool close_queued_ = false;
   std::weak_ptr<void> owner_;
   prometheus::Counter* written_ = nullptr;
   error_code failed_;

@@ -158,9 +158,9 @@ void websocket_connection::force_close() {
 
 // Returns whether `frames` were queued: not once the connection is closing.
 bool websocket_connection::enqueue(std::shared_ptr<const void> owner, std::string_view frames) {
-  if (closing_) return false;
   auto& output = ws_.next_layer();
-  output.enqueue_shared(std::move(owner), asio::buffer(frames.data(), frames.size()));
+  if (closing_ || !output.enqueue_shared(std::move(owner), asio::buffer(frames.data(), frames.size())))
+    return false;
   if (auto slow = check_send_budget(output.shared_bytes_queued(), context_->settings.send_budget_bytes)) {
     // Never let one slow reader grow memory or hold up the others.
     output.drop_unsent_shared();

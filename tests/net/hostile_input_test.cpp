@@ -659,6 +659,29 @@ TEST_CASE_METHOD(server_fixture, "stream: a new message inside a fragmented one 
   expect_normal_client_served(*this);
 }
 
+TEST_CASE_METHOD(server_fixture, "stream: no frame follows the close frame when a ping races a protocol error",
+                 "[hostile][websocket]") {
+  // In one write: a text ping, a frame Beast must fail (RSV2 set), a ping
+  // frame. Beast writes its close 1002 inside the read, while the session's
+  // pong may be on its way: RFC 6455 section 5.5.1 lets nothing follow the
+  // close. The race is narrow, so it is run many times.
+  const auto burst = client_frame(opcode::text, "ping") + client_frame(opcode::text, "x", reserved_bits(2))
+                     + client_frame(opcode::ping, "");
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    INFO("attempt " << attempt);
+    raw_client client{port()};
+    handshake(client);
+    client.send(burst);
+    auto frames = parse_server_frames(client.read_until_closed(5s));
+    auto close = std::find_if(frames.begin(), frames.end(),
+                              [](const server_frame& frame) { return frame.opcode == opcode::close; });
+    REQUIRE(close != frames.end());
+    CHECK(close->close_code() == 1002);
+    REQUIRE(std::distance(close, frames.end()) == 1);
+  }
+  expect_normal_client_served(*this);
+}
+
 TEST_CASE_METHOD(server_fixture, "stream: a close frame with reserved code 1005 fails with 1002",
                  "[hostile][websocket]") {
   expect_connection_failed(*this, client_frame(opcode::close, close_payload(1005)), 1002);
