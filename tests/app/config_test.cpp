@@ -128,6 +128,8 @@ TEST_CASE("the allowed ingest origins are a list, normalized, and anything else 
   CHECK(p.options->server.ingest_allowed_origins
         == std::vector<std::string>{"https://admin.example.com", "http://127.0.0.1:8080"});
   CHECK(parsed{{}}.options->server.ingest_allowed_origins.empty());
+  CHECK(parsed{{"--ingest-allow-origin=https://admin.example.com"}}.options->server.ingest_allowed_origins
+        == std::vector<std::string>{"https://admin.example.com"});
   CHECK(parsed{{R"(--ingest-allow-origin=["https://admin.example.com/"])"}}.problem
         == "--ingest-allow-origin takes origins like https://admin.example.com (scheme, host and port only), "
            "not \"https://admin.example.com/\"");
