@@ -4,10 +4,25 @@
 
 #include "ops/log.hpp"
 
+#include <algorithm>
+
 namespace evstream::net {
 
+namespace {
+
+constexpr std::chrono::milliseconds first_retry_delay{5};
+constexpr std::chrono::milliseconds max_retry_delay{1000};
+constexpr std::chrono::seconds log_interval{10};
+
+// A connection that went away while queued is that client's trouble: accept
+// the next at once. Anything else (out of descriptors, buffers or memory, most
+// often) would fail again at once, so it waits.
+bool needs_back_off(const error_code& ec) { return ec != asio::error::connection_aborted; }
+
+} // namespace
+
 listener::listener(asio::io_context& io, const tcp::endpoint& endpoint, server_context_ptr context)
-    : io_(io), acceptor_(asio::make_strand(io)), context_(std::move(context)) {
+    : io_(io), acceptor_(asio::make_strand(io)), context_(std::move(context)), retry_(acceptor_.get_executor()) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -24,6 +39,7 @@ void listener::stop() {
   asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
     error_code ignored;
     self->acceptor_.close(ignored);
+    self->retry_.cancel();
   });
 }
 
@@ -34,16 +50,34 @@ void listener::do_accept() {
 
 void listener::on_accept(error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-  if (ec) {
-    // E.g. out of descriptors; keep going.
-    ops::log(ops::log_level::error, "accept_failed", {{"error", ec.message()}});
-  } else {
-    // Events leave as soon as they are queued: Nagle would hold a small block
-    // back until the client acknowledges the previous write.
-    socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<http_session>(std::move(socket), context_)->start();
-  }
+  if (ec) return on_accept_failed(ec);
+  retry_delay_ = std::chrono::milliseconds{0};
+  // Events leave as soon as they are queued: Nagle would hold a small block
+  // back until the client acknowledges the previous write.
+  socket.set_option(tcp::no_delay(true), ec);
+  std::make_shared<http_session>(std::move(socket), context_)->start();
   do_accept();
+}
+
+void listener::on_accept_failed(const error_code& ec) {
+  context_->metrics->accept_failures.Increment();
+  ++failures_unlogged_;
+  auto now = std::chrono::steady_clock::now();
+  bool backing_off = needs_back_off(ec);
+  if (backing_off) retry_delay_ = std::clamp(retry_delay_ * 2, first_retry_delay, max_retry_delay);
+  if (!last_logged_ || now - *last_logged_ >= log_interval) {
+    ops::log(ops::log_level::error, "accept_failed",
+             {{"error", ec.message()},
+              {"failures", failures_unlogged_},
+              {"retry_in_ms", backing_off ? retry_delay_.count() : 0}});
+    last_logged_ = now;
+    failures_unlogged_ = 0;
+  }
+  if (!backing_off) return do_accept();
+  retry_.expires_after(retry_delay_);
+  retry_.async_wait([self = shared_from_this()](error_code waited) {
+    if (!waited && self->acceptor_.is_open()) self->do_accept();
+  });
 }
 
 } // namespace evstream::net

@@ -5,6 +5,9 @@
 #include "net/beast.hpp"
 #include "net/server_context.hpp"
 
+#include <chrono>
+#include <optional>
+
 namespace evstream::net {
 
 class listener : public std::enable_shared_from_this<listener> {
@@ -19,11 +22,19 @@ public:
 private:
   void do_accept();
   void on_accept(error_code ec, tcp::socket socket);
+  void on_accept_failed(const error_code& ec);
 
   asio::io_context& io_;
   tcp::acceptor acceptor_;
   server_context_ptr context_;
   std::uint16_t port_ = 0;
+  // Out of descriptors or memory, accepting again at once fails again at
+  // once: wait this long first, doubling while it lasts (as Go's net/http).
+  asio::steady_timer retry_;
+  std::chrono::milliseconds retry_delay_{0};
+  // One log line at most per log_interval, counting the failures since the last.
+  std::optional<std::chrono::steady_clock::time_point> last_logged_;
+  std::uint64_t failures_unlogged_ = 0;
 };
 
 } // namespace evstream::net

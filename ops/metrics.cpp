@@ -60,7 +60,12 @@ metrics::metrics()
                            .Name("evstream_relay_reconnects_total")
                            .Help("Times this relay dialled its upstream node again")
                            .Register(*registry_)
-                           .Add({})) {
+                           .Add({})),
+      accept_failures(BuildCounter()
+                          .Name("evstream_accept_failures_total")
+                          .Help("Connections the listener failed to accept, e.g. out of file descriptors")
+                          .Register(*registry_)
+                          .Add({})) {
   add_each(BuildGauge()
                .Name("evstream_connections")
                .Help("Open client connections: HTTP (requests, until upgraded) and WebSocket (subscribers)")

@@ -89,6 +89,8 @@ public:
   // often it dialled again after losing the link or failing to get it.
   prometheus::Gauge& relay_upstream_connected;
   prometheus::Counter& relay_reconnects;
+  // Accepts that failed, most for want of descriptors or memory.
+  prometheus::Counter& accept_failures;
 
 private:
   // Indexed by enumerator, whose last one sizes the array.
