@@ -7,7 +7,7 @@
 //                    (cursor_atom, blockid)         replies cursor_status
 //                    (get_atom, subscribers_atom)   replies std::size_t
 //   session       <- event_batch, backlog, cursor_expired, client_ping,
-//                    keepalive_deadline, transport_drained, connection_closed,
+//                    keepalive_atom (its own timer), transport_drained, connection_closed,
 //                    going_away, upstream_gap
 // The relay protocol between nodes is in actors/relay_messages.hpp.
 #pragma once
@@ -31,6 +31,8 @@ using subscribers_atom = caf::atom_constant<caf::atom("subscrbrs")>;
 using demo_tick_atom = caf::atom_constant<caf::atom("demotick")>;
 using counters_atom = caf::atom_constant<caf::atom("counters")>;
 using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
+// A session's keep-alive timer: the request it sends itself and never answers.
+using keepalive_atom = caf::atom_constant<caf::atom("keepalive")>;
 
 // What became of one block offered to the block source.
 struct ingest_result {
@@ -89,12 +91,6 @@ struct client_ping {
   bool wants_text_pong = false;
 };
 
-// The keep-alive timer of a session fired; stale unless `generation` is still
-// the session's current one.
-struct keepalive_deadline {
-  std::uint64_t generation = 0;
-};
-
 // The client's connection ended (closed by either side, reset or failed).
 struct connection_closed {
   std::string reason;
@@ -110,10 +106,6 @@ typename Inspector::result_type inspect(Inspector& f, source_counters& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, client_ping& x) {
   return f(caf::meta::type_name("client_ping"), x.wants_text_pong);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, keepalive_deadline& x) {
-  return f(caf::meta::type_name("keepalive_deadline"), x.generation);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, connection_closed& x) {

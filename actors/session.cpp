@@ -1,34 +1,48 @@
 #include "actors/session.hpp"
 
-#include <cstdio>
+#include "actors/client_limits.hpp"
+
+#include <caf/default_attachable.hpp>
 
 namespace evstream {
 
-std::string describe_duration(caf::timespan duration) {
-  using namespace std::chrono;
-  auto ms = duration_cast<milliseconds>(duration).count();
-  char text[32];
-  if (ms < 1000)
-    std::snprintf(text, sizeof text, "%lld ms", static_cast<long long>(ms));
-  else if (ms % 1000 == 0)
-    std::snprintf(text, sizeof text, "%lld s", static_cast<long long>(ms / 1000));
-  else
-    std::snprintf(text, sizeof text, "%.3g s", static_cast<double>(ms) / 1000.0);
-  return text;
+
+namespace {
+
+void end_session(session_actor self, close_code code, std::string reason, close_cause cause) {
+  self->state.connection->close(code, std::move(reason), cause);
+  self->quit();
 }
 
-caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispatcher,
-                      transport_ptr connection, session_settings settings) {
+// The keep-alive timer: the session asks itself a question it never answers,
+// and the request's timeout is the deadline. Not delayed_send: in CAF 0.17 a
+// pending delayed message holds its receiver, so every ended session would
+// stay in memory until its timer fired, minutes later; a request's timeout
+// goes with the actor. One timer at a time, however often the client pings:
+// when it fires early (a ping came since), it is set again for what is left.
+void expect_ping_within(session_actor self, caf::timespan within) {
+  self->request(caf::actor_cast<caf::actor>(self), within, keepalive_atom::value)
+      .then([] {},
+            [=](const caf::error& error) {
+              if (error != caf::sec::request_timeout) return;
+              const auto& s = self->state;
+              auto silent = self->clock().now() - s.last_ping;
+              if (silent < s.settings.keepalive_timeout)
+                return expect_ping_within(self, s.settings.keepalive_timeout - silent);
+              end_session(self, close_code::policy_violation,
+                          "no ping for " + describe_duration(s.settings.keepalive_timeout), close_cause::keepalive);
+            });
+}
+
+} // namespace
+
+caf::behavior session(session_actor self, caf::actor dispatcher, transport_ptr connection,
+                      session_settings settings) {
   self->state.connection = std::move(connection);
   self->state.settings = std::move(settings);
   auto& state = self->state;
-  auto arm_keepalive = [=] {
-    auto& s = self->state;
-    self->delayed_send(self, s.settings.keepalive_timeout, keepalive_deadline{++s.keepalive_generation});
-  };
   auto close_and_quit = [=](close_code code, std::string reason, close_cause cause) {
-    self->state.connection->close(code, std::move(reason), cause);
-    self->quit();
+    end_session(self, code, std::move(reason), cause);
   };
   // Returns the bytes handed over.
   auto forward = [=](const event_batch& batch) -> std::size_t {
@@ -53,9 +67,14 @@ caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispa
       }
     }
   };
-  // A session that fails (an exception, a kill) still closes its client, so
-  // the socket never outlives the actor silently.
-  self->attach_functor([connection = state.connection](const caf::error& reason) {
+  // Every end of a session, normal or not, runs this.
+  self->attach_functor([connection = state.connection, dispatcher,
+                        me = self->address()](const caf::error& reason) {
+    // CAF 0.17 keeps the monitor below in the dispatcher until it is removed,
+    // and with it this session's memory: every connection ever opened.
+    dispatcher->detach(caf::default_attachable::observe_token{me, caf::default_attachable::monitor});
+    // A session that fails (an exception, a kill) still closes its client,
+    // so the socket never outlives the actor silently.
     if (!reason) return; // a normal end closed the connection already
     if (reason == caf::exit_reason::user_shutdown)
       connection->close(close_code::going_away, "server shutting down", close_cause::shutdown);
@@ -73,7 +92,8 @@ caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispa
                      close_cause::internal_error);
   });
   self->send(dispatcher, subscribe{caf::actor_cast<caf::actor>(self), state.settings.wanted});
-  arm_keepalive();
+  state.last_ping = self->clock().now();
+  expect_ping_within(self, state.settings.keepalive_timeout);
   return {
       [=](const event_batch& batch) {
         auto& s = self->state;
@@ -108,15 +128,10 @@ caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispa
       },
       [=](client_ping ping) {
         if (ping.wants_text_pong) self->state.connection->send_text("pong");
-        arm_keepalive();
+        self->state.last_ping = self->clock().now();
       },
-      [=](keepalive_deadline deadline) {
-        if (deadline.generation != self->state.keepalive_generation)
-          return; // a ping came after this timer was set
-        close_and_quit(close_code::policy_violation,
-                       "no ping for " + describe_duration(self->state.settings.keepalive_timeout),
-                       close_cause::keepalive);
-      },
+      // The keep-alive timer's question, left unanswered on purpose.
+      [=](keepalive_atom) -> caf::response_promise { return self->make_response_promise(); },
       [=](const upstream_gap&) {
         // This node is a relay and missed blocks; resuming tells the client
         // where the stream goes on (410 with oldest_available).

@@ -9,7 +9,7 @@
 // consumer. New batches queue behind it.
 //
 //   accepts: event_batch, backlog, cursor_expired, client_ping,
-//            keepalive_deadline, transport_drained, connection_closed,
+//            keepalive (its own timer), transport_drained, connection_closed,
 //            going_away, upstream_gap (a relay missed blocks: close 1011)
 //   sends:   subscribe (to the dispatcher, once at start)
 #pragma once
@@ -37,8 +37,8 @@ struct session_settings {
 struct session_state {
   transport_ptr connection;
   session_settings settings;
-  // Bumped by every ping, so that only the newest keepalive_deadline counts.
-  std::uint64_t keepalive_generation = 0;
+  // When the client last pinged (or the session began), by the actor clock.
+  caf::actor_clock::time_point last_ping;
   // Not yet handed to the transport while catching up, oldest first: backlog
   // blocks (this session makes their batches) and live batches.
   std::deque<std::variant<encoded_block_ptr, event_batch>> behind;
@@ -47,10 +47,9 @@ struct session_state {
   static inline const char* name = "session";
 };
 
-caf::behavior session(caf::stateful_actor<session_state>* self, caf::actor dispatcher,
-                      transport_ptr connection, session_settings settings);
+using session_actor = caf::stateful_actor<session_state>*;
 
-// "180 s", "1.5 s", "250 ms": a duration as a person reads it in a close reason.
-std::string describe_duration(caf::timespan duration);
+caf::behavior session(session_actor self, caf::actor dispatcher, transport_ptr connection,
+                      session_settings settings);
 
 } // namespace evstream

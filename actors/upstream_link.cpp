@@ -1,6 +1,6 @@
 #include "actors/upstream_link.hpp"
 
-#include "actors/session.hpp"
+#include "actors/client_limits.hpp"
 #include "ops/log.hpp"
 
 #include <caf/io/middleman.hpp>

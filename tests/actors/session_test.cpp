@@ -1,5 +1,6 @@
 #include "actor_fixture.hpp"
 #include "actors/dispatcher.hpp"
+#include "actors/client_limits.hpp"
 #include "actors/session.hpp"
 
 #include <catch2/catch.hpp>
@@ -82,6 +83,31 @@ TEST_CASE_METHOD(session_fixture, "the keep-alive timeout is configurable and na
   start_session(1500ms);
   advance(1500ms);
   CHECK(client->close_reason == "no ping for 1.5 s");
+}
+
+TEST_CASE_METHOD(session_fixture, "a ping storm keeps one keep-alive timer, not one per ping") {
+  auto s = start_session(10s);
+  for (int i = 0; i < 1000; ++i)
+    caf::anon_send(s, client_ping{false});
+  sched.run();
+  advance(5s);
+  caf::anon_send(s, client_ping{false});
+  sched.run();
+  CHECK(sched.clock().schedule().size() == 1);
+  advance(10s);
+  CHECK(client->closed_for == close_cause::keepalive);
+}
+
+TEST_CASE_METHOD(session_fixture, "an ended session leaves nothing that holds its memory: no timer, no monitor") {
+  auto s = start_session(); // its keep-alive timer is minutes away
+  caf::actor_addr watched = s.address();
+  caf::anon_send(s, connection_closed{"client went away"});
+  s = nullptr;
+  sched.run();
+  REQUIRE(ended().size() == 1);
+  auto* memory = caf::actor_cast<caf::actor_control_block*>(watched);
+  CHECK(memory->strong_refs == 0); // no pending timer keeps the actor
+  CHECK(memory->weak_refs == 1);   // `watched` alone: the dispatcher keeps no monitor of it
 }
 
 TEST_CASE_METHOD(session_fixture, "a session forwards blocks from the dispatcher in order") {
