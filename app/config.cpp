@@ -40,6 +40,9 @@ config::config() {
       .add(max_message_bytes, "max-message-bytes", "largest client message before close 1009 (default 4096)")
       .add(send_budget_bytes, "send-budget-bytes",
            "unsent bytes per subscriber before it is closed as slow (default 8 MiB)")
+      .add(send_timeout, "send-timeout",
+           "how long a subscriber's queued output may wait for its socket to take a byte before it is "
+           "closed as slow (default 30s)")
       .add(retain_blocks, "retain-blocks",
            "newest blocks kept for resuming subscribers (?since=); also how far behind a resuming "
            "subscriber may fall (default 1000)")
@@ -107,6 +110,7 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
   if (keepalive_timeout <= caf::timespan{0})
     return problem = "--keepalive-timeout must be above 0", std::nullopt;
   if (io_threads == 0) return problem = "--io-threads must be at least 1", std::nullopt;
+  if (send_timeout <= caf::timespan{0}) return problem = "--send-timeout must be above 0", std::nullopt;
   if (request_timeout <= caf::timespan{0} || handshake_timeout <= caf::timespan{0})
     return problem = "--request-timeout and --handshake-timeout must be above 0", std::nullopt;
   if (tls_cert.empty() != tls_key.empty())
@@ -126,6 +130,7 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
   server.keepalive_timeout = keepalive_timeout;
   server.max_inbound_message_bytes = max_message_bytes;
   server.send_budget_bytes = send_budget_bytes;
+  server.send_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(send_timeout);
   server.max_body_bytes = max_body_bytes;
   server.ingest_token = ingest_token;
   for (const auto& origin : ingest_allow_origin) {

@@ -34,6 +34,7 @@ public:
   std::vector<std::string> ingest_allow_origin;
   std::size_t max_message_bytes = 4096;
   std::size_t send_budget_bytes = 8u << 20;
+  caf::timespan send_timeout = std::chrono::seconds(30);
   std::size_t retain_blocks = retention_limits{}.max_blocks;
   std::size_t retain_bytes = retention_limits{}.max_bytes;
   std::string journal;

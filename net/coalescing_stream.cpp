@@ -50,6 +50,7 @@ void coalescing_stream::drop_unsent_shared() {
 
 void coalescing_stream::enqueue(entry item) {
   if (failed_) return complete(item, failed_);
+  if (queue_.empty()) progress_at_ = std::chrono::steady_clock::now();
   queue_.push_back(std::move(item));
   do_write();
 }
@@ -79,6 +80,7 @@ void coalescing_stream::on_write(error_code ec, std::size_t bytes) {
   writing_ = false;
   entries_in_flight_ = 0;
   if (written_) written_->Increment(static_cast<double>(bytes));
+  if (bytes > 0) progress_at_ = std::chrono::steady_clock::now();
   while (bytes > 0 && !queue_.empty()) {
     auto& front = queue_.front();
     auto sent = std::min(bytes, front.remaining);

@@ -16,9 +16,11 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <prometheus/counter.h>
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace evstream::net {
@@ -76,6 +78,14 @@ public:
   // are); replaces an earlier wish. Not run if the connection fails.
   void when_drained(std::function<void()> drained);
 
+  // Since when queued output has waited for the socket to take a byte: the
+  // last write that made progress, or when the queue last filled from empty.
+  // None while nothing is queued.
+  std::optional<std::chrono::steady_clock::time_point> stalled_since() const {
+    if (queue_.empty()) return std::nullopt;
+    return progress_at_;
+  }
+
   // Forgets shared bytes not yet started; Beast's writes and the one on the
   // wire stay, so no frame is cut and every Beast handler still runs.
   void drop_unsent_shared();
@@ -117,6 +127,7 @@ private:
   std::size_t entries_in_flight_ = 0;
   bool writing_ = false;
   bool close_queued_ = false;
+  std::chrono::steady_clock::time_point progress_at_;
   std::weak_ptr<void> owner_;
   prometheus::Counter* written_ = nullptr;
   error_code failed_;

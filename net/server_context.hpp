@@ -27,6 +27,9 @@ struct server_settings {
   std::size_t max_inbound_message_bytes = 4096;
   // Queued-but-unsent bytes per subscriber before it counts as slow (1008).
   std::size_t send_budget_bytes = 8u << 20;
+  // How long queued output may wait for the socket to take a byte before the
+  // subscriber counts as slow (1008): a reader that pings but never reads.
+  std::chrono::milliseconds send_timeout = std::chrono::seconds(30);
   // Blocks a resuming subscriber may fall behind while it catches up (1008).
   std::size_t max_blocks_behind = 1000;
   std::size_t max_body_bytes = 16u << 20;

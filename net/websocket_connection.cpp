@@ -168,7 +168,32 @@ bool websocket_connection::enqueue(std::shared_ptr<const void> owner, std::strin
     begin_close(slow->code, std::move(slow->reason), slow->cause);
     return false;
   }
+  watch_send_progress();
   return true;
+}
+
+void websocket_connection::watch_send_progress() {
+  auto since = ws_.next_layer().stalled_since();
+  if (send_deadline_armed_ || closing_ || !since) return;
+  if (!send_deadline_) send_deadline_ = std::make_unique<asio::steady_timer>(ws_.get_executor());
+  send_deadline_->expires_at(*since + context_->settings.send_timeout);
+  send_deadline_armed_ = true;
+  send_deadline_->async_wait([weak = weak_from_this()](error_code ec) {
+    if (auto self = weak.lock()) self->on_send_deadline(ec);
+  });
+}
+
+void websocket_connection::on_send_deadline(error_code ec) {
+  send_deadline_armed_ = false;
+  auto& output = ws_.next_layer();
+  auto since = output.stalled_since();
+  if (ec || closing_ || !since) return;
+  auto stalled = check_send_progress(std::chrono::steady_clock::now() - *since, context_->settings.send_timeout);
+  if (!stalled) return watch_send_progress(); // it took bytes meanwhile: wait from then
+  // A reader that pings but never reads stays under any byte budget.
+  output.drop_unsent_shared();
+  ++context_->slow_consumers_closed;
+  begin_close(stalled->code, std::move(stalled->reason), stalled->cause);
 }
 
 void websocket_connection::begin_close(close_code code, std::string reason, close_cause cause) {

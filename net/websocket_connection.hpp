@@ -41,6 +41,10 @@ private:
   bool enqueue(std::shared_ptr<const void> owner, std::string_view frames);
   void begin_close(close_code code, std::string reason, close_cause cause);
   void arm_close_deadline();
+  // Closes the client as slow once its queued output has waited
+  // `send_timeout` for the socket to take a byte.
+  void watch_send_progress();
+  void on_send_deadline(error_code ec);
   // How the connection ended, as first seen: counted once, logged once.
   struct ending {
     close_cause cause;
@@ -73,6 +77,9 @@ private:
   std::optional<ending> end_;
   // Allocated only once the connection is closing.
   std::unique_ptr<asio::steady_timer> close_deadline_;
+  // Allocated with the first output; armed while output is queued.
+  std::unique_ptr<asio::steady_timer> send_deadline_;
+  bool send_deadline_armed_ = false;
 };
 
 } // namespace evstream::net

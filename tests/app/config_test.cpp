@@ -37,7 +37,7 @@ TEST_CASE("defaults follow the spec: port 9984, three-minute keep-alive, demo so
 TEST_CASE("every option is read in --name=value form") {
   parsed p{{"--host=0.0.0.0", "--port=7000", "--advertised-url=wss://node.example.com",
             "--keepalive-timeout=2s", "--source=ingest", "--demo-rate=5.5", "--demo-block-size=1000",
-            "--ingest-token=t0k", "--max-message-bytes=100", "--send-budget-bytes=1000",
+            "--ingest-token=t0k", "--max-message-bytes=100", "--send-budget-bytes=1000", "--send-timeout=4s",
             "--max-body-bytes=2000", "--io-threads=2", "--max-connections=10", "--max-connections-per-ip=3",
             "--max-header-bytes=1024", "--request-timeout=2s", "--handshake-timeout=1500ms",
             "--log-level=warn"}};
@@ -52,6 +52,7 @@ TEST_CASE("every option is read in --name=value form") {
   CHECK(p.options->server.ingest_token == "t0k");
   CHECK(p.options->server.max_inbound_message_bytes == 100);
   CHECK(p.options->server.send_budget_bytes == 1000);
+  CHECK(p.options->server.send_timeout == 4s);
   CHECK(p.options->server.max_body_bytes == 2000);
   CHECK(p.options->io_threads == 2);
   CHECK(p.options->server.max_connections == 10);
@@ -75,6 +76,7 @@ TEST_CASE("wrong values are refused with a sentence naming the option") {
   CHECK(parsed{{"--demo-block-size=1001"}}.problem == "--demo-block-size must be between 1 and 1000");
   CHECK(parsed{{"--demo-rate=0"}}.problem == "--demo-rate must be above 0");
   CHECK(parsed{{"--keepalive-timeout=0s"}}.problem == "--keepalive-timeout must be above 0");
+  CHECK(parsed{{"--send-timeout=0s"}}.problem == "--send-timeout must be above 0");
   CHECK(parsed{{"--log-level=verbose"}}.problem
         == "--log-level must be debug, info, warn or error, not \"verbose\"");
   CHECK(parsed{{"--port=70000"}}.error);

@@ -298,6 +298,36 @@ TEST_CASE("a client that stops reading is closed as slow; the others get every b
   reader.ping_and_wait_for_pong();                     // still served
 }
 
+TEST_CASE("a client that stops reading under the byte budget is closed once its socket takes nothing for the send timeout") {
+  auto options = server_fixture::ingest_options();
+  options.server.send_timeout = 1s; // the byte budget stays at 8 MiB
+  server_fixture fixture{options};
+  ws_client reader{fixture.port()};
+  ws_client stalled{fixture.port(), "/api/v1/streams/valid_tx", 4096};
+  reader.ping_and_wait_for_pong();
+  stalled.ping_and_wait_for_pong();
+
+  // About 7 MB of frames: more than the kernel buffers for the stalled
+  // client, less than its byte budget.
+  sources::demo_chain chain{11};
+  for (int b = 0; b < 30; ++b) {
+    auto block = chain.next_block_json(1000);
+    REQUIRE(fixture.post_block(block).result() == http::status::accepted);
+    for (auto& event : events_of(block))
+      REQUIRE(reader.receive() == event);
+  }
+  stalled.stream().ping({}); // alive, as far as the keep-alive rule goes
+  auto& closed_as_slow = fixture.server->metrics().websocket_closes(close_cause::slow_consumer);
+  auto deadline = std::chrono::steady_clock::now() + evstream::testing::default_deadline;
+  while (closed_as_slow.Value() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  REQUIRE(closed_as_slow.Value() == 1);
+  CHECK(stalled.wait_for_close() == 1008);
+  CHECK(stalled.close_reason() == "slow consumer: no progress for 1 s");
+  CHECK(fixture.server->slow_consumers_closed() == 1);
+  reader.ping_and_wait_for_pong(); // still served
+}
+
 TEST_CASE_METHOD(server_fixture, "/healthz is alive; /readyz is ready while the block source answers") {
   auto alive = http_request(port(), http::verb::get, "/healthz");
   CHECK(alive.result() == http::status::ok);
