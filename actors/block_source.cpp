@@ -77,6 +77,10 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
         // block before the gap and before any after it.
         self->send(self->state.dispatcher, std::move(gap));
       },
+      [=](window_sent_atom) {
+        // Behind the blocks of the window, as they went to the dispatcher.
+        self->send(self->state.dispatcher, window_sent_atom::value);
+      },
       [=](caf::get_atom, counters_atom) { return self->state.counters; },
   };
 }

@@ -27,6 +27,7 @@ void restore(dispatcher_state& state, retention_limits limits, const dispatcher_
   }
   for (const auto& block : history.blocks)
     retain(state, block);
+  state.window_pending = history.window_from_upstream;
 }
 
 // A session that has every block up to `after` misses nothing iff the block
@@ -76,9 +77,11 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
           backlog missed;
           for (const auto& block : state.window)
             if (block->sequence > *after) missed.blocks.push_back(block);
-          // Sent before any new block can be: the switch to live is this step.
-          if (!missed.blocks.empty()) self->send(request.session, std::move(missed));
-        } else if (request.wanted.replay_window && !state.window.empty()) {
+          // Sent before any new block can be, even empty (a relay's feed
+          // tells its follower when the backlog is done): the switch to live
+          // is this step.
+          self->send(request.session, std::move(missed));
+        } else if (request.wanted.replay_window) {
           self->send(request.session, backlog{{state.window.begin(), state.window.end()}});
         }
         self->monitor(request.session);
@@ -122,7 +125,10 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         cursor_status status;
         status.oldest_available = oldest_available(state);
         auto height = state.remembered.height_of(blockid);
-        if (!height) return status;
+        if (!height) {
+          if (state.window_pending) status.where = cursor_status::standing::pending;
+          return status;
+        }
         status.sequence = *height;
         status.where = can_resume_after(state, *height) ? cursor_status::standing::available
                                                         : cursor_status::standing::expired;
@@ -139,6 +145,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         state.window_bytes = 0;
         tell_every_session(self, gap);
       },
+      [=](window_sent_atom) { self->state.window_pending = false; },
       [=](going_away) {
         self->state.going_away = true;
         tell_every_session(self, going_away{});

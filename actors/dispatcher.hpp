@@ -44,6 +44,8 @@ struct retention_limits {
 struct dispatcher_history {
   std::vector<encoded_block_ptr> blocks;
   std::vector<std::pair<std::string, std::uint64_t>> ids;
+  // A relay's: the rest of its window is on its way from the upstream.
+  bool window_from_upstream = false;
 };
 
 // The sessions that get the same messages of every block.
@@ -66,6 +68,9 @@ struct dispatcher_state {
   // The height of the last block before an upstream gap (a relay's): a
   // cursor up to it cannot resume without missing blocks.
   std::uint64_t last_before_gap = 0;
+  // A relay's, until its upstream's window has arrived: a cursor it does not
+  // know may be on its way, so it is not yet unknown.
+  bool window_pending = false;
   // Set at shutdown: late subscribers are sent away at once.
   bool going_away = false;
   // Subscribers by stream, and how long each block took to reach them.

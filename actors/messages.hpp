@@ -64,6 +64,7 @@ struct cursor_status {
     available, // its height is `sequence`; every block after it is retained
     expired,   // known, but blocks after it left the window
     unknown,   // never seen, or older than the node remembers
+    pending,   // not seen yet, on a relay whose upstream's window is on its way
   };
   standing where = standing::unknown;
   std::uint64_t sequence = 0;

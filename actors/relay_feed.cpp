@@ -15,6 +15,8 @@ void pump(link_actor self) {
     auto& next = s.pending.front();
     if (auto* gap = std::get_if<upstream_gap>(&next)) {
       self->send(s.follower, std::move(*gap));
+    } else if (std::holds_alternative<window_sent_atom>(next)) {
+      self->send(s.follower, window_sent_atom::value);
     } else {
       if (s.unacknowledged >= s.settings.in_flight) return;
       self->send(s.follower, std::get<encoded_block_ptr>(next)->block);
@@ -80,6 +82,12 @@ caf::behavior follower_link(link_actor self, caf::actor dispatcher, follow_reque
         .then(
             [=](const cursor_status& status) {
               if (status.where == cursor_status::standing::available) return subscribe_after(self, status.sequence);
+              if (status.where == cursor_status::standing::pending) {
+                // Not a gap: this node is a relay whose own window is still on its way.
+                self->send(self->state.follower,
+                           follow_refused{"this node is still taking its window from its own upstream"});
+                return self->quit();
+              }
               tell_gap(self, status.oldest_available);
               subscribe_from_oldest(self);
             },
@@ -90,6 +98,9 @@ caf::behavior follower_link(link_actor self, caf::actor dispatcher, follow_reque
       [=](backlog& missed) {
         for (auto& block : missed.blocks)
           enqueue(self, std::move(block));
+        // Behind the last of them: the relay then has what this node held.
+        self->state.pending.emplace_back(window_sent_atom::value);
+        pump(self);
       },
       [=](const cursor_expired& expired) {
         // The cursor left the window between the lookup and the subscription.

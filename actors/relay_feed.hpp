@@ -37,7 +37,7 @@ struct follower_link_state {
   follower_link_settings settings;
   std::string after_blockid;
   // In order, not yet sent: blocks, and gaps the dispatcher passed on.
-  std::deque<std::variant<encoded_block_ptr, upstream_gap>> pending;
+  std::deque<std::variant<encoded_block_ptr, upstream_gap, window_sent_atom>> pending;
   std::size_t unacknowledged = 0;
   static inline const char* name = "follower_link";
 };

@@ -6,8 +6,10 @@
 //
 //   upstream_link -> relay_feed:     follow_request
 //   follower_link -> upstream_link:  (following_atom, protocol) first, then
-//                                    block ... and upstream_gap when the blocks
-//                                    after the cursor are gone
+//                                    block ..., (window_sent_atom) once every
+//                                    block the upstream held for it when the
+//                                    link began is sent, and upstream_gap when
+//                                    the blocks after the cursor are gone
 //   upstream_link -> follower_link:  (relay_ack_atom) per block taken
 //
 // Every type here crosses the network, so every node announces them
@@ -24,10 +26,13 @@
 namespace evstream {
 
 // Bumped when the messages below change meaning; a feed refuses other versions.
-inline constexpr std::uint32_t relay_protocol_version = 1;
+inline constexpr std::uint32_t relay_protocol_version = 2;
 
 using following_atom = caf::atom_constant<caf::atom("following")>;
 using relay_ack_atom = caf::atom_constant<caf::atom("relayack")>;
+// Until it has its upstream's window, a relay cannot tell a cursor it lacks
+// from one that is on its way (README, Relays).
+using window_sent_atom = caf::atom_constant<caf::atom("windowsent")>;
 
 // A relay asks to follow the blocks after `after_blockid`, or, when it is
 // empty (a relay that has nothing yet), every block the upstream retains.

@@ -113,6 +113,14 @@ caf::behavior upstream_link(link_actor self, caf::actor block_source, upstream_l
             .then([=, link = state.link] { self->send(link, relay_ack_atom::value); },
                   [=](caf::error&) { self->quit(); });
       },
+      [=](window_sent_atom) {
+        auto& state = self->state;
+        if (!from_current_link(self) || state.caught_up) return;
+        state.caught_up = true;
+        ops::log(ops::log_level::info, "relay_caught_up", {{"upstream", state.settings.upstream.text()}});
+        // Through the block source, so the dispatcher learns it behind the blocks.
+        self->send(state.block_source, window_sent_atom::value);
+      },
       [=](upstream_gap& gap) {
         if (!from_current_link(self)) return;
         ops::log(ops::log_level::warn, "upstream_gap",
@@ -134,7 +142,8 @@ caf::behavior upstream_link(link_actor self, caf::actor block_source, upstream_l
       },
       [=](caf::get_atom, upstream_atom) {
         auto& state = self->state;
-        return upstream_status{static_cast<bool>(state.link), state.settings.upstream.text(), state.links_lost};
+        return upstream_status{static_cast<bool>(state.link), state.caught_up, state.settings.upstream.text(),
+                               state.links_lost};
       },
   };
 }

@@ -9,10 +9,12 @@
 // after it, the upstream_gap goes the same way as the blocks and the
 // dispatcher tells subscribers.
 //
-//   accepts: (following_atom, protocol), block, upstream_gap, follow_refused
-//            (from the upstream), (get_atom, upstream_atom) -> upstream_status
+//   accepts: (following_atom, protocol), block, window_sent_atom, upstream_gap,
+//            follow_refused (from the upstream),
+//            (get_atom, upstream_atom) -> upstream_status
 //   sends:   follow_request, relay_ack_atom (to the upstream);
-//            block, upstream_gap (to the block source)
+//            block, window_sent_atom (the first only), upstream_gap (to the
+//            block source)
 #pragma once
 
 #include "actors/messages.hpp"
@@ -48,13 +50,15 @@ struct upstream_link_settings {
 // What /readyz reports of a relay.
 struct upstream_status {
   bool following = false;
+  // The first window has arrived from the upstream.
+  bool caught_up = false;
   std::string upstream;
   std::uint64_t links_lost = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, upstream_status& x) {
-  return f(caf::meta::type_name("upstream_status"), x.following, x.upstream, x.links_lost);
+  return f(caf::meta::type_name("upstream_status"), x.following, x.caught_up, x.upstream, x.links_lost);
 }
 
 // A timer of the link: stale unless `attempt` is still the current one.
@@ -86,6 +90,7 @@ struct upstream_link_state {
   std::string after_blockid;
   caf::timespan next_retry{0};
   std::uint64_t links_lost = 0;
+  bool caught_up = false;
   ops::metrics_ptr metrics;
   static inline const char* name = "upstream_link";
 };

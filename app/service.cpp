@@ -60,6 +60,7 @@ service::service(caf::actor_system& system, service_options options) {
   }
   // A resuming subscriber (or relay) may fall as far behind as a resume may reach back.
   context_->settings.max_blocks_behind = std::max<std::size_t>(1, options.retention.max_blocks);
+  history.window_from_upstream = options.source == block_source_kind::upstream;
   // A relay goes on after the newest block it kept.
   auto newest_block = history.blocks.empty() ? std::string{} : history.blocks.back()->blockid();
   context_->dispatcher =

@@ -287,6 +287,10 @@ void http_session::check_readiness(request&& req) {
             else if (!status->following)
               res = error_response(shape, http::status::service_unavailable, "not following the upstream now",
                                    {{"status", "not ready"}, {"upstream", status->upstream}});
+            else if (!status->caught_up)
+              res = error_response(shape, http::status::service_unavailable,
+                                   "taking its first window from the upstream",
+                                   {{"status", "not ready"}, {"upstream", status->upstream}});
             else
               res = json_response(shape, http::status::ok,
                                   {{"status", "ready"}, {"upstream", status->upstream}, {"links_lost", status->links_lost}});
@@ -359,8 +363,11 @@ void http_session::resume(request&& req, subscription wanted, const std::string&
   auto shape = shape_of(req);
   if (!status)
     return send(error_response(shape, http::status::service_unavailable, "the dispatcher did not answer"));
-  if (auto refused = refusal_of(*status, since))
-    return send(error_response(shape, refused->refusal.status, refused->refusal.message, std::move(refused->details)));
+  if (auto refused = refusal_of(*status, since)) {
+    auto res = error_response(shape, refused->refusal.status, refused->refusal.message, std::move(refused->details));
+    if (res.result() == http::status::service_unavailable) res.set(http::field::retry_after, "1");
+    return send(std::move(res));
+  }
   wanted.resume_after = status->sequence;
   upgrade(std::move(req), std::move(wanted));
 }

@@ -84,6 +84,11 @@ std::optional<resume_refusal> refusal_of(const cursor_status& status, const std:
                                         ? std::string{"no block is retained, connect without since"}
                                         : "the oldest block still available is " + status.oldest_available)},
                             std::move(details)};
+    case cursor_status::standing::pending:
+      return resume_refusal{{http::status::service_unavailable,
+                             "this relay is still taking its window from its upstream and may yet stream block "
+                                 + since + "; retry shortly"},
+                            std::move(details)};
     case cursor_status::standing::unknown:
       break;
   }

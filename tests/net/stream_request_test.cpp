@@ -91,4 +91,9 @@ TEST_CASE("a cursor the dispatcher placed is refused with 410 or 404 and the old
   REQUIRE(unknown);
   CHECK(unknown->refusal.status == http::status::not_found);
   CHECK(unknown->refusal.message == "this node has not streamed block " + digest_a);
+
+  auto pending = refusal_of(cursor_status{standing::pending, 0, digest_b}, digest_a);
+  REQUIRE(pending);
+  CHECK(pending->refusal.status == http::status::service_unavailable);
+  CHECK(pending->refusal.message.find("still taking its window from its upstream") != std::string::npos);
 }
