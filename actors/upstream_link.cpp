@@ -5,6 +5,7 @@
 
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
+#include <caf/openssl/manager.hpp>
 
 #include <algorithm>
 
@@ -51,7 +52,8 @@ void follow(link_actor self, caf::actor feed) {
 void connect(link_actor self) {
   auto& s = self->state;
   auto attempt = s.attempt;
-  auto middleman = self->home_system().middleman().actor_handle();
+  auto& system = self->home_system();
+  auto middleman = s.settings.over_tls ? system.openssl_manager().actor_handle() : system.middleman().actor_handle();
   self->request(middleman, s.settings.answer_timeout, caf::connect_atom::value, s.settings.upstream.host,
                 s.settings.upstream.port)
       .then(
@@ -62,6 +64,10 @@ void connect(link_actor self) {
           },
           [=](caf::error& error) {
             if (attempt != self->state.attempt) return;
+            // Under TLS, a certificate either side refuses ends the handshake so.
+            if (self->state.settings.over_tls && error == caf::sec::disconnect_during_handshake)
+              return retry_later(self, "TLS handshake refused: the upstream's certificate does not chain to "
+                                       "--relay-ca, or it does not accept ours");
             retry_later(self, "cannot connect: " + self->system().render(error));
           });
 }

@@ -41,6 +41,8 @@ struct upstream_link_settings {
   // The last block this node has (from its journal); empty: none yet, so it
   // takes every block the upstream retains.
   std::string after_blockid;
+  // Dial through CAF's OpenSSL module (mutual TLS) rather than plain BASP.
+  bool over_tls = false;
   caf::timespan first_retry = std::chrono::milliseconds(100);
   caf::timespan max_retry = std::chrono::seconds(5);
   // A connect or a follow request unanswered this long counts as failed.

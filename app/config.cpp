@@ -5,6 +5,7 @@
 #include "ops/log.hpp"
 #include "schema/block.hpp"
 
+#include <boost/asio/ssl/context.hpp>
 #include <boost/url/parse.hpp>
 
 #include <charconv>
@@ -58,6 +59,13 @@ config::config() {
       .add(upstream, "upstream",
            "HOST:PORT of a node's --publish-port: take blocks from there instead of --source (this node is "
            "a relay)")
+      .add(relay_ca, "relay-ca",
+           "PEM CA certificate: relay links (--publish-port, --upstream) accept only a peer whose certificate "
+           "chains to it, both ways")
+      .add(relay_cert, "relay-cert", "PEM certificate chain this node presents on relay links")
+      .add(relay_key, "relay-key", "PEM private key of --relay-cert")
+      .add(relay_insecure, "relay-insecure",
+           "relay links in plain BASP, without authentication or encryption: a trusted network only")
       .add(max_body_bytes, "max-body-bytes", "largest ingest body before 413 (default 16 MiB)")
       .add(io_threads, "io-threads", "threads running network I/O (default 1)")
       .add(max_connections, "max-connections", "open subscribers before upgrades get 503 (default 150000)")
@@ -102,6 +110,10 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
     options.upstream = {authority->host_address(), static_cast<std::uint16_t>(port_number)};
   }
   if (publish_port > 65535) return problem = "--publish-port must be a TCP port (0 to 65535)", std::nullopt;
+  if (auto tls = relay_tls(problem))
+    options.relay_tls = std::move(*tls);
+  else if (!problem.empty())
+    return std::nullopt;
   if (publish_port >= 0) options.publish_port = static_cast<std::uint16_t>(publish_port);
   options.publish_host = publish_host.empty() ? host : publish_host;
   if (!(demo_rate > 0)) return problem = "--demo-rate must be above 0", std::nullopt;
@@ -149,6 +161,43 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
   server.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(request_timeout);
   server.handshake_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(handshake_timeout);
   return options;
+}
+
+std::optional<relay_tls_files> config::relay_tls(std::string& problem) const {
+  bool any_file = !relay_ca.empty() || !relay_cert.empty() || !relay_key.empty();
+  if (!relays()) {
+    if (any_file || relay_insecure)
+      problem = "--relay-ca, --relay-cert, --relay-key and --relay-insecure go with --publish-port or --upstream";
+    return std::nullopt;
+  }
+  if (relay_insecure) {
+    if (any_file) problem = "--relay-insecure drops the relay link's TLS: leave out --relay-ca, --relay-cert and --relay-key";
+    return std::nullopt;
+  }
+  if (relay_ca.empty() || relay_cert.empty() || relay_key.empty()) {
+    problem = "relay links are mutual TLS: give --relay-ca, --relay-cert and --relay-key (or --relay-insecure for "
+              "plain BASP on a trusted network)";
+    return std::nullopt;
+  }
+  // Loaded once here, so a wrong file is a clear error at start rather than an
+  // exception in CAF's network thread at the first link.
+  boost::asio::ssl::context check{boost::asio::ssl::context::tls};
+  const std::pair<const char*, const std::string*> files[] = {
+      {"--relay-ca", &relay_ca}, {"--relay-cert", &relay_cert}, {"--relay-key", &relay_key}};
+  for (const auto& [option, file] : files) {
+    try {
+      if (file == &relay_ca)
+        check.load_verify_file(*file);
+      else if (file == &relay_cert)
+        check.use_certificate_chain_file(*file);
+      else
+        check.use_private_key_file(*file, boost::asio::ssl::context::pem);
+    } catch (const boost::system::system_error& error) {
+      problem = option + std::string{": cannot load \""} + *file + "\": " + error.code().message();
+      return std::nullopt;
+    }
+  }
+  return relay_tls_files{relay_ca, relay_cert, relay_key};
 }
 
 } // namespace evstream

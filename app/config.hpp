@@ -21,6 +21,9 @@ public:
 
   // Whether the options need CAF's network layer (main loads it then only).
   bool relays() const { return publish_port >= 0 || !upstream.empty(); }
+  // The relay link's TLS files, checked; none with a problem said, or none
+  // because the link is plain (--relay-insecure) or there is none.
+  std::optional<relay_tls_files> relay_tls(std::string& problem) const;
 
   std::string host = "127.0.0.1";
   std::uint16_t port = 9984;
@@ -41,6 +44,10 @@ public:
   std::int64_t publish_port = -1;
   std::string publish_host;
   std::string upstream;
+  std::string relay_ca;
+  std::string relay_cert;
+  std::string relay_key;
+  bool relay_insecure = false;
   std::size_t max_body_bytes = 16u << 20;
   std::size_t io_threads = 1;
   std::string tls_cert;

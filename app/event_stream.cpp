@@ -5,6 +5,7 @@
 #include "app/service.hpp"
 
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 
 namespace evstream {
 
@@ -41,6 +42,16 @@ std::optional<std::uint16_t> event_stream::published_port() const { return servi
 void enable_relays(caf::actor_system_config& config) {
   config.load<caf::io::middleman>();
   announce_relay_types(config);
+}
+
+void enable_relays(caf::actor_system_config& config, const relay_tls_files& tls) {
+  enable_relays(config);
+  // CAF's OpenSSL module then requires a certificate that chains to the CA on
+  // both ends of every link (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT).
+  config.openssl_cafile = tls.ca_file;
+  config.openssl_certificate = tls.cert_file;
+  config.openssl_key = tls.key_file;
+  config.load<caf::openssl::manager>();
 }
 
 void event_stream::publish(block b) { caf::anon_send(service_->block_source(), std::move(b)); }

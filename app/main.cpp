@@ -44,7 +44,12 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
 
   // The network layer starts a thread of its own; only a node that relays needs it.
-  if (cfg.relays()) cfg.load<caf::io::middleman>();
+  if (cfg.relays()) {
+    if (options->relay_tls)
+      evstream::enable_relays(cfg, *options->relay_tls);
+    else
+      evstream::enable_relays(cfg);
+  }
   caf::actor_system system{cfg};
   std::optional<evstream::service> service;
   try {

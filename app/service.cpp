@@ -7,6 +7,8 @@
 #include "store/journal.hpp"
 
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/publish.hpp>
 
 namespace evstream {
 
@@ -49,6 +51,8 @@ service::service(caf::actor_system& system, service_options options) {
   bool relays = options.publish_port || options.source == block_source_kind::upstream;
   if (relays && !system.has_middleman())
     throw std::runtime_error("relaying needs CAF's network layer: load caf::io::middleman in the actor system's config");
+  // Relay links are mutual TLS when the system has CAF's OpenSSL module (enable_relays with certificates).
+  bool relay_tls = system.has_openssl_manager();
   auto address = boost::asio::ip::make_address(options.host);
   listener_ = std::make_shared<net::listener>(io_, net::tcp::endpoint{address, options.port}, context_);
   dispatcher_history history;
@@ -73,13 +77,15 @@ service::service(caf::actor_system& system, service_options options) {
     demo_ = system.spawn(demo_source, context_->block_source, options.demo);
   if (options.source == block_source_kind::upstream)
     context_->upstream_link = system.spawn(upstream_link, context_->block_source,
-                                           upstream_link_settings{options.upstream, newest_block}, context_->metrics);
+                                           upstream_link_settings{options.upstream, newest_block, relay_tls},
+                                           context_->metrics);
   if (options.publish_port) {
     follower_link_settings followers;
     followers.max_pending_blocks = context_->settings.max_blocks_behind;
     feed_ = system.spawn(relay_feed, context_->dispatcher, followers);
     const auto& feed_host = options.publish_host.empty() ? options.host : options.publish_host;
-    auto port = system.middleman().publish(feed_, *options.publish_port, feed_host.c_str(), true);
+    auto port = relay_tls ? caf::openssl::publish(feed_, *options.publish_port, feed_host.c_str(), true)
+                          : system.middleman().publish(feed_, *options.publish_port, feed_host.c_str(), true);
     if (!port) {
       auto problem = "cannot publish the relay feed on " + feed_host + ":"
                      + std::to_string(*options.publish_port) + ": " + system.render(port.error());
@@ -111,7 +117,13 @@ void service::stop(std::chrono::milliseconds grace) {
   if (context_->upstream_link) caf::anon_send_exit(context_->upstream_link, caf::exit_reason::user_shutdown);
   if (feed_) {
     // Following relays are told by going_away below and find no feed when they retry.
-    context_->system->middleman().unpublish(feed_, *published_port_);
+    if (context_->system->has_openssl_manager()) {
+      // caf::openssl::unpublish does not compile in CAF 0.17.6; this is what it means.
+      auto unpublish = caf::make_function_view(context_->system->openssl_manager().actor_handle());
+      unpublish(caf::unpublish_atom::value, feed_.address(), *published_port_);
+    } else {
+      context_->system->middleman().unpublish(feed_, *published_port_);
+    }
     caf::anon_send_exit(feed_, caf::exit_reason::user_shutdown);
   }
   caf::anon_send(context_->dispatcher, going_away{});

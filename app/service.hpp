@@ -6,6 +6,7 @@
 #include "actors/demo_source.hpp"
 #include "actors/dispatcher.hpp"
 #include "actors/upstream_link.hpp"
+#include "evstream/evstream.hpp"
 #include "net/server_context.hpp"
 #include "ops/log.hpp"
 
@@ -45,6 +46,9 @@ struct service_options {
   // one), on `publish_host` (empty: `host`), over CAF's network layer.
   std::optional<std::uint16_t> publish_port;
   std::string publish_host;
+  // The relay link's mutual TLS, for enable_relays(); none: plain BASP
+  // (--relay-insecure).
+  std::optional<relay_tls_files> relay_tls;
   // For block_source_kind::upstream: the node to follow.
   upstream_address upstream;
   // Process-wide (the log is stderr's): set when the service starts.

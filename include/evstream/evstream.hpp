@@ -48,10 +48,21 @@ struct event_stream_options {
   std::optional<std::uint16_t> publish_port;
 };
 
-// Loads CAF's network layer (caf::io::middleman) and announces the types
-// relays exchange. Call it on the host's config before its actor system
-// starts when event_stream_options::publish_port is set.
+// PEM files of a relay link's mutual TLS: each side presents `cert_file` (with
+// `key_file`) and accepts only a peer whose certificate chains to `ca_file`.
+struct relay_tls_files {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+};
+
+// Loads CAF's network layer (caf::io::middleman and, for TLS, its OpenSSL
+// module) and announces the types relays exchange. Call one of them on the
+// host's config before its actor system starts when
+// event_stream_options::publish_port is set. Without `tls` the link is plain
+// BASP, with neither authentication nor encryption: for a trusted network only.
 void enable_relays(caf::actor_system_config& config);
+void enable_relays(caf::actor_system_config& config, const relay_tls_files& tls);
 
 struct event_stream_counters {
   std::size_t subscribers = 0;

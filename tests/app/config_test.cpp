@@ -1,4 +1,5 @@
 #include "app/config.hpp"
+#include "test_certificate.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -84,7 +85,7 @@ TEST_CASE("wrong values are refused with a sentence naming the option") {
 }
 
 TEST_CASE("relays: --upstream makes the node a relay of HOST:PORT, --publish-port and --publish-host its feed") {
-  parsed relay{{"--upstream=origin.internal:9990", "--publish-port=9991", "--host=0.0.0.0"}};
+  parsed relay{{"--upstream=origin.internal:9990", "--publish-port=9991", "--host=0.0.0.0", "--relay-insecure"}};
   REQUIRE(relay.options);
   CHECK(relay.options->source == evstream::block_source_kind::upstream);
   CHECK(relay.options->upstream.host == "origin.internal");
@@ -93,12 +94,12 @@ TEST_CASE("relays: --upstream makes the node a relay of HOST:PORT, --publish-por
   CHECK(relay.options->publish_host == "0.0.0.0");
   CHECK(relay.cfg.relays());
 
-  parsed private_feed{{"--host=0.0.0.0", "--publish-port=0", "--publish-host=10.0.0.5"}};
+  parsed private_feed{{"--host=0.0.0.0", "--publish-port=0", "--publish-host=10.0.0.5", "--relay-insecure"}};
   REQUIRE(private_feed.options);
   CHECK(private_feed.options->publish_port == 0);
   CHECK(private_feed.options->publish_host == "10.0.0.5");
 
-  parsed ipv6{{"--upstream=[::1]:9990"}};
+  parsed ipv6{{"--upstream=[::1]:9990", "--relay-insecure"}};
   REQUIRE(ipv6.options);
   CHECK(ipv6.options->upstream.host == "::1");
 
@@ -116,10 +117,10 @@ TEST_CASE("relay options that cannot work are refused with the reason") {
     CHECK_FALSE(p.options);
     CHECK(p.problem.find("--upstream must be HOST:PORT") == 0);
   }
-  parsed both{{"--upstream=origin.internal:9990", "--source=ingest"}};
+  parsed both{{"--upstream=origin.internal:9990", "--source=ingest", "--relay-insecure"}};
   CHECK_FALSE(both.options);
   CHECK(both.problem == "--upstream replaces --source; drop --source=ingest");
-  parsed port{{"--publish-port=70000"}};
+  parsed port{{"--publish-port=70000", "--relay-insecure"}};
   CHECK_FALSE(port.options);
   CHECK(port.problem == "--publish-port must be a TCP port (0 to 65535)");
 }
@@ -137,4 +138,38 @@ TEST_CASE("the allowed ingest origins are a list, normalized, and anything else 
            "not \"https://admin.example.com/\"");
   CHECK_FALSE(parsed{{R"(--ingest-allow-origin=["*"])"}}.options);
   CHECK_FALSE(parsed{{R"(--ingest-allow-origin=["null"])"}}.options);
+}
+
+TEST_CASE("relay links are mutual TLS unless --relay-insecure says otherwise, and their files must load") {
+  evstream::testing::test_certificate ca; // self-signed: CA, certificate and key at once
+  auto tls_options = [&](std::vector<std::string> args) {
+    args.push_back("--relay-ca=" + ca.cert_file.string());
+    args.push_back("--relay-cert=" + ca.cert_file.string());
+    args.push_back("--relay-key=" + ca.key_file.string());
+    return args;
+  };
+  parsed secure{tls_options({"--publish-port=0"})};
+  REQUIRE(secure.options);
+  REQUIRE(secure.options->relay_tls);
+  CHECK(secure.options->relay_tls->ca_file == ca.cert_file.string());
+  CHECK(secure.options->relay_tls->key_file == ca.key_file.string());
+
+  parsed insecure{{"--upstream=origin.internal:9990", "--relay-insecure"}};
+  REQUIRE(insecure.options);
+  CHECK_FALSE(insecure.options->relay_tls);
+
+  CHECK(parsed{{"--publish-port=0"}}.problem
+        == "relay links are mutual TLS: give --relay-ca, --relay-cert and --relay-key (or --relay-insecure for plain "
+           "BASP on a trusted network)");
+  CHECK(parsed{tls_options({"--publish-port=0", "--relay-insecure"})}.problem
+        == "--relay-insecure drops the relay link's TLS: leave out --relay-ca, --relay-cert and --relay-key");
+  CHECK(parsed{tls_options({})}.problem
+        == "--relay-ca, --relay-cert, --relay-key and --relay-insecure go with --publish-port or --upstream");
+  auto swapped = parsed{{"--publish-port=0", "--relay-ca=" + ca.cert_file.string(),
+                         "--relay-cert=" + ca.key_file.string(), "--relay-key=" + ca.key_file.string()}};
+  CHECK(swapped.problem.find("--relay-cert: cannot load") == 0);
+  CHECK(parsed{{"--publish-port=0", "--relay-ca=/nonexistent.pem", "--relay-cert=" + ca.cert_file.string(),
+                "--relay-key=" + ca.key_file.string()}}
+            .problem.find("--relay-ca: cannot load \"/nonexistent.pem\"")
+        == 0);
 }

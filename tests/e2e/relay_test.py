@@ -5,13 +5,19 @@ following relay1. An `evstream tail` client on each node must print every
 event of every block exactly once and in order, through a cut of the origin
 link mid-stream and through relay2 being killed and restarted. A second test
 keeps relay1 away from the origin until the blocks it missed left the origin's
-window: its clients are closed and, resuming, told of the gap.
+window: its clients are closed and, resuming, told of the gap. Every link is
+mutual TLS with certificates the test makes; the last tests show a follower,
+or a feed, whose certificate does not chain to the other's CA refused, and a
+plain-BASP follower refused by a TLS feed.
 
 Usage: python3 relay_test.py PATH_TO_EVSTREAM
 """
 import asyncio
 import json
+import os
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -94,6 +100,33 @@ class TcpProxy:
         self.thread.join(timeout=DEADLINE)
 
 
+class RelayPki:
+    """Two certificate authorities and a node certificate signed by each, made
+    with openssl: `trusted` is the tree's, `rogue` another one."""
+
+    def __init__(self):
+        self.dir = tempfile.TemporaryDirectory(prefix="evstream-relay-pki-")
+        for ca in ("trusted", "rogue"):
+            self._openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                          "-days", "1", "-subj", f"/CN={ca} relay CA", "-addext", "basicConstraints=critical,CA:TRUE",
+                          "-keyout", self.path(f"{ca}-ca.key"), "-out", self.path(f"{ca}-ca.pem"))
+            self._openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                          "-subj", f"/CN={ca} node", "-keyout", self.path(f"{ca}.key"), "-out", self.path(f"{ca}.csr"))
+            self._openssl("x509", "-req", "-days", "1", "-in", self.path(f"{ca}.csr"), "-CA", self.path(f"{ca}-ca.pem"),
+                          "-CAkey", self.path(f"{ca}-ca.key"), "-CAcreateserial", "-out", self.path(f"{ca}.pem"))
+
+    def path(self, name):
+        return os.path.join(self.dir.name, name)
+
+    def _openssl(self, *args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+    def args(self, trusts="trusted", presents="trusted"):
+        """A node's relay TLS options: the CA it trusts, the certificate it presents."""
+        return [f"--relay-ca={self.path(trusts + '-ca.pem')}", f"--relay-cert={self.path(presents + '.pem')}",
+                f"--relay-key={self.path(presents + '.key')}"]
+
+
 def feed_port(server):
     """The relay feed port from a node's banner ("…, relay feed: 127.0.0.1:N)")."""
     return int(server.banner.split("relay feed: 127.0.0.1:")[1].split(")")[0])
@@ -125,8 +158,19 @@ def wait_until_ready(server):
 
 
 class RelayTreeTest(unittest.TestCase):
-    def serve(self, *args, **kwargs):
-        server = Server(EVSTREAM, *args, **kwargs)
+    @classmethod
+    def setUpClass(cls):
+        cls.pki = RelayPki()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pki.dir.cleanup()
+
+    def serve(self, *args, tls=None, **kwargs):
+        """A node; one that relays gets the tree's certificates unless `tls` says otherwise."""
+        if tls is None and any(arg.startswith(("--publish-port", "--upstream")) for arg in args):
+            tls = self.pki.args()
+        server = Server(EVSTREAM, *args, *(tls or []), **kwargs)
         self.addCleanup(server.stop)
         return server
 
@@ -237,6 +281,32 @@ class RelayTreeTest(unittest.TestCase):
         self.assertEqual(printed, expected)
         self.assertEqual(blocks, missed[len(missed) - len(blocks):])
         self.assertEqual(metric(relay, 'evstream_websocket_closes_total{reason="upstream_gap"}'), 1)
+
+    def refused_follower_says(self, feed, *tls):
+        """Starts a relay of `feed` with these TLS options; returns its first
+        line saying why the link failed, once it shows the relay not following."""
+        relay = Client([EVSTREAM, "--port=0", f"--upstream=127.0.0.1:{feed_port(feed)}", *tls])
+        self.addCleanup(relay.close)
+        return relay.wait_for_log('"state":"disconnected"')
+
+    def test_a_follower_or_a_feed_whose_certificate_does_not_chain_to_the_ca_is_refused(self):
+        origin = self.serve("--publish-port=0")
+        tail = self.tail(origin)
+        # A follower presenting a certificate of another CA: the feed refuses it.
+        self.assertIn("TLS handshake refused", self.refused_follower_says(origin, *self.pki.args(presents="rogue")))
+        # A follower that trusts another CA: it refuses the feed.
+        self.assertIn("TLS handshake refused", self.refused_follower_says(origin, *self.pki.args(trusts="rogue")))
+        # A plain-BASP follower: no TLS at all.
+        self.assertIn("cannot connect", self.refused_follower_says(origin, "--relay-insecure"))
+        # The feed's own certificate from another CA: a proper follower refuses it.
+        impostor = self.serve("--publish-port=0", tls=self.pki.args(presents="rogue"))
+        self.assertIn("TLS handshake refused", self.refused_follower_says(impostor, *self.pki.args()))
+        # The origin serves on, and a proper follower is taken.
+        relay_tail = self.tail(self.relay(feed_port(origin)))
+        block = new_block()
+        origin.post(block)
+        for client in (tail, relay_tail):
+            self.assert_prints_in_order(client, [block])
 
 
 if __name__ == "__main__":
