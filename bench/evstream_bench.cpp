@@ -7,6 +7,7 @@
 //   evstream_bench w3 --server=build-bench/evstream
 //   evstream_bench w4 --server=build-bench/evstream --subscribers=100 --slow=10
 //   evstream_bench w5 --server=build-bench/evstream --blocks=100
+//   evstream_bench w7 --server=build-bench/evstream --rounds=12 --per-round=3000
 //   evstream_bench table --results=results.jsonl [--json=bench.json] [--command=TEXT]
 //
 // Exit status: 0 when every check passed, 1 when one failed, 2 on bad usage,
@@ -42,10 +43,11 @@ commands:
       --send-budget-bytes=1048576 --slow-receive-buffer=4096
   w5  ingest: --blocks=100 --transactions=1000
   w6  neighbours: --subscribers=100 --filtered=50 --resumed=50 --warmup-blocks=10 --blocks=20
+  w7  connection churn: --rounds=12 --per-round=3000 --in-flight=200
   table  --results=FILE (repeatable) [--json=FILE] [--command=TEXT]
   reference-server  --seed=1 --blocks=N --transactions=1000 (started by w1/w2)
 
-options of w1…w6:
+options of w1…w7:
   --server=PATH          the evstream executable (required)
   --server-arg=ARG       added to evstream's command line (repeatable)
   --reps=3               repetitions; the table shows medians
@@ -53,7 +55,7 @@ options of w1…w6:
   --client-threads=2     io threads of the load generator
   --connect-window=256   subscribers connecting at once
   --seed=1               seed of the generated blocks
-  --no-reference         skip the reference runs of w1 and w2
+  --no-reference         skip the reference runs of w1, w2 and w7
   --log-dir=DIR          server logs (default /tmp/evstream-bench-PID)
   --out=FILE             append the result as one JSON line
 )";
@@ -197,6 +199,15 @@ int run_workload(const std::string& command, options& opts, int argc, char** arg
     p.transactions = opts.count("transactions", p.transactions);
     opts.check_all_used();
     rec = run_neighbours(settings, p);
+  } else if (command == "w7") {
+    churn_params p;
+    p.rounds = opts.count("rounds", p.rounds);
+    if (p.rounds < 3)
+      throw std::invalid_argument("--rounds wants at least 3: the growth is measured from round 2");
+    p.per_round = std::max<std::size_t>(1, opts.count("per-round", p.per_round));
+    p.in_flight = std::max<std::size_t>(1, opts.count("in-flight", p.in_flight));
+    opts.check_all_used();
+    rec = run_churn(settings, p);
   }
   std::cout << render_table({rec}, command_line(argc, argv)) << std::flush;
   if (!out.empty()) {
@@ -254,7 +265,7 @@ int main(int argc, char** argv) {
   try {
     options opts{argc, argv};
     if (command == "w1" || command == "w2" || command == "w3" || command == "w4" || command == "w5"
-        || command == "w6")
+        || command == "w6" || command == "w7")
       return run_workload(command, opts, argc, argv);
     if (command == "table")
       return run_table(opts);

@@ -39,6 +39,11 @@ struct fanout_state {
   frames_ptr pong;
   std::size_t published = 0;
   std::vector<std::shared_ptr<fanout_subscriber>> subscribers;
+  // Open connections as evstream's /metrics counts them (W7 waits for both
+  // to settle): HTTP until upgraded or gone, WebSocket from the handshake
+  // until its last handler has let go of it.
+  std::size_t http_connections = 0;
+  std::size_t websockets = 0;
 
   void join(const std::shared_ptr<fanout_subscriber>& subscriber);
   void leave(fanout_subscriber& subscriber);
@@ -49,6 +54,10 @@ struct fanout_state {
 class fanout_subscriber : public std::enable_shared_from_this<fanout_subscriber> {
 public:
   fanout_subscriber(tcp::socket&& socket, fanout_state& state) : ws_(std::move(socket)), state_(state) {}
+  ~fanout_subscriber() {
+    if (accepted_)
+      --state_.websockets;
+  }
 
   void start(http::request<http::string_body> upgrade) {
     ws_.async_accept(upgrade, beast::bind_front_handler(&fanout_subscriber::on_accept, shared_from_this()));
@@ -67,6 +76,8 @@ private:
   void on_accept(error_code ec) {
     if (ec)
       return;
+    accepted_ = true;
+    ++state_.websockets;
     do_read();
   }
 
@@ -115,6 +126,7 @@ private:
   beast::flat_buffer buffer_;
   std::deque<frames_ptr> queue_;
   bool writing_ = false;
+  bool accepted_ = false;
 };
 
 void fanout_state::join(const std::shared_ptr<fanout_subscriber>& subscriber) {
@@ -141,7 +153,10 @@ std::size_t fanout_state::publish_next() {
 class reference_http_session : public std::enable_shared_from_this<reference_http_session> {
 public:
   reference_http_session(tcp::socket&& socket, fanout_state& state)
-      : socket_(std::move(socket)), state_(state) {}
+      : socket_(std::move(socket)), state_(state) {
+    ++state_.http_connections;
+  }
+  ~reference_http_session() { --state_.http_connections; }
 
   void start() { do_read(); }
 
@@ -168,9 +183,16 @@ private:
       const std::size_t index = state_.publish_next();
       answer_.result(http::status::accepted);
       answer_.body() = state_.answers[index];
+    } else if (request.method() == http::verb::get && request.target() == "/metrics") {
+      answer_.result(http::status::ok);
+      answer_.set(http::field::content_type, "text/plain; version=0.0.4");
+      answer_.body() = "evstream_connections{kind=\"http\"} " + std::to_string(state_.http_connections)
+                       + "\nevstream_connections{kind=\"websocket\"} " + std::to_string(state_.websockets)
+                       + "\n";
     } else {
       answer_.result(http::status::not_found);
-      answer_.body() = R"({"error": "the reference serves POST /api/v1/blocks and the valid_tx stream"})";
+      answer_.body() =
+          R"({"error": "the reference serves POST /api/v1/blocks, the valid_tx stream and /metrics"})";
     }
     answer_.prepare_payload();
     http::async_write(socket_, answer_,

@@ -3,7 +3,8 @@
 // text pings; each block's events are encoded before any client connects, as
 // one buffer of WebSocket text frames, and published with one plain
 // asio::async_write per socket. A POST to /api/v1/blocks is read but not
-// parsed: the n-th POST publishes the n-th pre-encoded block. One thread, no
+// parsed: the n-th POST publishes the n-th pre-encoded block. GET /metrics
+// answers evstream's two connection gauges, which W7 waits on. One thread, no
 // actors, no JSON while serving.
 #pragma once
 

@@ -2,13 +2,13 @@
 # Builds evstream and its benchmark (Release, in build-bench/) and runs every
 # workload — W1 fan-out to 100, 1 000 and 10 000 subscribers, W2 idle scale,
 # W3 keep-alive precision, W4 slow consumers, W6 filtered and resumed
-# neighbours, W5 ingest — each repeated, each
+# neighbours, W5 ingest, W7 connection churn — each repeated (W7 once), each
 # beside its reference, then prints one table.
 #
 #   bench/run.sh                  # about 6 minutes on 2 cores
 #   bench/run.sh --big            # W2 with 100 000 connections instead of 10 000
 #   bench/run.sh --json out.json  # also write every figure as JSON
-#   bench/run.sh --reps 5         # repetitions per workload (default 3)
+#   bench/run.sh --reps 5         # repetitions per workload (default 3; W7 runs once)
 #   bench/run.sh --no-build       # run what build-bench/ already holds
 #
 # Exit status 0 when every check passed (every event delivered exactly once
@@ -27,7 +27,7 @@ while (($#)); do
     --reps) reps=$2; shift ;;
     --reps=*) reps=${1#--reps=} ;;
     --no-build) build_first=0 ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -46,7 +46,8 @@ common=(--server="$build/evstream" --reps="$reps" --out="$results" --log-dir="$w
 status=0
 run() {
   echo "== evstream_bench $*" >&2
-  "$bench" "$@" "${common[@]}" >>"$work/tables.txt" || status=1
+  # The workload's own options last, so that one may override a common one.
+  "$bench" "$1" "${common[@]}" "${@:2}" >>"$work/tables.txt" || status=1
 }
 
 run w1 --subscribers=100 --blocks=20
@@ -61,6 +62,9 @@ run w3 --silent=20 --pinging=5 --timeout-ms=2000
 run w4 --subscribers=100 --slow=10 --blocks=40 --interval-ms=100 --send-budget-bytes=1048576
 run w6 --subscribers=100 --filtered=50 --resumed=50 --warmup-blocks=10 --blocks=20
 run w5 --blocks=100
+# One repetition: its twelve rounds are the series a leak shows in, and each
+# repetition is two servers × 36 000 connections.
+run w7 --rounds=12 --per-round=3000 --reps=1 --deadline=120
 
 echo >&2
 table=(--results="$results" --command="$command")

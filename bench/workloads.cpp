@@ -2,6 +2,7 @@
 
 #include "bench/block_poster.hpp"
 #include "bench/block_set.hpp"
+#include "bench/churn_client.hpp"
 #include "bench/client_fleet.hpp"
 #include "bench/proc_stats.hpp"
 #include "bench/reference_server.hpp"
@@ -782,6 +783,163 @@ run_outcome parse_in_process(const block_set& blocks) {
   return out;
 }
 
+// ---------------------------------------------------------------------------
+// Connection churn (W7)
+
+// The round whose RSS the growth is measured from: the first rounds fill the
+// allocator's arenas and the server's pools, which is not a leak.
+constexpr std::size_t churn_baseline_round = 2;
+// The product's target is under about 100 bytes per ended connection; 4 MB
+// over the 30 000 connections between rounds 2 and 12 is about 130.
+constexpr double churn_growth_bound_mb = 4.0;
+// How long the connection gauges may take to read zero once a round's
+// clients are done: every end the round uses is prompt, so seconds mean a leak.
+constexpr auto churn_drain_bound = 10s;
+
+// 36000 → "36 000"
+std::string thousands(std::size_t n) {
+  auto text = std::to_string(n);
+  for (auto at = static_cast<std::ptrdiff_t>(text.size()) - 3; at > 0; at -= 3)
+    text.insert(static_cast<std::size_t>(at), " ");
+  return text;
+}
+
+struct connection_gauges {
+  double http = nan;
+  double websocket = nan;
+  std::string error;
+};
+
+connection_gauges read_gauges(std::uint16_t port) {
+  connection_gauges g;
+  const auto text = http_get(port, "/metrics", 2s, g.error);
+  if (!g.error.empty())
+    return g;
+  g.http = metric_sample(text, R"(evstream_connections{kind="http"})");
+  g.websocket = metric_sample(text, R"(evstream_connections{kind="websocket"})");
+  if (std::isnan(g.websocket) || std::isnan(g.http))
+    g.error = "/metrics has no evstream_connections{kind=\"http\"} and {kind=\"websocket\"}";
+  return g;
+}
+
+run_outcome churn(const bench_settings& settings, bool reference, const churn_params& params,
+                  const std::string& name) {
+  run_outcome out;
+  auto problem = [&out](const std::string& text) { out.problems.push_back(text); };
+  const auto deadline = now_ns() + ns(settings.deadline);
+  watchdog_scope guard{deadline, name};
+  auto server =
+      try_start_server(settings, reference, {}, {settings.seed, 0, 0}, params.in_flight, name, problem);
+  if (!server)
+    return out;
+  pause(*server, 300ms, deadline);
+  auto& v = out.values;
+  v["rss_start_mb"] = static_cast<double>(server->rss_kib()) * 1024 / 1e6;
+
+  churn_settings cs;
+  cs.server = tcp::endpoint{asio::ip::make_address_v4("127.0.0.1"), server->port()};
+  cs.in_flight = params.in_flight;
+  churn_client client{cs};
+  std::vector<double> rss_mb(params.rounds, nan);
+  std::array<std::size_t, churn_ends> ended{}, failed{};
+  std::size_t half_closed_by_server = 0;
+  std::string first_failure;
+  std::int64_t churning_ns = 0;
+  double drain_max_ms = 0;
+  waited result = waited::done;
+  for (std::size_t r = 0; r < params.rounds; ++r) {
+    const std::string round = "round " + std::to_string(r + 1);
+    client.start_round(r * params.per_round, params.per_round);
+    result = wait_until(*server, deadline, [&] { return client.finished(); });
+    client.stop();
+    const auto& got = client.result();
+    for (std::size_t w = 0; w < churn_ends; ++w) {
+      ended[w] += got.ended[w];
+      failed[w] += got.failed[w];
+    }
+    half_closed_by_server += got.half_closed_by_server;
+    if (first_failure.empty() && !got.first_failure.empty())
+      first_failure = round + ", " + got.first_failure;
+    if (result != waited::done) {
+      problem(describe(result, *server, "churning " + round));
+      break;
+    }
+    churning_ns += got.finished_ns - got.started_ns;
+
+    // The round is over for the server too once it counts no connection but
+    // the scrape's own.
+    const auto drain_started = now_ns();
+    const auto drain_until = std::min(deadline, drain_started + ns(churn_drain_bound));
+    connection_gauges gauges;
+    std::int64_t next_scrape = 0;
+    result = wait_until(*server, drain_until, [&] {
+      if (now_ns() < next_scrape)
+        return false;
+      next_scrape = now_ns() + ns(20ms);
+      gauges = read_gauges(server->port());
+      return gauges.error.empty() && gauges.websocket == 0 && gauges.http <= 1;
+    });
+    if (result == waited::server_ended) {
+      problem(describe(result, *server, "waiting for the connections of " + round + " to end"));
+      break;
+    }
+    if (result == waited::done) {
+      drain_max_ms = std::max(drain_max_ms, ns_to_ms(now_ns() - drain_started));
+    } else {
+      problem(gauges.error.empty()
+                  ? "after " + round + " the server still counted " + fixed(gauges.websocket, 0)
+                        + " WebSocket and " + fixed(gauges.http, 0)
+                        + " HTTP connections (its scrape included) after "
+                        + fixed(ns_to_s(now_ns() - drain_started), 1) + " s"
+                  : "after " + round + ", GET /metrics: " + gauges.error);
+      result = waited::done;
+      if (now_ns() >= deadline) {
+        problem(describe(waited::deadline, *server, "waiting for the connections of " + round + " to end"));
+        break;
+      }
+    }
+    // A moment for the frees of the last ends to land, as W2 gives its allocator.
+    pause(*server, 200ms, deadline);
+    rss_mb[r] = static_cast<double>(server->rss_kib()) * 1024 / 1e6;
+    std::cerr << "    " << name << ", " << round << ": " << got.total_ended() << " ended as meant, "
+              << got.total_failed() << " not, RSS " << fixed(rss_mb[r], 2) << " MB\n";
+  }
+  client.stop();
+  stop_server(*server, result, problem);
+
+  std::size_t total_ended = 0, total_failed = 0;
+  std::string by_way;
+  for (std::size_t w = 0; w < churn_ends; ++w) {
+    total_ended += ended[w];
+    total_failed += failed[w];
+    by_way += std::string{by_way.empty() ? "" : ", "} + churn_end_name(static_cast<churn_end>(w)) + " "
+              + std::to_string(failed[w]);
+  }
+  if (total_failed > 0)
+    problem(count_of(total_failed, total_ended + total_failed) + " connections did not end as meant ("
+            + by_way + "; first, " + first_failure + ")");
+
+  const std::size_t baseline = std::min(churn_baseline_round, params.rounds);
+  for (std::size_t r = 0; r < params.rounds; ++r)
+    v["rss_mb_round_" + std::to_string(r + 1)] = rss_mb[r];
+  const double growth_mb = rss_mb.back() - rss_mb[baseline - 1];
+  const double between = static_cast<double>((params.rounds - baseline) * params.per_round);
+  v["rss_baseline_mb"] = rss_mb[baseline - 1];
+  v["rss_last_mb"] = rss_mb.back();
+  v["growth_mb"] = growth_mb;
+  // KB per 1 000 connections and bytes per connection are the same number.
+  v["growth_bytes_per_connection"] = between > 0 ? growth_mb * 1e6 / between : nan;
+  v["connections_per_s"] =
+      churning_ns > 0 ? static_cast<double>(total_ended + total_failed) / ns_to_s(churning_ns) : nan;
+  v["ended_as_meant"] = static_cast<double>(total_ended);
+  v["failed"] = static_cast<double>(total_failed);
+  v["half_closed"] = static_cast<double>(ended[static_cast<std::size_t>(churn_end::half_close)]
+                                         + failed[static_cast<std::size_t>(churn_end::half_close)]);
+  v["half_closed_by_server"] = static_cast<double>(half_closed_by_server);
+  v["drain_max_ms"] = drain_max_ms;
+  return out;
+}
+
 void collect(repetitions& reps, record& rec, const std::string& side, std::size_t rep,
              const run_outcome& outcome) {
   for (const auto& [name, value] : outcome.values)
@@ -1159,6 +1317,81 @@ record run_neighbours(const bench_settings& settings, neighbours_params params) 
                  {"transactions", params.transactions}}},
                {"settings", settings_json(settings)},
                {"note", "evstream.* = with filtered and resumed neighbours, reference.* = the same number of plain ones"},
+               {"repetitions", reps.to_json()}};
+  return rec;
+}
+
+record run_churn(const bench_settings& settings, const churn_params& params) {
+  const std::size_t baseline = std::min(churn_baseline_round, params.rounds);
+  const std::string at_baseline = thousands(baseline * params.per_round);
+  const std::string at_last = thousands(params.rounds * params.per_round);
+  const std::string label = "W7 churn " + std::to_string(params.rounds) + "×" + thousands(params.per_round);
+  record rec{"W7", label,
+             "the same minimal Beast server, churned alike; its GET /metrics counts its connections as "
+             "evstream's does"};
+  repetitions reps;
+  for (std::size_t rep = 0; rep < settings.repetitions; ++rep) {
+    for (bool reference : reference_first_order(rep, settings.reference)) {
+      const std::string side = reference ? "reference" : "evstream";
+      auto outcome = churn(settings, reference, params, "w7-" + side + "-rep" + std::to_string(rep + 1));
+      const auto& v = outcome.values;
+      const double growth = value_of(v, "growth_mb");
+      std::cerr << "  " << label << ", repetition " << rep + 1 << ", " << side << ": RSS "
+                << fixed(value_of(v, "rss_baseline_mb"), 2) << " MB after " << at_baseline << ", "
+                << fixed(value_of(v, "rss_last_mb"), 2) << " MB after " << at_last << " connections, "
+                << fixed(value_of(v, "growth_bytes_per_connection"), 1) << " bytes per connection, "
+                << outcome.problems.size() << " problem(s)\n";
+      for (const auto& p : outcome.problems)
+        std::cerr << "    problem: " << p << "\n";
+      // Every repetition must hold: a leak that one run shows is a leak.
+      if (!reference && growth > churn_growth_bound_mb)
+        outcome.problems.push_back("RSS grew " + fixed(growth, 2) + " MB from " + at_baseline + " to "
+                                   + at_last + " connections ("
+                                   + fixed(value_of(v, "growth_bytes_per_connection"), 0)
+                                   + " bytes per connection), over the " + fixed(churn_growth_bound_mb, 0)
+                                   + " MB bound");
+      collect(reps, rec, side, rep, outcome);
+    }
+  }
+  auto m = [&reps](const std::string& name) { return reps.median(name); };
+  rec.row("server RSS after " + at_baseline + " connections (MB)", fixed(m("evstream.rss_baseline_mb"), 2),
+          fixed(m("reference.rss_baseline_mb"), 2),
+          ratio(m("evstream.rss_baseline_mb"), m("reference.rss_baseline_mb")),
+          "after round " + std::to_string(baseline) + "; at start " + fixed(m("evstream.rss_start_mb"), 2)
+              + " / " + fixed(m("reference.rss_start_mb"), 2) + " MB");
+  rec.row("server RSS after " + at_last + " connections (MB)", fixed(m("evstream.rss_last_mb"), 2),
+          fixed(m("reference.rss_last_mb"), 2), ratio(m("evstream.rss_last_mb"), m("reference.rss_last_mb")),
+          "each after the server counted 0 WebSocket connections");
+  rec.row("RSS growth, " + at_baseline + " → " + at_last + " (MB)", fixed(m("evstream.growth_mb"), 2),
+          fixed(m("reference.growth_mb"), 2), "",
+          "check: evstream ≤ " + fixed(churn_growth_bound_mb, 0) + " MB in every repetition");
+  rec.row("RSS growth per 1 000 connections (KB) = per connection (bytes)",
+          fixed(m("evstream.growth_bytes_per_connection"), 1),
+          fixed(m("reference.growth_bytes_per_connection"), 1), "", "target: under about 100");
+  rec.row("connections opened and ended/s", si(m("evstream.connections_per_s")),
+          si(m("reference.connections_per_s")),
+          ratio(m("evstream.connections_per_s"), m("reference.connections_per_s")),
+          std::to_string(params.in_flight) + " at once; gauges at 0 within "
+              + fixed(m("evstream.drain_max_ms"), 0) + " / " + fixed(m("reference.drain_max_ms"), 0)
+              + " ms of a round's end");
+  auto whole = [&m](const std::string& name) {
+    const double n = m(name);
+    return std::isfinite(n) ? thousands(static_cast<std::size_t>(n)) : std::string{"–"};
+  };
+  auto of_all = [&](const std::string& side) { return whole(side + ".ended_as_meant") + "/" + at_last; };
+  rec.row("connections ended as meant", of_all("evstream"), of_all("reference"), "",
+          "close frame, RST, EOF, half-close, partial upgrade in turn");
+  rec.row("half-closed connections the server closed within 1 s",
+          whole("evstream.half_closed_by_server") + "/" + whole("evstream.half_closed"),
+          whole("reference.half_closed_by_server") + "/" + whole("reference.half_closed"));
+  rec.raw() = {{"params",
+                {{"rounds", params.rounds},
+                 {"per_round", params.per_round},
+                 {"in_flight", params.in_flight},
+                 {"baseline_round", baseline},
+                 {"growth_bound_mb", churn_growth_bound_mb}}},
+               {"settings", settings_json(settings)},
+               {"note", "MB = 10^6 bytes; rss_mb_round_N: the RSS once round N's connections had all ended"},
                {"repetitions", reps.to_json()}};
   return rec;
 }

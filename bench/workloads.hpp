@@ -1,7 +1,8 @@
 // The benchmark's workloads, each against a freshly started server per
 // repetition, each bounded by a deadline per repetition and by counts:
 //   W1 fan-out, W2 idle scale, W3 keep-alive precision, W4 slow consumer
-//   isolation, W5 ingest, W6 filtered and resumed neighbours.
+//   isolation, W5 ingest, W6 filtered and resumed neighbours, W7 connection
+//   churn.
 // Each returns one record: medians of the repetitions beside a reference
 // measured in the same run, and every problem seen.
 #pragma once
@@ -72,11 +73,18 @@ struct neighbours_params { // W6
   std::size_t transactions = 1000;
 };
 
+struct churn_params { // W7
+  std::size_t rounds = 12;     // at least 3: round 2 is the baseline
+  std::size_t per_round = 3000;
+  std::size_t in_flight = 200; // connections open at once
+};
+
 record run_fanout(const bench_settings& settings, fanout_params params);
 record run_idle(const bench_settings& settings, idle_params params);
 record run_keepalive(const bench_settings& settings, const keepalive_params& params);
 record run_slow_consumers(const bench_settings& settings, slow_consumer_params params);
 record run_ingest(const bench_settings& settings, const ingest_params& params);
 record run_neighbours(const bench_settings& settings, neighbours_params params);
+record run_churn(const bench_settings& settings, const churn_params& params);
 
 } // namespace evstream::bench
