@@ -19,7 +19,8 @@ std::optional<client_close> check_message_size(std::size_t message_bytes, std::s
 
 std::optional<client_close> check_send_progress(caf::timespan stalled_for, caf::timespan limit) {
   if (stalled_for < limit) return std::nullopt;
-  return client_close{close_code::policy_violation, "slow consumer: no progress for " + describe_duration(limit),
+  return client_close{close_code::policy_violation,
+                      "slow consumer: no progress for " + describe_duration(limit),
                       close_cause::slow_consumer};
 }
 

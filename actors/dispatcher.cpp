@@ -99,10 +99,9 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         if (block->sequence <= state.last_sequence) {
           // Order is structural; a regression here is a bug upstream, and
           // forwarding the block would break every subscriber's order.
-          ops::log(ops::log_level::error, "block_dropped",
-                   {{"blockid", block->blockid()},
-                    {"sequence", block->sequence},
-                    {"after", state.last_sequence}});
+          ops::log(
+              ops::log_level::error, "block_dropped",
+              {{"blockid", block->blockid()}, {"sequence", block->sequence}, {"after", state.last_sequence}});
           return;
         }
         state.last_sequence = block->sequence;

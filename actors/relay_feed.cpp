@@ -32,7 +32,8 @@ void enqueue(link_actor self, encoded_block_ptr block) {
   if (s.pending.size() > s.settings.max_pending_blocks) {
     ops::log(ops::log_level::warn, "relay_dropped",
              {{"relay", caf::to_string(s.follower.node())},
-              {"reason", "over " + std::to_string(s.settings.max_pending_blocks) + " blocks behind; it will reconnect and resume"}});
+              {"reason", "over " + std::to_string(s.settings.max_pending_blocks)
+                             + " blocks behind; it will reconnect and resume"}});
     self->quit();
     return;
   }
@@ -81,7 +82,8 @@ caf::behavior follower_link(link_actor self, caf::actor dispatcher, follow_reque
     self->request(s.dispatcher, settings.cursor_timeout, cursor_atom::value, s.after_blockid)
         .then(
             [=](const cursor_status& status) {
-              if (status.where == cursor_status::standing::available) return subscribe_after(self, status.sequence);
+              if (status.where == cursor_status::standing::available)
+                return subscribe_after(self, status.sequence);
               if (status.where == cursor_status::standing::pending) {
                 // Not a gap: this node is a relay whose own window is still on its way.
                 self->send(self->state.follower,
@@ -121,7 +123,8 @@ caf::behavior follower_link(link_actor self, caf::actor dispatcher, follow_reque
   };
 }
 
-caf::behavior relay_feed(caf::event_based_actor* self, caf::actor dispatcher, follower_link_settings settings) {
+caf::behavior relay_feed(caf::event_based_actor* self, caf::actor dispatcher,
+                         follower_link_settings settings) {
   // Anything else a peer sends is dropped, not an error: the port is open to
   // whoever can reach it.
   self->set_default_handler(caf::drop);

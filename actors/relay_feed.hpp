@@ -45,6 +45,7 @@ struct follower_link_state {
 caf::behavior follower_link(caf::stateful_actor<follower_link_state>* self, caf::actor dispatcher,
                             follow_request request, follower_link_settings settings);
 
-caf::behavior relay_feed(caf::event_based_actor* self, caf::actor dispatcher, follower_link_settings settings);
+caf::behavior relay_feed(caf::event_based_actor* self, caf::actor dispatcher,
+                         follower_link_settings settings);
 
 } // namespace evstream

@@ -31,7 +31,7 @@ inline constexpr std::uint32_t relay_protocol_version = 2;
 using following_atom = caf::atom_constant<caf::atom("following")>;
 using relay_ack_atom = caf::atom_constant<caf::atom("relayack")>;
 // Until it has its upstream's window, a relay cannot tell a cursor it lacks
-// from one that is on its way (README, Relays).
+// from one that is on its way (docs/relays.md).
 using window_sent_atom = caf::atom_constant<caf::atom("windowsent")>;
 
 // A relay asks to follow the blocks after `after_blockid`, or, when it is

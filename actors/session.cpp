@@ -6,7 +6,6 @@
 
 namespace evstream {
 
-
 namespace {
 
 void end_session(session_actor self, close_code code, std::string reason, close_cause cause) {
@@ -30,7 +29,8 @@ void expect_ping_within(session_actor self, caf::timespan within) {
               if (silent < s.settings.keepalive_timeout)
                 return expect_ping_within(self, s.settings.keepalive_timeout - silent);
               end_session(self, close_code::policy_violation,
-                          "no ping for " + describe_duration(s.settings.keepalive_timeout), close_cause::keepalive);
+                          "no ping for " + describe_duration(s.settings.keepalive_timeout),
+                          close_cause::keepalive);
             });
 }
 
@@ -68,20 +68,20 @@ caf::behavior session(session_actor self, caf::actor dispatcher, transport_ptr c
     }
   };
   // Every end of a session, normal or not, runs this.
-  self->attach_functor([connection = state.connection, dispatcher,
-                        me = self->address()](const caf::error& reason) {
-    // CAF 0.17 keeps the monitor below in the dispatcher until it is removed,
-    // and with it this session's memory: every connection ever opened.
-    dispatcher->detach(caf::default_attachable::observe_token{me, caf::default_attachable::monitor});
-    // A session that fails (an exception, a kill) still closes its client,
-    // so the socket never outlives the actor silently.
-    if (!reason) return; // a normal end closed the connection already
-    if (reason == caf::exit_reason::user_shutdown)
-      connection->close(close_code::going_away, "server shutting down", close_cause::shutdown);
-    else
-      connection->close(close_code::internal_error, "internal error: the session failed",
-                        close_cause::internal_error);
-  });
+  self->attach_functor(
+      [connection = state.connection, dispatcher, me = self->address()](const caf::error& reason) {
+        // CAF 0.17 keeps the monitor below in the dispatcher until it is removed,
+        // and with it this session's memory: every connection ever opened.
+        dispatcher->detach(caf::default_attachable::observe_token{me, caf::default_attachable::monitor});
+        // A session that fails (an exception, a kill) still closes its client,
+        // so the socket never outlives the actor silently.
+        if (!reason) return; // a normal end closed the connection already
+        if (reason == caf::exit_reason::user_shutdown)
+          connection->close(close_code::going_away, "server shutting down", close_cause::shutdown);
+        else
+          connection->close(close_code::internal_error, "internal error: the session failed",
+                            close_cause::internal_error);
+      });
   // Without a dispatcher no block will ever come: end with it.
   self->monitor(dispatcher);
   self->set_down_handler([=](caf::down_msg& down) {
@@ -135,7 +135,8 @@ caf::behavior session(session_actor self, caf::actor dispatcher, transport_ptr c
       [=](const upstream_gap&) {
         // This node is a relay and missed blocks; resuming tells the client
         // where the stream goes on (410 with oldest_available).
-        close_and_quit(close_code::internal_error, "blocks were lost upstream; resume with ?since= to learn the gap",
+        close_and_quit(close_code::internal_error,
+                       "blocks were lost upstream; resume with ?since= to learn the gap",
                        close_cause::upstream_gap);
       },
       [=](const connection_closed&) { self->quit(); },

@@ -15,12 +15,12 @@ bool transaction_filter::matches(const schema::transaction_ref& tx) const {
 
 const schema::encoded_events& events_of(const encoded_block& block, stream_kind stream) {
   switch (stream) {
-    case stream_kind::valid_transactions:
-      return block.valid_transactions;
-    case stream_kind::blocks:
-      return block.summary;
-    case stream_kind::valid_tx:
-      break;
+  case stream_kind::valid_transactions:
+    return block.valid_transactions;
+  case stream_kind::blocks:
+    return block.summary;
+  case stream_kind::valid_tx:
+    break;
   }
   return block.valid_tx;
 }

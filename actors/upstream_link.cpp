@@ -45,7 +45,8 @@ void follow(link_actor self, caf::actor feed) {
   auto& s = self->state;
   s.feed = std::move(feed);
   self->monitor(s.feed);
-  self->send(s.feed, follow_request{relay_protocol_version, caf::actor_cast<caf::actor>(self), s.after_blockid});
+  self->send(s.feed,
+             follow_request{relay_protocol_version, caf::actor_cast<caf::actor>(self), s.after_blockid});
   self->delayed_send(self, s.settings.answer_timeout, follow_deadline{s.attempt});
 }
 
@@ -53,7 +54,8 @@ void connect(link_actor self) {
   auto& s = self->state;
   auto attempt = s.attempt;
   auto& system = self->home_system();
-  auto middleman = s.settings.over_tls ? system.openssl_manager().actor_handle() : system.middleman().actor_handle();
+  auto middleman =
+      s.settings.over_tls ? system.openssl_manager().actor_handle() : system.middleman().actor_handle();
   self->request(middleman, s.settings.answer_timeout, caf::connect_atom::value, s.settings.upstream.host,
                 s.settings.upstream.port)
       .then(
@@ -106,8 +108,9 @@ caf::behavior upstream_link(link_actor self, caf::actor block_source, upstream_l
         state.metrics->relay_upstream_connected.Set(1);
         state.next_retry = state.settings.first_retry;
         ops::log_relay_link(true, state.settings.upstream.text(),
-                            "following after " + (state.after_blockid.empty() ? std::string{"its oldest retained block"}
-                                                                             : state.after_blockid));
+                            "following after "
+                                + (state.after_blockid.empty() ? std::string{"its oldest retained block"}
+                                                               : state.after_blockid));
       },
       [=](block& next) {
         if (!from_current_link(self)) return;
@@ -144,7 +147,8 @@ caf::behavior upstream_link(link_actor self, caf::actor block_source, upstream_l
       },
       [=](follow_deadline deadline) {
         auto& state = self->state;
-        if (deadline.attempt == state.attempt && !state.link) retry_later(self, "no answer to the follow request");
+        if (deadline.attempt == state.attempt && !state.link)
+          retry_later(self, "no answer to the follow request");
       },
       [=](caf::get_atom, upstream_atom) {
         auto& state = self->state;

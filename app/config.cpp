@@ -59,9 +59,10 @@ config::config() {
       .add(upstream, "upstream",
            "HOST:PORT of a node's --publish-port: take blocks from there instead of --source (this node is "
            "a relay)")
-      .add(relay_ca, "relay-ca",
-           "PEM CA certificate: relay links (--publish-port, --upstream) accept only a peer whose certificate "
-           "chains to it, both ways")
+      .add(
+          relay_ca, "relay-ca",
+          "PEM CA certificate: relay links (--publish-port, --upstream) accept only a peer whose certificate "
+          "chains to it, both ways")
       .add(relay_cert, "relay-cert", "PEM certificate chain this node presents on relay links")
       .add(relay_key, "relay-key", "PEM private key of --relay-cert")
       .add(relay_insecure, "relay-insecure",
@@ -101,7 +102,8 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
     if (authority) {
       auto digits = authority->port();
       auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port_number);
-      if (error != std::errc{} || end != digits.data() + digits.size() || port_number > 65535) port_number = 0;
+      if (error != std::errc{} || end != digits.data() + digits.size() || port_number > 65535)
+        port_number = 0;
     }
     if (!authority || authority->host().empty() || port_number == 0 || authority->has_userinfo())
       return problem = "--upstream must be HOST:PORT, not \"" + upstream + "\"", std::nullopt;
@@ -149,7 +151,8 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
     auto normalized = net::normalized_origin(origin);
     if (!normalized)
       return problem = "--ingest-allow-origin takes origins like https://admin.example.com (scheme, host and "
-                       "port only), not \"" + origin + "\"",
+                       "port only), not \""
+                       + origin + "\"",
              std::nullopt;
     server.ingest_allowed_origins.push_back(std::move(*normalized));
   }
@@ -167,16 +170,20 @@ std::optional<relay_tls_files> config::relay_tls(std::string& problem) const {
   bool any_file = !relay_ca.empty() || !relay_cert.empty() || !relay_key.empty();
   if (!relays()) {
     if (any_file || relay_insecure)
-      problem = "--relay-ca, --relay-cert, --relay-key and --relay-insecure go with --publish-port or --upstream";
+      problem =
+          "--relay-ca, --relay-cert, --relay-key and --relay-insecure go with --publish-port or --upstream";
     return std::nullopt;
   }
   if (relay_insecure) {
-    if (any_file) problem = "--relay-insecure drops the relay link's TLS: leave out --relay-ca, --relay-cert and --relay-key";
+    if (any_file)
+      problem =
+          "--relay-insecure drops the relay link's TLS: leave out --relay-ca, --relay-cert and --relay-key";
     return std::nullopt;
   }
   if (relay_ca.empty() || relay_cert.empty() || relay_key.empty()) {
-    problem = "relay links are mutual TLS: give --relay-ca, --relay-cert and --relay-key (or --relay-insecure for "
-              "plain BASP on a trusted network)";
+    problem =
+        "relay links are mutual TLS: give --relay-ca, --relay-cert and --relay-key (or --relay-insecure for "
+        "plain BASP on a trusted network)";
     return std::nullopt;
   }
   // Loaded once here, so a wrong file is a clear error at start rather than an

@@ -55,20 +55,22 @@ int main(int argc, char** argv) {
   try {
     service.emplace(system, *options);
   } catch (const std::exception& error) {
-    evstream::ops::log(evstream::ops::log_level::error, "start_failed",
-                       {{"address", options->host + ":" + std::to_string(options->port)},
-                        {"error", error.what()}});
+    evstream::ops::log(
+        evstream::ops::log_level::error, "start_failed",
+        {{"address", options->host + ":" + std::to_string(options->port)}, {"error", error.what()}});
     return 1;
   }
   auto address = options->host + ":" + std::to_string(service->port());
   std::cout << "evstream listening on " << (service->tls() ? "https://" : "http://") << address
             << " (stream: " << (service->tls() ? "wss://" : "ws://") << address
             << "/api/v1/streams/valid_tx, source: "
-            << (options->source == evstream::block_source_kind::upstream ? "upstream " + cfg.upstream : cfg.source);
-  if (auto port = service->published_port()) std::cout << ", relay feed: " << options->publish_host << ":" << *port;
+            << (options->source == evstream::block_source_kind::upstream ? "upstream " + cfg.upstream
+                                                                         : cfg.source);
+  if (auto port = service->published_port())
+    std::cout << ", relay feed: " << options->publish_host << ":" << *port;
   std::cout << ")\n"
-            << "evstream: watch it live at " << (service->tls() ? "https://" : "http://") << address << "/demo"
-            << std::endl;
+            << "evstream: watch it live at " << (service->tls() ? "https://" : "http://") << address
+            << "/demo" << std::endl;
 
   std::atomic<bool> stop_feeding{false};
   std::thread feeder;

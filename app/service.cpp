@@ -50,7 +50,8 @@ service::service(caf::actor_system& system, service_options options) {
   if (!options.server.tls_cert_file.empty()) context_->tls = make_tls_context(options.server);
   bool relays = options.publish_port || options.source == block_source_kind::upstream;
   if (relays && !system.has_middleman())
-    throw std::runtime_error("relaying needs CAF's network layer: load caf::io::middleman in the actor system's config");
+    throw std::runtime_error(
+        "relaying needs CAF's network layer: load caf::io::middleman in the actor system's config");
   // Relay links are mutual TLS when the system has CAF's OpenSSL module (enable_relays with certificates).
   bool relay_tls = system.has_openssl_manager();
   auto address = boost::asio::ip::make_address(options.host);
@@ -76,9 +77,9 @@ service::service(caf::actor_system& system, service_options options) {
   if (options.source == block_source_kind::demo)
     demo_ = system.spawn(demo_source, context_->block_source, options.demo);
   if (options.source == block_source_kind::upstream)
-    context_->upstream_link = system.spawn(upstream_link, context_->block_source,
-                                           upstream_link_settings{options.upstream, newest_block, relay_tls},
-                                           context_->metrics);
+    context_->upstream_link =
+        system.spawn(upstream_link, context_->block_source,
+                     upstream_link_settings{options.upstream, newest_block, relay_tls}, context_->metrics);
   if (options.publish_port) {
     follower_link_settings followers;
     followers.max_pending_blocks = context_->settings.max_blocks_behind;
@@ -102,7 +103,8 @@ service::service(caf::actor_system& system, service_options options) {
 service::~service() { stop(); }
 
 void service::stop_actors() {
-  for (auto* actor : {&demo_, &feed_, &context_->upstream_link, &context_->block_source, &context_->dispatcher})
+  for (auto* actor :
+       {&demo_, &feed_, &context_->upstream_link, &context_->block_source, &context_->dispatcher})
     if (*actor) caf::anon_send_exit(*actor, caf::exit_reason::user_shutdown);
 }
 

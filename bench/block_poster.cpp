@@ -37,27 +37,23 @@ void block_poster::start(std::chrono::microseconds interval) {
 
 void block_poster::stop() {
   io_.stop();
-  if (thread_.joinable())
-    thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 void block_poster::on_connect(error_code ec) {
-  if (ec)
-    return finish("connecting to post blocks: " + ec.message());
+  if (ec) return finish("connecting to post blocks: " + ec.message());
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   started_ns_ = now_ns();
   send(0);
 }
 
 void block_poster::send(std::size_t index) {
-  if (index == requests_.size())
-    return finish();
+  if (index == requests_.size()) return finish();
   const std::int64_t due = started_ns_ + static_cast<std::int64_t>(index) * interval_.count() * 1000;
   if (interval_.count() > 0 && now_ns() < due) {
     timer_.expires_after(std::chrono::nanoseconds(due - now_ns()));
     return timer_.async_wait([this, index](error_code ec) {
-      if (!ec)
-        write(index);
+      if (!ec) write(index);
     });
   }
   write(index);
@@ -70,16 +66,14 @@ void block_poster::write(std::size_t index) {
 }
 
 void block_poster::on_written(std::size_t index, error_code ec) {
-  if (ec)
-    return finish("posting block " + std::to_string(index) + ": " + ec.message());
+  if (ec) return finish("posting block " + std::to_string(index) + ": " + ec.message());
   answer_ = {};
   http::async_read(socket_, buffer_, answer_,
                    [this, index](error_code e, std::size_t) { on_answer(index, e); });
 }
 
 void block_poster::on_answer(std::size_t index, error_code ec) {
-  if (ec)
-    return finish("reading the answer to block " + std::to_string(index) + ": " + ec.message());
+  if (ec) return finish("reading the answer to block " + std::to_string(index) + ": " + ec.message());
   answered_ns_[index] = now_ns();
   status_[index] = answer_.result_int();
   if (answer_.result() != http::status::accepted && problem_.empty())
@@ -89,8 +83,7 @@ void block_poster::on_answer(std::size_t index, error_code ec) {
 }
 
 void block_poster::finish(std::string problem) {
-  if (problem_.empty())
-    problem_ = std::move(problem);
+  if (problem_.empty()) problem_ = std::move(problem);
   error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

@@ -15,8 +15,7 @@ std::size_t expected_stream::position_of(std::string_view txid) const {
 }
 
 std::string expected_stream::describe(std::size_t position) const {
-  if (position >= total())
-    return "past the last event";
+  if (position >= total()) return "past the last event";
   std::size_t block = 0;
   while (block_end_[block] <= position)
     ++block;
@@ -58,8 +57,7 @@ expected_stream block_set::expect(std::size_t first_block,
   expected_stream stream;
   for (std::size_t b = first_block; b < parsed.size(); ++b) {
     for (const auto& tx : parsed[b].transactions)
-      if (keep(tx))
-        stream.txids_.push_back(tx.txid);
+      if (keep(tx)) stream.txids_.push_back(tx.txid);
     stream.block_end_.push_back(stream.txids_.size());
   }
   for (std::size_t p = 0; p < stream.txids_.size(); ++p)

@@ -5,8 +5,8 @@
 #include "schema/block.hpp"
 
 #include <cstddef>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>

@@ -80,13 +80,11 @@ public:
   void start() {
     error_code ec;
     socket_.open(tcp::v4(), ec);
-    if (ec)
-      return end("socket: " + ec.message());
+    if (ec) return end("socket: " + ec.message());
     int on = 1;
     ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on);
     socket_.bind(tcp::endpoint{churn_source_address(index_), 0}, ec);
-    if (ec)
-      return end("bind: " + ec.message());
+    if (ec) return end("bind: " + ec.message());
     bound("connecting", owner_.settings_.step_timeout);
     socket_.async_connect(owner_.settings_.server,
                           [self = shared_from_this()](error_code e) { self->on_connect(e); });
@@ -99,16 +97,13 @@ private:
     doing_ = doing;
     timer_.expires_after(limit);
     timer_.async_wait([self = shared_from_this()](error_code ec) {
-      if (!ec && !self->over_)
-        self->on_bound();
+      if (!ec && !self->over_) self->on_bound();
     });
   }
 
   void on_bound() {
-    if (way_ == churn_end::partial_request && doing_ == waiting_partial)
-      return end();
-    if (way_ == churn_end::half_close && doing_ == waiting_half_closed)
-      return end();
+    if (way_ == churn_end::partial_request && doing_ == waiting_partial) return end();
+    if (way_ == churn_end::half_close && doing_ == waiting_half_closed) return end();
     end(std::string{"no progress within "} + std::to_string(timer_bound_ms()) + " ms while " + doing_);
   }
 
@@ -120,10 +115,8 @@ private:
   }
 
   void on_connect(error_code ec) {
-    if (over_)
-      return;
-    if (ec)
-      return end("connect: " + ec.message());
+    if (over_) return;
+    if (ec) return end("connect: " + ec.message());
     socket_.set_option(tcp::no_delay(true), ec);
     const auto& request = owner_.upgrade_;
     if (way_ == churn_end::partial_request) {
@@ -131,19 +124,15 @@ private:
       // not wait out its request timeout.
       return asio::async_write(socket_, asio::buffer(request.data(), request.size() / 2),
                                [self = shared_from_this()](error_code e, std::size_t) {
-                                 if (self->over_)
-                                   return;
-                                 if (e)
-                                   return self->end("sending half the upgrade: " + e.message());
+                                 if (self->over_) return;
+                                 if (e) return self->end("sending half the upgrade: " + e.message());
                                  self->bound(waiting_partial, self->owner_.settings_.partial_wait);
                                });
     }
     bound("upgrading", owner_.settings_.step_timeout);
     asio::async_write(socket_, asio::buffer(request), [self = shared_from_this()](error_code e, std::size_t) {
-      if (self->over_)
-        return;
-      if (e)
-        return self->end("sending the upgrade: " + e.message());
+      if (self->over_) return;
+      if (e) return self->end("sending the upgrade: " + e.message());
       self->upgrade_.emplace();
       http::async_read(self->socket_, self->buffer_, self->upgrade_->parser,
                        [self](error_code e2, std::size_t) { self->on_upgrade_answer(e2); });
@@ -151,10 +140,8 @@ private:
   }
 
   void on_upgrade_answer(error_code ec) {
-    if (over_)
-      return;
-    if (ec)
-      return end("reading the upgrade answer: " + ec.message());
+    if (over_) return;
+    if (ec) return end("reading the upgrade answer: " + ec.message());
     const auto& answer = upgrade_->parser.get();
     if (answer.result() != http::status::switching_protocols)
       return end("upgrade answered " + std::to_string(answer.result_int()));
@@ -166,15 +153,12 @@ private:
     case churn_end::close_frame: {
       // Whatever came with the 101 is frames already.
       const auto leftover = beast::buffers_to_string(buffer_.data());
-      if (!consume(leftover.data(), leftover.size()))
-        return;
+      if (!consume(leftover.data(), leftover.size())) return;
       bound("closing (waiting for the server's close frame and EOF)", owner_.settings_.step_timeout);
       return asio::async_write(socket_, asio::buffer(close_frame()),
                                [self = shared_from_this()](error_code e, std::size_t) {
-                                 if (self->over_)
-                                   return;
-                                 if (e)
-                                   return self->end("sending the close frame: " + e.message());
+                                 if (self->over_) return;
+                                 if (e) return self->end("sending the close frame: " + e.message());
                                  self->read_until_eof();
                                });
     }
@@ -201,20 +185,15 @@ private:
 
   void read_until_eof() {
     socket_.async_read_some(asio::buffer(chunk_), [self = shared_from_this()](error_code ec, std::size_t n) {
-      if (self->over_)
-        return;
-      if (n > 0 && self->way_ == churn_end::close_frame && !self->consume(self->chunk_.data(), n))
-        return;
-      if (!ec)
-        return self->read_until_eof();
+      if (self->over_) return;
+      if (n > 0 && self->way_ == churn_end::close_frame && !self->consume(self->chunk_.data(), n)) return;
+      if (!ec) return self->read_until_eof();
       if (self->way_ == churn_end::half_close) {
         ++self->owner_.result_.half_closed_by_server;
         return self->end();
       }
-      if (ec != asio::error::eof)
-        return self->end("waiting for EOF after the close frame: " + ec.message());
-      if (!self->close_code_)
-        return self->end("EOF without the server's close frame");
+      if (ec != asio::error::eof) return self->end("waiting for EOF after the close frame: " + ec.message());
+      if (!self->close_code_) return self->end("EOF without the server's close frame");
       if (*self->close_code_ != 1000)
         return self->end("the server answered close 1000 with close " + std::to_string(*self->close_code_));
       self->end();
@@ -225,11 +204,10 @@ private:
   bool consume(const char* data, std::size_t size) {
     bool ok = true;
     const bool framed = reader_.feed(data, size, [this, &ok](opcode code, std::string_view payload) {
-      if (code != opcode::close || close_code_)
-        return;
-      close_code_ = payload.size() >= 2 ? (static_cast<std::uint8_t>(payload[0]) << 8)
-                                              | static_cast<std::uint8_t>(payload[1])
-                                        : 1005;
+      if (code != opcode::close || close_code_) return;
+      close_code_ = payload.size() >= 2
+                        ? (static_cast<std::uint8_t>(payload[0]) << 8) | static_cast<std::uint8_t>(payload[1])
+                        : 1005;
     });
     if (!framed) {
       end("a framing error from the server: " + reader_.error());
@@ -240,13 +218,11 @@ private:
 
   // `failure` empty: it ended as it was meant to.
   void end(const std::string& failure = {}) {
-    if (over_)
-      return;
+    if (over_) return;
     over_ = true;
     timer_.cancel();
     error_code ignored;
-    if (way_ != churn_end::reset)
-      socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    if (way_ != churn_end::reset) socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
     owner_.ended(index_, failure.empty(), failure);
   }
@@ -294,13 +270,11 @@ void churn_client::start_round(std::size_t first, std::size_t count) {
 
 void churn_client::stop() {
   io_.stop();
-  if (thread_.joinable())
-    thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 void churn_client::start_next() {
-  if (next_ == end_)
-    return;
+  if (next_ == end_) return;
   // Posted, not called: one that fails at once must not recurse into the next.
   asio::post(io_, [c = std::make_shared<churn_connection>(*this, next_++)] { c->start(); });
 }
@@ -363,8 +337,7 @@ double metric_sample(const std::string& text, const std::string& series) {
   const std::string key = series + " ";
   for (std::size_t at = 0; at < text.size();) {
     const auto eol = std::min(text.find('\n', at), text.size());
-    if (text.compare(at, key.size(), key) == 0)
-      return std::strtod(text.c_str() + at + key.size(), nullptr);
+    if (text.compare(at, key.size(), key) == 0) return std::strtod(text.c_str() + at + key.size(), nullptr);
     at = eol + 1;
   }
   return std::numeric_limits<double>::quiet_NaN();

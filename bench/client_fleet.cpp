@@ -57,8 +57,7 @@ void client_fleet::connect_all(std::size_t window) {
 }
 
 void client_fleet::start_next(lane& l) {
-  if (l.next_to_start == l.members.size())
-    return;
+  if (l.next_to_start == l.members.size()) return;
   subscriber* next = l.members[l.next_to_start++];
   // Posted, not called: a subscriber that fails at once must not recurse
   // into the next one's start.
@@ -71,14 +70,12 @@ void client_fleet::post_to(std::size_t index, std::function<void(subscriber&)> a
 }
 
 void client_fleet::stop() {
-  if (!running_)
-    return;
+  if (!running_) return;
   running_ = false;
   for (auto& l : lanes_)
     l->io.stop();
   for (auto& l : lanes_)
-    if (l->thread.joinable())
-      l->thread.join();
+    if (l->thread.joinable()) l->thread.join();
 }
 
 std::vector<double> client_fleet::thread_cpu_seconds() const {

@@ -65,8 +65,7 @@ public:
   options(int argc, char** argv) {
     for (int i = 2; i < argc; ++i) {
       std::string arg = argv[i];
-      if (arg.rfind("--", 0) != 0)
-        throw std::invalid_argument("unexpected argument " + arg);
+      if (arg.rfind("--", 0) != 0) throw std::invalid_argument("unexpected argument " + arg);
       const auto eq = arg.find('=');
       values_[arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2)].push_back(
           eq == std::string::npos ? std::string{} : arg.substr(eq + 1));
@@ -85,12 +84,10 @@ public:
   }
   std::size_t count(const std::string& key, std::size_t fallback) {
     auto value = text(key);
-    if (value.empty())
-      return fallback;
+    if (value.empty()) return fallback;
     std::size_t end = 0;
     const auto number = std::stoull(value, &end);
-    if (end != value.size())
-      throw std::invalid_argument("--" + key + " wants a whole number, not " + value);
+    if (end != value.size()) throw std::invalid_argument("--" + key + " wants a whole number, not " + value);
     return static_cast<std::size_t>(number);
   }
   bool flag(const std::string& key) {
@@ -100,8 +97,7 @@ public:
   // Options given but never asked for: most likely typos.
   void check_all_used() const {
     for (const auto& [key, value] : values_)
-      if (used_.count(key) == 0)
-        throw std::invalid_argument("unknown option --" + key);
+      if (used_.count(key) == 0) throw std::invalid_argument("unknown option --" + key);
   }
 
 private:
@@ -111,16 +107,14 @@ private:
 
 std::string absolute(const std::string& path) {
   char resolved[PATH_MAX];
-  if (!::realpath(path.c_str(), resolved))
-    throw std::invalid_argument("no such file or directory: " + path);
+  if (!::realpath(path.c_str(), resolved)) throw std::invalid_argument("no such file or directory: " + path);
   return resolved;
 }
 
 bench_settings read_settings(options& opts) {
   bench_settings s;
   const auto server = opts.text("server");
-  if (server.empty())
-    throw std::invalid_argument("--server=PATH (the evstream executable) is required");
+  if (server.empty()) throw std::invalid_argument("--server=PATH (the evstream executable) is required");
   s.server_path = absolute(server);
   s.self_path = absolute("/proc/self/exe");
   s.server_args = opts.all("server-arg");
@@ -225,12 +219,10 @@ int run_table(options& opts) {
   std::vector<record> records;
   for (const auto& path : files) {
     std::ifstream file{path};
-    if (!file)
-      throw std::invalid_argument("cannot read " + path);
+    if (!file) throw std::invalid_argument("cannot read " + path);
     std::string line;
     while (std::getline(file, line))
-      if (!line.empty())
-        records.push_back(record::from_json(boost::json::parse(line).as_object()));
+      if (!line.empty()) records.push_back(record::from_json(boost::json::parse(line).as_object()));
   }
   std::cout << render_table(records, command);
   if (!json_path.empty()) {
@@ -238,8 +230,7 @@ int run_table(options& opts) {
     file << boost::json::serialize(render_json(records, command)) << "\n";
   }
   for (const auto& rec : records)
-    if (!rec.ok())
-      return 1;
+    if (!rec.ok()) return 1;
   return 0;
 }
 
@@ -267,10 +258,8 @@ int main(int argc, char** argv) {
     if (command == "w1" || command == "w2" || command == "w3" || command == "w4" || command == "w5"
         || command == "w6" || command == "w7")
       return run_workload(command, opts, argc, argv);
-    if (command == "table")
-      return run_table(opts);
-    if (command == "reference-server")
-      return run_reference(opts);
+    if (command == "table") return run_table(opts);
+    if (command == "reference-server") return run_reference(opts);
     std::cerr << "evstream_bench: unknown command " << command << "\n\n" << usage;
     return 2;
   } catch (const std::invalid_argument& error) {

@@ -16,17 +16,14 @@ double stat_cpu_seconds(const std::string& path) {
   std::getline(file, text);
   // The command name may hold spaces and parentheses: fields count from the last ')'.
   const auto close = text.rfind(')');
-  if (close == std::string::npos)
-    return 0.0;
+  if (close == std::string::npos) return 0.0;
   std::istringstream fields{text.substr(close + 2)};
   std::string field;
   unsigned long long utime = 0;
   unsigned long long stime = 0;
   for (int number = 3; number <= 15 && fields >> field; ++number) {
-    if (number == 14)
-      utime = std::stoull(field);
-    if (number == 15)
-      stime = std::stoull(field);
+    if (number == 14) utime = std::stoull(field);
+    if (number == 15) stime = std::stoull(field);
   }
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
@@ -53,8 +50,7 @@ long status_kib(pid_t pid, const std::string& field) {
   std::string line;
   const std::string prefix = field + ":";
   while (std::getline(file, line))
-    if (line.compare(0, prefix.size(), prefix) == 0)
-      return std::stol(line.substr(prefix.size()));
+    if (line.compare(0, prefix.size(), prefix) == 0) return std::stol(line.substr(prefix.size()));
   return 0;
 }
 

@@ -55,8 +55,7 @@ class fanout_subscriber : public std::enable_shared_from_this<fanout_subscriber>
 public:
   fanout_subscriber(tcp::socket&& socket, fanout_state& state) : ws_(std::move(socket)), state_(state) {}
   ~fanout_subscriber() {
-    if (accepted_)
-      --state_.websockets;
+    if (accepted_) --state_.websockets;
   }
 
   void start(http::request<http::string_body> upgrade) {
@@ -65,8 +64,7 @@ public:
 
   void send(frames_ptr frames) {
     queue_.push_back(std::move(frames));
-    if (!writing_)
-      do_write();
+    if (!writing_) do_write();
   }
 
   std::size_t slot = 0; // index in fanout_state::subscribers while joined
@@ -74,8 +72,7 @@ public:
 
 private:
   void on_accept(error_code ec) {
-    if (ec)
-      return;
+    if (ec) return;
     accepted_ = true;
     ++state_.websockets;
     do_read();
@@ -89,15 +86,13 @@ private:
 
   void on_read(error_code ec, std::size_t) {
     if (ec) {
-      if (joined)
-        state_.leave(*this);
+      if (joined) state_.leave(*this);
       return;
     }
     const bool is_ping = ws_.got_text() && beast::buffers_to_string(buffer_.data()) == "ping";
     buffer_.consume(buffer_.size());
     if (is_ping) {
-      if (!joined)
-        state_.join(shared_from_this());
+      if (!joined) state_.join(shared_from_this());
       send(state_.pong);
     }
     do_read();
@@ -117,8 +112,7 @@ private:
       ws_.next_layer().close(ignored); // the pending read ends and leaves
       return;
     }
-    if (!queue_.empty())
-      do_write();
+    if (!queue_.empty()) do_write();
   }
 
   websocket::stream<tcp::socket> ws_;
@@ -169,8 +163,7 @@ private:
   }
 
   void on_read(error_code ec, std::size_t) {
-    if (ec)
-      return;
+    if (ec) return;
     auto request = parser_->release();
     if (websocket::is_upgrade(request))
       return std::make_shared<fanout_subscriber>(std::move(socket_), state_)->start(std::move(request));
@@ -200,8 +193,7 @@ private:
   }
 
   void on_write(error_code ec, std::size_t) {
-    if (!ec && answer_.keep_alive())
-      do_read();
+    if (!ec && answer_.keep_alive()) do_read();
   }
 
   tcp::socket socket_;
@@ -213,8 +205,7 @@ private:
 
 void accept_next(tcp::acceptor& acceptor, fanout_state& state) {
   acceptor.async_accept([&acceptor, &state](error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted)
-      return;
+    if (ec == asio::error::operation_aborted) return;
     if (!ec) {
       // A block is one write: nothing is gained by letting Nagle hold its
       // tail back until the client acknowledges the previous one.

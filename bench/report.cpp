@@ -23,8 +23,7 @@ void record::row(std::string figure, std::string evstream, std::string reference
 }
 
 void record::problem(const std::string& text) {
-  if (std::find(problems_.begin(), problems_.end(), text) == problems_.end())
-    problems_.push_back(text);
+  if (std::find(problems_.begin(), problems_.end(), text) == problems_.end()) problems_.push_back(text);
 }
 
 json::object record::to_json() const {
@@ -59,8 +58,7 @@ record record::from_json(const json::object& object) {
   }
   for (const auto& p : object.at("problems").as_array())
     r.problems_.push_back(json::value_to<std::string>(p));
-  if (auto* raw = object.if_contains("raw"))
-    r.raw_ = raw->as_object();
+  if (auto* raw = object.if_contains("raw")) r.raw_ = raw->as_object();
   return r;
 }
 
@@ -121,8 +119,7 @@ std::string render_table(const std::vector<record>& records, const std::string& 
     total += w + 2;
   out << std::string(total - 2, '-') << "\n";
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (i > 0 && !lines[i][0].empty())
-      out << "\n";
+    if (i > 0 && !lines[i][0].empty()) out << "\n";
     print(lines[i]);
   }
   out << "\nreferences:\n";
@@ -137,8 +134,7 @@ std::string render_table(const std::vector<record>& records, const std::string& 
   bool any_problem = false;
   for (const auto& rec : records)
     for (const auto& p : rec.problems()) {
-      if (!any_problem)
-        out << "\nproblems:\n";
+      if (!any_problem) out << "\nproblems:\n";
       any_problem = true;
       out << "  " << rec.label() << ": " << p << "\n";
     }
@@ -158,8 +154,7 @@ json::object render_json(const std::vector<record>& records, const std::string& 
 
 double repetitions::median(const std::string& name) const {
   auto found = values_.find(name);
-  if (found == values_.end() || found->second.empty())
-    return std::numeric_limits<double>::quiet_NaN();
+  if (found == values_.end() || found->second.empty()) return std::numeric_limits<double>::quiet_NaN();
   auto values = found->second;
   std::sort(values.begin(), values.end());
   const auto n = values.size();
@@ -178,8 +173,7 @@ json::object repetitions::to_json() const {
 }
 
 double percentile(std::vector<double> values, double p) {
-  if (values.empty())
-    return std::numeric_limits<double>::quiet_NaN();
+  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
   std::sort(values.begin(), values.end());
   auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size())));
   rank = std::clamp<std::size_t>(rank, 1, values.size());
@@ -187,29 +181,23 @@ double percentile(std::vector<double> values, double p) {
 }
 
 std::string fixed(double value, int decimals) {
-  if (!std::isfinite(value))
-    return "–";
+  if (!std::isfinite(value)) return "–";
   std::ostringstream out;
   out << std::fixed << std::setprecision(decimals) << value;
   return out.str();
 }
 
 std::string si(double value) {
-  if (!std::isfinite(value))
-    return "–";
+  if (!std::isfinite(value)) return "–";
   const double magnitude = std::fabs(value);
-  if (magnitude >= 1e9)
-    return fixed(value / 1e9, 2) + " G";
-  if (magnitude >= 1e6)
-    return fixed(value / 1e6, 2) + " M";
-  if (magnitude >= 1e4)
-    return fixed(value / 1e3, 1) + " k";
+  if (magnitude >= 1e9) return fixed(value / 1e9, 2) + " G";
+  if (magnitude >= 1e6) return fixed(value / 1e6, 2) + " M";
+  if (magnitude >= 1e4) return fixed(value / 1e3, 1) + " k";
   return fixed(value, magnitude >= 100 ? 0 : 2);
 }
 
 std::string ratio(double a, double b) {
-  if (!std::isfinite(a) || !std::isfinite(b) || b == 0)
-    return "–";
+  if (!std::isfinite(a) || !std::isfinite(b) || b == 0) return "–";
   return fixed(a / b, 2) + "×";
 }
 

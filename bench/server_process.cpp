@@ -64,8 +64,7 @@ server_process::server_process(std::vector<std::string> argv, unsigned long open
     args.push_back(arg.data());
   args.push_back(nullptr);
   const int log = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (log < 0)
-    throw std::runtime_error("cannot write " + log_path_ + ": " + std::strerror(errno));
+  if (log < 0) throw std::runtime_error("cannot write " + log_path_ + ": " + std::strerror(errno));
   const rlimit files{open_files, open_files};
   const pid_t parent = ::getpid();
   const std::string directory = log_path_.substr(0, log_path_.rfind('/') + 1);
@@ -77,12 +76,10 @@ server_process::server_process(std::vector<std::string> argv, unsigned long open
   }
   if (pid_ == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL); // never outlive the benchmark
-    if (::getppid() != parent)
-      ::_exit(127);
+    if (::getppid() != parent) ::_exit(127);
     ::setrlimit(RLIMIT_NOFILE, &files);
     // Its own directory, so that no evstream.ini of the caller's applies.
-    if (::chdir(directory.c_str()) != 0)
-      ::_exit(127);
+    if (::chdir(directory.c_str()) != 0) ::_exit(127);
     ::dup2(log, STDOUT_FILENO);
     ::dup2(log, STDERR_FILENO);
     ::execv(args[0], args.data());
@@ -115,8 +112,7 @@ server_process::server_process(std::vector<std::string> argv, unsigned long open
 }
 
 server_process::~server_process() {
-  if (exit_.empty())
-    stop(std::chrono::seconds(3));
+  if (exit_.empty()) stop(std::chrono::seconds(3));
 }
 
 double server_process::cpu_seconds() const { return process_cpu_seconds(pid_); }
@@ -124,8 +120,7 @@ long server_process::rss_kib() const { return status_kib(pid_, "VmRSS"); }
 long server_process::peak_rss_kib() const { return status_kib(pid_, "VmHWM"); }
 
 bool server_process::running() {
-  if (!exit_.empty())
-    return false;
+  if (!exit_.empty()) return false;
   int status = 0;
   if (::waitpid(pid_, &status, WNOHANG) == pid_) {
     record_exit(status);
@@ -135,13 +130,11 @@ bool server_process::running() {
 }
 
 std::string server_process::stop(std::chrono::milliseconds grace) {
-  if (!running())
-    return exit_;
+  if (!running()) return exit_;
   ::kill(pid_, SIGTERM);
   const auto give_up = std::chrono::steady_clock::now() + grace;
   while (std::chrono::steady_clock::now() < give_up) {
-    if (!running())
-      return exit_;
+    if (!running()) return exit_;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ::kill(pid_, SIGKILL);
@@ -169,8 +162,7 @@ std::string server_process::log_tail(std::size_t lines) const {
   std::string line;
   while (std::getline(file, line)) {
     tail.push_back(line);
-    if (tail.size() > lines)
-      tail.pop_front();
+    if (tail.size() > lines) tail.pop_front();
   }
   std::string text;
   for (const auto& kept : tail)

@@ -18,8 +18,7 @@ constexpr std::string_view expected_accept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 std::string_view txid_in(std::string_view event) {
   constexpr std::string_view key = R"("txid":")";
   const auto at = event.find(key);
-  if (at == std::string_view::npos || event.size() < at + key.size() + 64)
-    return {};
+  if (at == std::string_view::npos || event.size() < at + key.size() + 64) return {};
   return event.substr(at + key.size(), 64);
 }
 
@@ -39,8 +38,7 @@ std::string quoted_prefix(std::string_view text) {
 
 subscriber::subscriber(asio::io_context& io, subscriber_options options, fleet_progress& progress)
     : socket_(io), options_(std::move(options)), progress_(progress) {
-  if (options_.expected)
-    result_.block_done_ns.assign(options_.expected->blocks(), 0);
+  if (options_.expected) result_.block_done_ns.assign(options_.expected->blocks(), 0);
 }
 
 bool subscriber::complete() const {
@@ -53,8 +51,7 @@ void subscriber::start(std::function<void()> settled) {
   result_.connect_started_ns = now_ns();
   error_code ec;
   socket_.open(tcp::v4(), ec);
-  if (ec)
-    return fail("socket: " + ec.message());
+  if (ec) return fail("socket: " + ec.message());
   if (options_.receive_buffer_bytes > 0)
     socket_.set_option(asio::socket_base::receive_buffer_size(options_.receive_buffer_bytes), ec);
   // Leave the port to connect(), which only needs the 4-tuple to be unique:
@@ -62,16 +59,13 @@ void subscriber::start(std::function<void()> settled) {
   int on = 1;
   ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on);
   socket_.bind(tcp::endpoint{options_.source, 0}, ec);
-  if (ec)
-    return fail("bind " + options_.source.to_string() + ": " + ec.message());
+  if (ec) return fail("bind " + options_.source.to_string() + ": " + ec.message());
   socket_.async_connect(options_.server, [this](error_code e) { on_connect(e); });
 }
 
 void subscriber::on_connect(error_code ec) {
-  if (phase_ == phase::ended)
-    return;
-  if (ec)
-    return fail("connect: " + ec.message());
+  if (phase_ == phase::ended) return;
+  if (ec) return fail("connect: " + ec.message());
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
   phase_ = phase::upgrading;
@@ -81,19 +75,15 @@ void subscriber::on_connect(error_code ec) {
 }
 
 void subscriber::on_upgrade_sent(error_code ec) {
-  if (phase_ == phase::ended)
-    return;
-  if (ec)
-    return fail("sending the upgrade: " + ec.message());
+  if (phase_ == phase::ended) return;
+  if (ec) return fail("sending the upgrade: " + ec.message());
   http::async_read(socket_, upgrade_->buffer, upgrade_->parser,
                    [this](error_code e, std::size_t) { on_upgrade_answer(e); });
 }
 
 void subscriber::on_upgrade_answer(error_code ec) {
-  if (phase_ == phase::ended)
-    return;
-  if (ec)
-    return fail("reading the upgrade answer: " + ec.message());
+  if (phase_ == phase::ended) return;
+  if (ec) return fail("reading the upgrade answer: " + ec.message());
   const auto& answer = upgrade_->parser.get();
   if (answer.result() != http::status::switching_protocols)
     return fail("upgrade answered " + std::to_string(answer.result_int()));
@@ -104,37 +94,30 @@ void subscriber::on_upgrade_answer(error_code ec) {
   upgrade_.reset();
   phase_ = phase::awaiting_pong;
   ping();
-  if (!leftover.empty() && !consume(leftover.data(), leftover.size(), now_ns()))
-    return;
+  if (!leftover.empty() && !consume(leftover.data(), leftover.size(), now_ns())) return;
   arm_read();
 }
 
 void subscriber::arm_read() {
-  if (read_armed_ || reading_paused_ || phase_ == phase::ended)
-    return;
+  if (read_armed_ || reading_paused_ || phase_ == phase::ended) return;
   read_armed_ = true;
   socket_.async_wait(tcp::socket::wait_read, [this](error_code ec) { on_readable(ec); });
 }
 
 void subscriber::on_readable(error_code ec) {
   read_armed_ = false;
-  if (phase_ == phase::ended)
-    return;
-  if (ec)
-    return lost_connection("waiting to read: " + ec.message());
+  if (phase_ == phase::ended) return;
+  if (ec) return lost_connection("waiting to read: " + ec.message());
   auto& buffer = read_buffer();
   // Drain the socket: the reactor is edge-triggered, so leftover bytes would
   // not wake this subscriber again.
   for (;;) {
     const std::size_t size = socket_.read_some(asio::buffer(buffer), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again)
-      break;
+    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
     if (ec == asio::error::eof)
       return lost_connection("the server closed the connection without a close frame");
-    if (ec)
-      return lost_connection("read: " + ec.message());
-    if (!consume(buffer.data(), size, now_ns()) || reading_paused_)
-      return;
+    if (ec) return lost_connection("read: " + ec.message());
+    if (!consume(buffer.data(), size, now_ns()) || reading_paused_) return;
   }
   arm_read();
 }
@@ -151,8 +134,7 @@ bool subscriber::consume(const char* data, std::size_t size, std::int64_t now) {
 }
 
 void subscriber::on_frame(opcode code, std::string_view payload, std::int64_t now) {
-  if (phase_ == phase::ended)
-    return;
+  if (phase_ == phase::ended) return;
   switch (code) {
   case opcode::text:
     if (payload == "pong")
@@ -213,13 +195,11 @@ void subscriber::advance(std::int64_t now) {
   ++next_;
   while (block_ < expected.blocks() && next_ >= expected.block_end(block_))
     result_.block_done_ns[block_++] = now;
-  if (next_ == expected.total())
-    ++progress_.completed;
+  if (next_ == expected.total()) ++progress_.completed;
 }
 
 void subscriber::note_problem(const std::string& text) {
-  if (result_.first_problem.empty())
-    result_.first_problem = text;
+  if (result_.first_problem.empty()) result_.first_problem = text;
 }
 
 void subscriber::on_pong(std::int64_t now) {
@@ -253,8 +233,7 @@ void subscriber::on_close_frame(std::string_view payload, std::int64_t now) {
     result_.close_reason = std::string{payload.substr(2)};
   }
   const std::string how = "close " + std::to_string(result_.close_code) + " \"" + result_.close_reason + "\"";
-  if (phase_ != phase::subscribed)
-    return fail("closed before subscribing: " + how);
+  if (phase_ != phase::subscribed) return fail("closed before subscribing: " + how);
   finish(how, now);
   // Answer the close, then let the socket go.
   control_reply_ = client_frame(opcode::close, payload.substr(0, 2));
@@ -273,8 +252,7 @@ void subscriber::on_close_frame(std::string_view payload, std::int64_t now) {
 }
 
 bool subscriber::write(const std::string& frame) {
-  if (writing_ || phase_ == phase::ended)
-    return false;
+  if (writing_ || phase_ == phase::ended) return false;
   writing_ = true;
   asio::async_write(socket_, asio::buffer(frame), [this](error_code, std::size_t) {
     // A failed write shows up on the read side, which reports the end.
@@ -296,19 +274,16 @@ void subscriber::ping() {
 }
 
 void subscriber::ping_periodically(clock::duration first, clock::duration interval, std::int64_t until_ns) {
-  if (phase_ == phase::ended)
-    return;
+  if (phase_ == phase::ended) return;
   ping_interval_ = interval;
   ping_until_ns_ = until_ns;
-  if (!ping_timer_)
-    ping_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+  if (!ping_timer_) ping_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
   ping_timer_->expires_after(first);
   ping_timer_->async_wait([this](error_code ec) { on_ping_timer(ec); });
 }
 
 void subscriber::on_ping_timer(error_code ec) {
-  if (ec || phase_ == phase::ended || now_ns() >= ping_until_ns_)
-    return;
+  if (ec || phase_ == phase::ended || now_ns() >= ping_until_ns_) return;
   ping();
   ping_timer_->expires_at(ping_timer_->expiry() + ping_interval_);
   ping_timer_->async_wait([this](error_code e) { on_ping_timer(e); });
@@ -320,18 +295,15 @@ void subscriber::resume_reading() {
 }
 
 void subscriber::lost_connection(const std::string& how) {
-  if (phase_ == phase::ended)
-    return;
-  if (phase_ != phase::subscribed)
-    return fail(how);
+  if (phase_ == phase::ended) return;
+  if (phase_ != phase::subscribed) return fail(how);
   finish(how, now_ns());
   error_code ignored;
   socket_.close(ignored);
 }
 
 void subscriber::fail(const std::string& why) {
-  if (phase_ == phase::ended)
-    return;
+  if (phase_ == phase::ended) return;
   phase_ = phase::ended;
   result_.failure = why;
   ++progress_.failed;
@@ -339,8 +311,7 @@ void subscriber::fail(const std::string& why) {
   pings_in_flight_.clear();
   error_code ignored;
   socket_.close(ignored);
-  if (ping_timer_)
-    ping_timer_->cancel();
+  if (ping_timer_) ping_timer_->cancel();
   settle();
 }
 
@@ -356,13 +327,11 @@ void subscriber::finish(const std::string& how, std::int64_t now) {
     ++progress_.ended_incomplete;
   progress_.pings_in_flight -= static_cast<std::int64_t>(pings_in_flight_.size());
   pings_in_flight_.clear();
-  if (ping_timer_)
-    ping_timer_->cancel();
+  if (ping_timer_) ping_timer_->cancel();
 }
 
 void subscriber::settle() {
-  if (!settled_)
-    return;
+  if (!settled_) return;
   auto settled = std::move(settled_);
   settled_ = nullptr;
   settled();

@@ -53,8 +53,7 @@ constexpr std::size_t spare_descriptors = 1024;
 // CAP_SYS_RESOURCE neither can go past the hard RLIMIT_NOFILE.
 std::size_t connections_possible(std::size_t wanted, std::string& why) {
   const auto limit = raise_open_files(wanted + spare_descriptors);
-  if (limit >= wanted + spare_descriptors)
-    return wanted;
+  if (limit >= wanted + spare_descriptors) return wanted;
   const std::size_t possible = limit > spare_descriptors ? limit - spare_descriptors : 0;
   why = "RLIMIT_NOFILE cannot be raised past " + std::to_string(limit)
         + " here (raising the hard limit needs CAP_SYS_RESOURCE), so " + std::to_string(possible)
@@ -122,12 +121,9 @@ enum class waited { done, deadline, server_ended };
 // Polls `done` until it holds, the deadline passes or the server exits.
 waited wait_until(server_process& server, std::int64_t deadline_ns, const std::function<bool()>& done) {
   for (;;) {
-    if (done())
-      return waited::done;
-    if (!server.running())
-      return waited::server_ended;
-    if (now_ns() >= deadline_ns)
-      return waited::deadline;
+    if (done()) return waited::done;
+    if (!server.running()) return waited::server_ended;
+    if (now_ns() >= deadline_ns) return waited::deadline;
     std::this_thread::sleep_for(2ms);
   }
 }
@@ -140,8 +136,7 @@ waited pause(server_process& server, std::chrono::nanoseconds duration, std::int
 }
 
 std::string describe(waited what, server_process& server, const std::string& doing) {
-  if (what == waited::deadline)
-    return "the repetition's deadline passed while " + doing;
+  if (what == waited::deadline) return "the repetition's deadline passed while " + doing;
   return "the server ended (" + server.exit_description() + ") while " + doing
          + "; its log ends: " + server.log_tail();
 }
@@ -187,7 +182,7 @@ std::unique_ptr<server_process> try_start_server(const bench_settings& settings,
   }
 }
 
-// SIGTERM must end the server with exit 0 (README); a server that already
+// SIGTERM must end the server with exit 0 (docs/operations.md); a server that already
 // died was reported where it was noticed.
 void stop_server(server_process& server, waited last_wait,
                  const std::function<void(const std::string&)>& problem,
@@ -209,8 +204,7 @@ make_fleet(const bench_settings& settings, const tcp::endpoint& endpoint, const 
     options.server = endpoint;
     options.source = spread_source_address(i);
     options.upgrade_request = &upgrade;
-    if (customise)
-      customise(i, options);
+    if (customise) customise(i, options);
     fleet->add(options);
   }
   return fleet;
@@ -219,8 +213,7 @@ make_fleet(const bench_settings& settings, const tcp::endpoint& endpoint, const 
 // Which server runs first in a repetition: alternating, so that drift on a
 // shared machine favours neither.
 std::vector<bool> reference_first_order(std::size_t rep, bool with_reference) {
-  if (!with_reference)
-    return {false};
+  if (!with_reference) return {false};
   return rep % 2 == 0 ? std::vector<bool>{false, true} : std::vector<bool>{true, false};
 }
 
@@ -241,8 +234,7 @@ cpu_snapshot snapshot(const client_fleet& fleet) {
 void add_load_generator(figures& out, const cpu_snapshot& before, const cpu_snapshot& after,
                         const std::string& prefix = "bench") {
   const double wall = ns_to_s(after.at_ns - before.at_ns);
-  if (wall <= 0)
-    return;
+  if (wall <= 0) return;
   out[prefix + "_cores"] = (after.own - before.own) / wall;
   double busiest = 0;
   for (std::size_t i = 0; i < after.threads.size() && i < before.threads.size(); ++i)
@@ -305,10 +297,8 @@ std::string describe_incomplete(const subscriber_result& r, const expected_strea
     text += ", " + std::to_string(r.lost) + " skipped, " + std::to_string(r.duplicates)
             + " duplicated or reordered, " + std::to_string(r.unknown) + " unknown, "
             + std::to_string(r.extra) + " extra";
-  if (!r.first_problem.empty())
-    text += "; first: " + r.first_problem;
-  if (r.ended)
-    text += "; ended: " + r.end;
+  if (!r.first_problem.empty()) text += "; first: " + r.first_problem;
+  if (r.ended) text += "; ended: " + r.end;
   return text;
 }
 
@@ -327,8 +317,7 @@ run_outcome stream_blocks(const bench_settings& settings, const stream_plan& pla
   auto server = try_start_server(settings, plan.reference, plan.server_args,
                                  {settings.seed, blocks.json.size(), blocks.events.front().size()}, total,
                                  plan.name, problem);
-  if (!server)
-    return out;
+  if (!server) return out;
   if (plan.warmup) {
     block_poster warmup{*plan.warmup, server->port()};
     warmup.start(0us);
@@ -359,8 +348,7 @@ run_outcome stream_blocks(const bench_settings& settings, const stream_plan& pla
   const auto connect_started = now_ns();
   fleet->connect_all(settings.connect_window);
   auto result = wait_until(*server, deadline, [&] { return progress.subscribed + progress.failed == total; });
-  if (result != waited::done)
-    problem(describe(result, *server, "subscribing"));
+  if (result != waited::done) problem(describe(result, *server, "subscribing"));
   out.values["subscribe_s"] = ns_to_s(now_ns() - connect_started);
 
   const std::size_t normal_subscribed = progress.subscribed - progress.slow_subscribed;
@@ -371,15 +359,11 @@ run_outcome stream_blocks(const bench_settings& settings, const stream_plan& pla
     poster.start(plan.interval);
     std::int64_t short_since = 0;
     result = wait_until(*server, deadline, [&] {
-      if (!poster.finished())
-        return false;
-      if (progress.completed + progress.ended_incomplete >= normal_subscribed)
-        return true;
+      if (!poster.finished()) return false;
+      if (progress.completed + progress.ended_incomplete >= normal_subscribed) return true;
       // A refused block never arrives: give the rest a moment, then stop waiting.
-      if (poster.accepted() == requests.size())
-        return false;
-      if (short_since == 0)
-        short_since = now_ns();
+      if (poster.accepted() == requests.size()) return false;
+      if (short_since == 0) short_since = now_ns();
       return now_ns() - short_since > ns(2s);
     });
     if (result != waited::done)
@@ -388,11 +372,9 @@ run_outcome stream_blocks(const bench_settings& settings, const stream_plan& pla
   const double server_cpu = server->running() ? server->cpu_seconds() - server_cpu_before : nan;
   const auto after = snapshot(*fleet);
   poster.stop();
-  if (!poster.problem().empty())
-    problem("posting: " + poster.problem());
+  if (!poster.problem().empty()) problem("posting: " + poster.problem());
   // Anything after the last event is a duplicate: give it time to show up.
-  if (result == waited::done)
-    pause(*server, 300ms, deadline);
+  if (result == waited::done) pause(*server, 300ms, deadline);
 
   if (plan.slow > 0 && server->running()) {
     // A consumer that never reads cannot see its close frame; now it reads.
@@ -414,8 +396,7 @@ run_outcome stream_blocks(const bench_settings& settings, const stream_plan& pla
     const auto& sub = fleet->at(i);
     const auto& r = sub.result();
     if (!r.subscribed) {
-      if (failed++ == 0)
-        first_failure = "subscriber " + std::to_string(i) + ": " + r.failure;
+      if (failed++ == 0) first_failure = "subscriber " + std::to_string(i) + ": " + r.failure;
       continue;
     }
     delivered += r.in_order;
@@ -443,7 +424,8 @@ run_outcome stream_blocks(const bench_settings& settings, const stream_plan& pla
     std::string first_problem;
     for (std::size_t i = first; i < first + group.count; ++i)
       if (!fleet->at(i).complete() && incomplete_neighbours++ == 0)
-        first_problem = "subscriber " + std::to_string(i) + " " + describe_incomplete(fleet->at(i).result(), *group.expected);
+        first_problem = "subscriber " + std::to_string(i) + " "
+                        + describe_incomplete(fleet->at(i).result(), *group.expected);
     if (incomplete_neighbours > 0)
       problem(count_of(incomplete_neighbours, group.count) + " subscribers of " + group.target
               + " did not receive what they should, once and in order (first, " + first_problem + ")");
@@ -504,8 +486,7 @@ std::string complete_cell(const repetitions& reps, const std::string& side) {
   // The worst repetition counts: one lost event anywhere is a failure.
   const auto complete = reps.median(side + ".complete");
   const auto total = reps.median(side + ".subscribers");
-  if (!std::isfinite(complete))
-    return "–";
+  if (!std::isfinite(complete)) return "–";
   return fixed(complete, 0) + "/" + fixed(total, 0);
 }
 
@@ -532,8 +513,7 @@ run_outcome hold_idle(const bench_settings& settings, bool reference, const idle
   watchdog_scope guard{deadline, name};
   const std::size_t total = params.connections;
   auto server = try_start_server(settings, reference, {}, {settings.seed, 0, 0}, total, name, problem);
-  if (!server)
-    return out;
+  if (!server) return out;
   pause(*server, 300ms, deadline);
   const long rss_before = server->rss_kib();
 
@@ -568,8 +548,7 @@ run_outcome hold_idle(const bench_settings& settings, bool reference, const idle
   }
   if (result == waited::done) {
     result = wait_until(*server, deadline, [&] { return now_ns() >= hold_end; });
-    if (result != waited::done)
-      problem(describe(result, *server, "holding the connections"));
+    if (result != waited::done) problem(describe(result, *server, "holding the connections"));
   }
   // The last pings' answers.
   wait_until(*server, std::min(deadline, now_ns() + ns(2s)), [&] { return progress.pings_in_flight <= 0; });
@@ -585,14 +564,12 @@ run_outcome hold_idle(const bench_settings& settings, bool reference, const idle
   for (std::size_t i = 0; i < total; ++i) {
     const auto& r = fleet->at(i).result();
     if (!r.subscribed) {
-      if (failed++ == 0)
-        first_failure = "subscriber " + std::to_string(i) + ": " + r.failure;
+      if (failed++ == 0) first_failure = "subscriber " + std::to_string(i) + ": " + r.failure;
       continue;
     }
     ++subscribed;
     last_subscribed = std::max(last_subscribed, r.subscribed_ns);
-    if (r.ended && closed++ == 0)
-      first_closed = "subscriber " + std::to_string(i) + ": " + r.end;
+    if (r.ended && closed++ == 0) first_closed = "subscriber " + std::to_string(i) + ": " + r.end;
     pings += r.pings_sent - 1; // the first one subscribed
     for (auto rtt : r.pong_rtt_ns) {
       rtt_ms.push_back(ns_to_ms(rtt));
@@ -643,16 +620,14 @@ run_outcome expire_silent(const bench_settings& settings, const keepalive_params
   auto server = try_start_server(settings, false,
                                  {"--keepalive-timeout=" + std::to_string(params.timeout.count()) + "ms"}, {},
                                  total, name, problem);
-  if (!server)
-    return out;
+  if (!server) return out;
   const tcp::endpoint endpoint{asio::ip::make_address_v4("127.0.0.1"), server->port()};
   const std::string upgrade = upgrade_request_for(endpoint);
   auto fleet = make_fleet(settings, endpoint, upgrade, total);
   auto& progress = fleet->progress();
   fleet->connect_all(settings.connect_window);
   auto result = wait_until(*server, deadline, [&] { return progress.subscribed + progress.failed == total; });
-  if (result != waited::done)
-    problem(describe(result, *server, "subscribing"));
+  if (result != waited::done) problem(describe(result, *server, "subscribing"));
 
   // Silent subscribers ping a few times, each stopping at its own moment (the
   // first group after its subscribing ping), so closes are spread out.
@@ -702,8 +677,7 @@ run_outcome expire_silent(const bench_settings& settings, const keepalive_params
     if (r.ended && pinging_closed++ == 0)
       first_pinging_closed = "subscriber " + std::to_string(i) + ": " + r.end;
   }
-  if (open > 0)
-    problem(count_of(open, params.silent) + " silent subscribers were still open at the end");
+  if (open > 0) problem(count_of(open, params.silent) + " silent subscribers were still open at the end");
   if (early > 0)
     problem(count_of(early, params.silent) + " silent subscribers were closed before the keep-alive timeout");
   if (wrong_code > 0)
@@ -734,20 +708,17 @@ run_outcome ingest_blocks(const bench_settings& settings, std::vector<block_requ
   const auto deadline = now_ns() + ns(settings.deadline);
   watchdog_scope guard{deadline, name};
   auto server = try_start_server(settings, false, {}, {}, 0, name, problem);
-  if (!server)
-    return out;
+  if (!server) return out;
   const double cpu_before = server->cpu_seconds();
   const auto own_before = own_cpu_seconds();
   block_poster poster{requests, server->port()};
   poster.start(std::chrono::microseconds{0});
   auto result = wait_until(*server, deadline, [&] { return poster.finished(); });
-  if (result != waited::done)
-    problem(describe(result, *server, "posting blocks"));
+  if (result != waited::done) problem(describe(result, *server, "posting blocks"));
   const double cpu = server->running() ? server->cpu_seconds() - cpu_before : nan;
   const auto own = own_cpu_seconds() - own_before;
   poster.stop();
-  if (!poster.problem().empty())
-    problem("posting: " + poster.problem());
+  if (!poster.problem().empty()) problem("posting: " + poster.problem());
   stop_server(*server, result, problem);
 
   const auto& sent = poster.sent_ns();
@@ -813,8 +784,7 @@ struct connection_gauges {
 connection_gauges read_gauges(std::uint16_t port) {
   connection_gauges g;
   const auto text = http_get(port, "/metrics", 2s, g.error);
-  if (!g.error.empty())
-    return g;
+  if (!g.error.empty()) return g;
   g.http = metric_sample(text, R"(evstream_connections{kind="http"})");
   g.websocket = metric_sample(text, R"(evstream_connections{kind="websocket"})");
   if (std::isnan(g.websocket) || std::isnan(g.http))
@@ -830,8 +800,7 @@ run_outcome churn(const bench_settings& settings, bool reference, const churn_pa
   watchdog_scope guard{deadline, name};
   auto server =
       try_start_server(settings, reference, {}, {settings.seed, 0, 0}, params.in_flight, name, problem);
-  if (!server)
-    return out;
+  if (!server) return out;
   pause(*server, 300ms, deadline);
   auto& v = out.values;
   v["rss_start_mb"] = static_cast<double>(server->rss_kib()) * 1024 / 1e6;
@@ -858,8 +827,7 @@ run_outcome churn(const bench_settings& settings, bool reference, const churn_pa
       failed[w] += got.failed[w];
     }
     half_closed_by_server += got.half_closed_by_server;
-    if (first_failure.empty() && !got.first_failure.empty())
-      first_failure = round + ", " + got.first_failure;
+    if (first_failure.empty() && !got.first_failure.empty()) first_failure = round + ", " + got.first_failure;
     if (result != waited::done) {
       problem(describe(result, *server, "churning " + round));
       break;
@@ -873,8 +841,7 @@ run_outcome churn(const bench_settings& settings, bool reference, const churn_pa
     connection_gauges gauges;
     std::int64_t next_scrape = 0;
     result = wait_until(*server, drain_until, [&] {
-      if (now_ns() < next_scrape)
-        return false;
+      if (now_ns() < next_scrape) return false;
       next_scrape = now_ns() + ns(20ms);
       gauges = read_gauges(server->port());
       return gauges.error.empty() && gauges.websocket == 0 && gauges.http <= 1;
@@ -976,8 +943,7 @@ record run_fanout(const bench_settings& settings, fanout_params params) {
       "W1", label,
       "minimal fan-out inside the bench: the same events pre-encoded as frames, one asio::async_write per "
       "socket per block, one thread, no parsing (bench reference-server)"};
-  if (!too_many.empty())
-    rec.problem(too_many);
+  if (!too_many.empty()) rec.problem(too_many);
   std::cerr << label << ": generating " << params.blocks << " blocks\n";
   const auto blocks = block_set::generate(settings.seed, params.blocks, params.transactions);
   auto requests = block_requests(blocks.json, 0);
@@ -1140,8 +1106,7 @@ record run_slow_consumers(const bench_settings& settings, slow_consumer_params p
   const std::string label = "W4 slow consumers N=" + std::to_string(params.subscribers)
                             + " S=" + std::to_string(params.slow) + " K=" + std::to_string(params.blocks);
   record rec{"W4", label, "the same run without the slow subscribers"};
-  if (!too_many.empty())
-    rec.problem(too_many);
+  if (!too_many.empty()) rec.problem(too_many);
   std::cerr << label << ": generating " << params.blocks << " blocks\n";
   const auto blocks = block_set::generate(settings.seed, params.blocks, params.transactions);
   auto requests = block_requests(blocks.json, 0);
@@ -1249,19 +1214,20 @@ record run_neighbours(const bench_settings& settings, neighbours_params params) 
   std::string too_many;
   const std::size_t neighbours = params.filtered + params.resumed;
   params.subscribers = connections_possible(params.subscribers + neighbours, too_many) - neighbours;
-  const std::string label = "W6 neighbours N=" + std::to_string(params.subscribers)
-                            + " filtered=" + std::to_string(params.filtered)
-                            + " resumed=" + std::to_string(params.resumed) + " K=" + std::to_string(params.blocks);
-  record rec{"W6", label,
-             "the same run with the neighbours plain: as many unfiltered subscribers, subscribed without a cursor"};
-  if (!too_many.empty())
-    rec.problem(too_many);
+  const std::string label =
+      "W6 neighbours N=" + std::to_string(params.subscribers) + " filtered=" + std::to_string(params.filtered)
+      + " resumed=" + std::to_string(params.resumed) + " K=" + std::to_string(params.blocks);
+  record rec{
+      "W6", label,
+      "the same run with the neighbours plain: as many unfiltered subscribers, subscribed without a cursor"};
+  if (!too_many.empty()) rec.problem(too_many);
   const std::size_t warmup = std::max<std::size_t>(1, params.warmup_blocks);
   std::cerr << label << ": generating " << warmup + params.blocks << " blocks\n";
   const auto blocks = block_set::generate(settings.seed, warmup + params.blocks, params.transactions);
   auto everything = [](const schema::transaction_ref&) { return true; };
   const auto live = blocks.expect(warmup, everything);
-  const auto creates = blocks.expect(warmup, [](const schema::transaction_ref& tx) { return tx.operation == "CREATE"; });
+  const auto creates =
+      blocks.expect(warmup, [](const schema::transaction_ref& tx) { return tx.operation == "CREATE"; });
   const auto after_first = blocks.expect(1, everything);
   const std::vector<std::string> warmup_json(blocks.json.begin(), blocks.json.begin() + warmup);
   const std::vector<std::string> live_json(blocks.json.begin() + warmup, blocks.json.end());
@@ -1284,8 +1250,8 @@ record run_neighbours(const bench_settings& settings, neighbours_params params) 
       plan.name = std::string{"w6-"} + (featured ? "featured" : "plain") + "-rep" + std::to_string(rep + 1);
       const std::string side = featured ? "evstream" : "reference";
       auto outcome = stream_blocks(settings, plan, blocks, requests);
-      progress_line(label + ", repetition " + std::to_string(rep + 1) + (featured ? ", filtered and resumed" : ", plain")
-                        + " neighbours",
+      progress_line(label + ", repetition " + std::to_string(rep + 1)
+                        + (featured ? ", filtered and resumed" : ", plain") + " neighbours",
                     outcome);
       for (const auto& p : outcome.problems)
         rec.problem(std::string{featured ? "filtered and resumed" : "plain"} + " neighbours, repetition "
@@ -1298,8 +1264,10 @@ record run_neighbours(const bench_settings& settings, neighbours_params params) 
   rec.row("unfiltered subscribers' events/s", si(m("evstream.events_per_s")), si(m("reference.events_per_s")),
           ratio(m("evstream.events_per_s"), m("reference.events_per_s")));
   rec.row("unfiltered subscribers' latency p50 / p99 / max (ms)", latency_cell(reps, "evstream"),
-          latency_cell(reps, "reference"), "p99 " + ratio(m("evstream.latency_p99_ms"), m("reference.latency_p99_ms")));
-  rec.row("server CPU s per million events to the unfiltered", fixed(m("evstream.server_cpu_s_per_m_events"), 2),
+          latency_cell(reps, "reference"),
+          "p99 " + ratio(m("evstream.latency_p99_ms"), m("reference.latency_p99_ms")));
+  rec.row("server CPU s per million events to the unfiltered",
+          fixed(m("evstream.server_cpu_s_per_m_events"), 2),
           fixed(m("reference.server_cpu_s_per_m_events"), 2),
           ratio(m("evstream.server_cpu_s_per_m_events"), m("reference.server_cpu_s_per_m_events")),
           "all server CPU, neighbours' share included");
@@ -1308,16 +1276,18 @@ record run_neighbours(const bench_settings& settings, neighbours_params params) 
           "neighbours are checked too: a problem below if any got a wrong stream");
   rec.row("load generator CPU, cores (busiest thread)", load_generator_cell(reps, "evstream"),
           load_generator_cell(reps, "reference"), "", saturation_note(reps, {"evstream", "reference"}));
-  rec.raw() = {{"params",
-                {{"subscribers", params.subscribers},
-                 {"filtered", params.filtered},
-                 {"resumed", params.resumed},
-                 {"warmup_blocks", warmup},
-                 {"blocks", params.blocks},
-                 {"transactions", params.transactions}}},
-               {"settings", settings_json(settings)},
-               {"note", "evstream.* = with filtered and resumed neighbours, reference.* = the same number of plain ones"},
-               {"repetitions", reps.to_json()}};
+  rec.raw() = {
+      {"params",
+       {{"subscribers", params.subscribers},
+        {"filtered", params.filtered},
+        {"resumed", params.resumed},
+        {"warmup_blocks", warmup},
+        {"blocks", params.blocks},
+        {"transactions", params.transactions}}},
+      {"settings", settings_json(settings)},
+      {"note",
+       "evstream.* = with filtered and resumed neighbours, reference.* = the same number of plain ones"},
+      {"repetitions", reps.to_json()}};
   return rec;
 }
 
@@ -1345,11 +1315,10 @@ record run_churn(const bench_settings& settings, const churn_params& params) {
         std::cerr << "    problem: " << p << "\n";
       // Every repetition must hold: a leak that one run shows is a leak.
       if (!reference && growth > churn_growth_bound_mb)
-        outcome.problems.push_back("RSS grew " + fixed(growth, 2) + " MB from " + at_baseline + " to "
-                                   + at_last + " connections ("
-                                   + fixed(value_of(v, "growth_bytes_per_connection"), 0)
-                                   + " bytes per connection), over the " + fixed(churn_growth_bound_mb, 0)
-                                   + " MB bound");
+        outcome.problems.push_back(
+            "RSS grew " + fixed(growth, 2) + " MB from " + at_baseline + " to " + at_last + " connections ("
+            + fixed(value_of(v, "growth_bytes_per_connection"), 0) + " bytes per connection), over the "
+            + fixed(churn_growth_bound_mb, 0) + " MB bound");
       collect(reps, rec, side, rep, outcome);
     }
   }

@@ -64,7 +64,7 @@ struct ingest_params { // W5
   std::size_t transactions = 1000;
 };
 
-struct neighbours_params { // W6
+struct neighbours_params {       // W6
   std::size_t subscribers = 100; // unfiltered and live: the measured ones
   std::size_t filtered = 50;     // ?operation=CREATE
   std::size_t resumed = 50;      // ?since= the first warm-up block: they catch up, then stream live
@@ -73,8 +73,8 @@ struct neighbours_params { // W6
   std::size_t transactions = 1000;
 };
 
-struct churn_params { // W7
-  std::size_t rounds = 12;     // at least 3: round 2 is the baseline
+struct churn_params {      // W7
+  std::size_t rounds = 12; // at least 3: round 2 is the baseline
   std::size_t per_round = 3000;
   std::size_t in_flight = 200; // connections open at once
 };

@@ -49,8 +49,7 @@ std::string close_payload(std::uint16_t code, std::string_view reason) {
 }
 
 std::size_t frame_reader::needed(const char* data, std::size_t available) {
-  if (available < 2)
-    return 2;
+  if (available < 2) return 2;
   const auto second = static_cast<std::uint8_t>(data[1]);
   const std::size_t short_length = second & 0x7f;
   const std::size_t header = 2
@@ -58,8 +57,7 @@ std::size_t frame_reader::needed(const char* data, std::size_t available) {
                                 : short_length == 127 ? 8
                                                       : 0)
                              + ((second & 0x80) ? 4 : 0);
-  if (available < header)
-    return header;
+  if (available < header) return header;
   std::uint64_t length = short_length;
   if (short_length == 126) {
     length = (static_cast<std::uint64_t>(static_cast<std::uint8_t>(data[2])) << 8)
@@ -68,8 +66,7 @@ std::size_t frame_reader::needed(const char* data, std::size_t available) {
     length = 0;
     for (int i = 2; i < 10; ++i)
       length = (length << 8) | static_cast<std::uint8_t>(data[i]);
-    if (length > max_frame_bytes)
-      return max_frame_bytes + 1;
+    if (length > max_frame_bytes) return max_frame_bytes + 1;
   }
   return header + static_cast<std::size_t>(length);
 }

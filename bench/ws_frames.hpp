@@ -67,8 +67,7 @@ bool frame_reader::feed(const char* data, std::size_t size, OnMessage&& on_messa
     if (carry_.size() == need && needed(carry_.data(), need) == need) {
       std::string frame;
       frame.swap(carry_);
-      if (!handle(frame.data(), frame.size(), on_message))
-        return false;
+      if (!handle(frame.data(), frame.size(), on_message)) return false;
     }
   }
   while (size > 0) {
@@ -81,8 +80,7 @@ bool frame_reader::feed(const char* data, std::size_t size, OnMessage&& on_messa
       carry_.assign(data, size);
       return true;
     }
-    if (!handle(data, need, on_message))
-      return false;
+    if (!handle(data, need, on_message)) return false;
     data += need;
     size -= need;
   }

@@ -170,14 +170,17 @@ void tail::on_declined() {
   if (!ec && body.is_object()) {
     if (auto* error = body.as_object().if_contains("error"); error && error->is_string())
       said = std::string{" ("} + error->get_string().c_str() + ")";
-    if (auto* available = body.as_object().if_contains("oldest_available"); available && available->is_string())
+    if (auto* available = body.as_object().if_contains("oldest_available");
+        available && available->is_string())
       oldest = available->get_string().c_str();
   }
-  auto refused = "cannot subscribe at " + stream_url_ + ": HTTP " + std::to_string(handshake_response_.result_int()) + said;
+  auto refused = "cannot subscribe at " + stream_url_ + ": HTTP "
+                 + std::to_string(handshake_response_.result_int()) + said;
   if (status == http::status::gone && !position_.cursor().empty()) {
     log_ << "evstream tail: GAP: the node no longer has the blocks after " << position_.cursor()
-         << "; events before " << (oldest.empty() ? std::string{"the live stream"} : "the block after " + oldest)
-         << " are lost" << std::endl;
+         << "; events before "
+         << (oldest.empty() ? std::string{"the live stream"} : "the block after " + oldest) << " are lost"
+         << std::endl;
     position_.skip_to(oldest);
   } else if (status == http::status::not_found && !position_.cursor().empty()) {
     log_ << "evstream tail: GAP: the node does not know block " << position_.cursor()
@@ -206,8 +209,7 @@ void tail::on_read(error_code ec, std::size_t) {
   buffer_.clear();
   if (message != "pong") {
     if (position_.accept(message)) events_ << message << std::endl;
-  }
-  else if (!subscribed_) {
+  } else if (!subscribed_) {
     subscribed_ = true;
     log_ << "evstream tail: subscribed (the server answered ping)" << std::endl;
   }

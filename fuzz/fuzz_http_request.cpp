@@ -39,7 +39,8 @@ constexpr std::size_t max_reply_bytes = 64 * 1024;
 void require(bool condition, const char* what, std::string_view reply = {}) {
   if (condition) return;
   std::fprintf(stderr, "fuzz_http_request: %s\nreply: %zu bytes\n", what, reply.size());
-  for (auto at = reply.find("HTTP/1.1 "); at != std::string_view::npos; at = reply.find("HTTP/1.1 ", at + 1)) {
+  for (auto at = reply.find("HTTP/1.1 "); at != std::string_view::npos;
+       at = reply.find("HTTP/1.1 ", at + 1)) {
     std::string status{reply.substr(at, std::min<std::size_t>(reply.find('\r', at), reply.size()) - at)};
     std::fprintf(stderr, "  %s\n", status.c_str());
   }

@@ -108,7 +108,8 @@ private:
   template <class ConstBufferSequence>
   static bool starts_close_frame(const ConstBufferSequence& sequence) {
     for (auto buffer : beast::buffers_range_ref(sequence))
-      if (buffer.size() > 0) return *static_cast<const unsigned char*>(buffer.data()) == close_frame_first_byte;
+      if (buffer.size() > 0)
+        return *static_cast<const unsigned char*>(buffer.data()) == close_frame_first_byte;
     return false;
   }
   static constexpr unsigned char close_frame_first_byte = 0x88; // FIN, opcode 8

@@ -63,7 +63,8 @@ std::string demo_page_defect() {
   // The policy allows one inline script and one inline style by hash: anything
   // more in the page would be blocked in the browser. (Not a static_assert:
   // GCC's -fsanitize=null makes string_view::find non-constant.)
-  if (!(occurs_once("<script>") && occurs_once("</script>") && occurs_once("<style>") && occurs_once("</style>")))
+  if (!(occurs_once("<script>") && occurs_once("</script>") && occurs_once("<style>")
+        && occurs_once("</style>")))
     return "net/demo_page.html must have exactly one <script> and one <style> element, without attributes";
   if (!occurs_once(keepalive_placeholder)) return "net/demo_page.html must name the keep-alive timeout once";
   return {};

@@ -1,11 +1,11 @@
 #include "net/http_session.hpp"
 
+#include "actors/upstream_link.hpp"
 #include "net/demo_page.hpp"
 #include "net/http_responses.hpp"
 #include "net/ingest_guard.hpp"
 #include "net/stream_request.hpp"
 #include "net/websocket_connection.hpp"
-#include "actors/upstream_link.hpp"
 #include "ops/log.hpp"
 
 #include <openssl/crypto.h>
@@ -90,8 +90,8 @@ template <class Reply, class Answered, class... Message>
 void ask(caf::actor_system& system, caf::actor whom, caf::timespan timeout, Answered answered,
          Message&&... message) {
   // Moved all the way: an ingest body can be megabytes.
-  system.spawn(asker<Reply, Answered, std::decay_t<Message>...>, std::move(whom), timeout, std::move(answered),
-               std::forward<Message>(message)...);
+  system.spawn(asker<Reply, Answered, std::decay_t<Message>...>, std::move(whom), timeout,
+               std::move(answered), std::forward<Message>(message)...);
 }
 
 // Constant-time, so the answer's timing says nothing about the token.
@@ -179,7 +179,7 @@ void http_session::on_read(error_code ec, std::size_t) {
   }
   if (ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == asio::error::eof
       || ec == asio::error::connection_reset) {
-    end_reason_ = ec == beast::error::timeout              ? "timeout"
+    end_reason_ = ec == beast::error::timeout            ? "timeout"
                   : ec == asio::error::operation_aborted ? "shutdown"
                   : ec == asio::error::eof               ? "client_closed"
                                                          : "connection_lost";
@@ -225,7 +225,8 @@ void http_session::route(request&& req) {
   if (path == health_path || path == readiness_path) {
     if (!is_read(req.method())) return send(method_not_allowed(shape_of(req), "GET, HEAD"));
     // Alive: this connection was served. Ready: the block source answers too.
-    if (path == health_path) return send(probe_response(req, json_response(shape_of(req), http::status::ok, {{"status", "alive"}})));
+    if (path == health_path)
+      return send(probe_response(req, json_response(shape_of(req), http::status::ok, {{"status", "alive"}})));
     return check_readiness(std::move(req));
   }
   if (path == metrics_path) {
@@ -282,8 +283,8 @@ void http_session::check_readiness(request&& req) {
             auto shape = shape_of(*pending);
             string_response res;
             if (!status)
-              res = error_response(shape, http::status::service_unavailable, "the upstream link does not answer",
-                                   {{"status", "not ready"}});
+              res = error_response(shape, http::status::service_unavailable,
+                                   "the upstream link does not answer", {{"status", "not ready"}});
             else if (!status->following)
               res = error_response(shape, http::status::service_unavailable, "not following the upstream now",
                                    {{"status", "not ready"}, {"upstream", status->upstream}});
@@ -292,8 +293,9 @@ void http_session::check_readiness(request&& req) {
                                    "taking its first window from the upstream",
                                    {{"status", "not ready"}, {"upstream", status->upstream}});
             else
-              res = json_response(shape, http::status::ok,
-                                  {{"status", "ready"}, {"upstream", status->upstream}, {"links_lost", status->links_lost}});
+              res = json_response(
+                  shape, http::status::ok,
+                  {{"status", "ready"}, {"upstream", status->upstream}, {"links_lost", status->links_lost}});
             self->send(self->probe_response(*pending, std::move(res)));
           });
         },
@@ -306,11 +308,12 @@ void http_session::check_readiness(request&& req) {
         asio::post(self->stream_.get_executor(), [self, pending, counters = std::move(counters)] {
           self->answer_pending_ = false;
           auto shape = shape_of(*pending);
-          auto res = counters ? json_response(shape, http::status::ok,
-                                              {{"status", "ready"}, {"blocks_published", counters->blocks_published}})
-                              : error_response(shape, http::status::service_unavailable,
-                                               "the block source does not answer",
-                                               {{"status", "not ready"}});
+          auto res =
+              counters
+                  ? json_response(shape, http::status::ok,
+                                  {{"status", "ready"}, {"blocks_published", counters->blocks_published}})
+                  : error_response(shape, http::status::service_unavailable,
+                                   "the block source does not answer", {{"status", "not ready"}});
           self->send(self->probe_response(*pending, std::move(res)));
         });
       },
@@ -364,7 +367,8 @@ void http_session::resume(request&& req, subscription wanted, const std::string&
   if (!status)
     return send(error_response(shape, http::status::service_unavailable, "the dispatcher did not answer"));
   if (auto refused = refusal_of(*status, since)) {
-    auto res = error_response(shape, refused->refusal.status, refused->refusal.message, std::move(refused->details));
+    auto res =
+        error_response(shape, refused->refusal.status, refused->refusal.message, std::move(refused->details));
     if (res.result() == http::status::service_unavailable) res.set(http::field::retry_after, "1");
     return send(std::move(res));
   }
@@ -419,7 +423,8 @@ void http_session::ingest(request&& req) {
     return send(error_response(shape_of(req), http::status::forbidden, loopback_only));
   }
   error_code ignored;
-  if (auto refused = check_ingest_request(req, settings, socket_stream().socket().local_endpoint(ignored).address())) {
+  if (auto refused =
+          check_ingest_request(req, settings, socket_stream().socket().local_endpoint(ignored).address())) {
     refuse_ingest(refused->reason, refused->message);
     return send(error_response(shape_of(req), refused->status, refused->message));
   }

@@ -24,8 +24,7 @@ bool origin_allowed(std::string_view origin, const std::vector<std::string>& all
 
 // What a browser says of where the request comes from; empty if it says nothing.
 std::optional<std::string> cross_site_mark(const http::request_header<>& req) {
-  if (auto origin = req[http::field::origin]; !origin.empty())
-    return "Origin " + std::string{origin};
+  if (auto origin = req[http::field::origin]; !origin.empty()) return "Origin " + std::string{origin};
   auto site = req["Sec-Fetch-Site"];
   if (!site.empty() && !beast::iequals(site, "same-origin") && !beast::iequals(site, "none"))
     return "Sec-Fetch-Site " + std::string{site};
@@ -70,14 +69,15 @@ std::optional<std::string> normalized_origin(std::string_view text) {
   auto parsed = boost::urls::parse_absolute_uri(text);
   if (!parsed) return std::nullopt;
   auto scheme = parsed->scheme_id();
-  if ((scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https) || !parsed->has_authority()
-      || parsed->has_userinfo() || parsed->host_address().empty() || !parsed->path().empty()
-      || parsed->has_query() || parsed->has_fragment())
+  if ((scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https)
+      || !parsed->has_authority() || parsed->has_userinfo() || parsed->host_address().empty()
+      || !parsed->path().empty() || parsed->has_query() || parsed->has_fragment())
     return std::nullopt;
   boost::urls::url origin{*parsed};
   origin.normalize();
   auto default_port = scheme == boost::urls::scheme::http ? 80 : 443;
-  if (origin.has_port() && (origin.port().empty() || origin.port_number() == default_port)) origin.remove_port();
+  if (origin.has_port() && (origin.port().empty() || origin.port_number() == default_port))
+    origin.remove_port();
   return std::string{origin.buffer()};
 }
 

@@ -2,7 +2,7 @@
 // judged from the request's header before the body is parsed, as a pure
 // function of the header, the server's settings and the address the request
 // arrived on, so every rule is testable without sockets. It runs after the
-// token and loopback rules of http_session (README, Limits and security):
+// token and loopback rules of http_session (docs/operations.md, Limits and security):
 //
 //   Origin, or Sec-Fetch-Site other than same-origin/none   403 cross_site
 //       (unless --ingest-allow-origin names that origin)

@@ -22,7 +22,8 @@ bool needs_back_off(const error_code& ec) { return ec != asio::error::connection
 } // namespace
 
 listener::listener(asio::io_context& io, const tcp::endpoint& endpoint, server_context_ptr context)
-    : io_(io), acceptor_(asio::make_strand(io)), context_(std::move(context)), retry_(acceptor_.get_executor()) {
+    : io_(io), acceptor_(asio::make_strand(io)), context_(std::move(context)),
+      retry_(acceptor_.get_executor()) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);

@@ -38,7 +38,8 @@ std::optional<stream_kind> stream_named(std::string_view name) {
   return std::nullopt;
 }
 
-std::variant<stream_request, request_refusal> read_stream_request(stream_kind stream, std::string_view target) {
+std::variant<stream_request, request_refusal> read_stream_request(stream_kind stream,
+                                                                  std::string_view target) {
   auto url = boost::urls::parse_origin_form(target);
   if (!url) return bad_request("malformed request target: " + url.error().message());
   stream_request request;
@@ -48,13 +49,15 @@ std::variant<stream_request, request_refusal> read_stream_request(stream_kind st
   for (auto param : url->params()) {
     const std::string& key = param.key;
     const std::string& value = param.value;
-    if (!param.has_value || value.empty()) return bad_request("query parameter \"" + key + "\" needs a value");
+    if (!param.has_value || value.empty())
+      return bad_request("query parameter \"" + key + "\" needs a value");
     if (key == "since") {
       if (request.since) return bad_request("\"since\" may be given once");
       if (!schema::is_hex_digest(value)) return bad_request("\"since\" must be a block id (64 hex digits)");
       request.since = value;
     } else if (filterable && key == "asset_id") {
-      if (!schema::is_hex_digest(value)) return bad_request("\"asset_id\" must be an asset id (64 hex digits)");
+      if (!schema::is_hex_digest(value))
+        return bad_request("\"asset_id\" must be an asset id (64 hex digits)");
       filter.asset_ids.insert(value);
     } else if (filterable && key == "public_key") {
       if (!is_public_key(value)) return bad_request("\"public_key\" must be a base58 public key");
@@ -75,24 +78,25 @@ std::optional<resume_refusal> refusal_of(const cursor_status& status, const std:
   boost::json::object details;
   if (!status.oldest_available.empty()) details["oldest_available"] = status.oldest_available;
   switch (status.where) {
-    case cursor_status::standing::available:
-      return std::nullopt;
-    case cursor_status::standing::expired:
-      return resume_refusal{{http::status::gone,
-                             "block " + since + " is older than this node retains; "
+  case cursor_status::standing::available:
+    return std::nullopt;
+  case cursor_status::standing::expired:
+    return resume_refusal{
+        {http::status::gone, "block " + since + " is older than this node retains; "
                                  + (status.oldest_available.empty()
                                         ? std::string{"no block is retained, connect without since"}
                                         : "the oldest block still available is " + status.oldest_available)},
-                            std::move(details)};
-    case cursor_status::standing::pending:
-      return resume_refusal{{http::status::service_unavailable,
-                             "this relay is still taking its window from its upstream and may yet stream block "
-                                 + since + "; retry shortly"},
-                            std::move(details)};
-    case cursor_status::standing::unknown:
-      break;
+        std::move(details)};
+  case cursor_status::standing::pending:
+    return resume_refusal{{http::status::service_unavailable,
+                           "this relay is still taking its window from its upstream and may yet stream block "
+                               + since + "; retry shortly"},
+                          std::move(details)};
+  case cursor_status::standing::unknown:
+    break;
   }
-  return resume_refusal{{http::status::not_found, "this node has not streamed block " + since}, std::move(details)};
+  return resume_refusal{{http::status::not_found, "this node has not streamed block " + since},
+                        std::move(details)};
 }
 
 } // namespace evstream::net

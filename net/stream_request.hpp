@@ -38,7 +38,8 @@ struct request_refusal {
 };
 
 // `target` is the request target ("/api/v1/streams/valid_tx?asset_id=…").
-std::variant<stream_request, request_refusal> read_stream_request(stream_kind stream, std::string_view target);
+std::variant<stream_request, request_refusal> read_stream_request(stream_kind stream,
+                                                                  std::string_view target);
 
 // Why a subscriber cannot resume `since` a block the dispatcher placed as
 // `status` (410 when it left the window, 404 when never streamed here), with

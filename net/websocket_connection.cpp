@@ -85,8 +85,8 @@ void websocket_connection::on_accept(error_code ec) {
   // for the backlog the session chose to send.
   session.catch_up_chunk_bytes = std::max<std::size_t>(1, settings.send_budget_bytes / 4);
   session.max_blocks_behind = settings.max_blocks_behind;
-  session_ = context_->system->spawn(evstream::session, context_->dispatcher, transport_ptr{shared_from_this()},
-                                     std::move(session));
+  session_ = context_->system->spawn(evstream::session, context_->dispatcher,
+                                     transport_ptr{shared_from_this()}, std::move(session));
   do_read();
 }
 
@@ -188,7 +188,8 @@ void websocket_connection::on_send_deadline(error_code ec) {
   auto& output = ws_.next_layer();
   auto since = output.stalled_since();
   if (ec || closing_ || !since) return;
-  auto stalled = check_send_progress(std::chrono::steady_clock::now() - *since, context_->settings.send_timeout);
+  auto stalled =
+      check_send_progress(std::chrono::steady_clock::now() - *since, context_->settings.send_timeout);
   if (!stalled) return watch_send_progress(); // it took bytes meanwhile: wait from then
   // A reader that pings but never reads stays under any byte budget.
   output.drop_unsent_shared();
@@ -234,7 +235,7 @@ void websocket_connection::report_closed(close_cause cause, const std::string& r
     if (!frame.reason.empty()) seen.detail = frame.reason.c_str();
   }
   record_end(std::move(seen)); // unless the server closed first
-  if (!session_) return; // reported already
+  if (!session_) return;       // reported already
   log_end();
   caf::anon_send(session_, connection_closed{reason});
   session_ = nullptr;

@@ -100,8 +100,7 @@ void log_refused_block(const ingest_result& refused, boost::json::object where) 
 }
 
 void log_relay_link(bool connected, std::string_view upstream, std::string_view detail) {
-  boost::json::object fields{{"state", connected ? "connected" : "disconnected"},
-                             {"upstream", upstream}};
+  boost::json::object fields{{"state", connected ? "connected" : "disconnected"}, {"upstream", upstream}};
   if (!detail.empty()) fields.emplace("detail", detail);
   log(connected ? log_level::info : log_level::warn, "relay_link", std::move(fields));
 }

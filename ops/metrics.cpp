@@ -102,10 +102,14 @@ open_connection metrics::connection_opened(connection_kind kind) {
 
 std::optional<ingest_refusal> refusal_of(ingest_result::outcome outcome) {
   switch (outcome) {
-    case ingest_result::outcome::accepted: return std::nullopt;
-    case ingest_result::outcome::invalid: return ingest_refusal::invalid;
-    case ingest_result::outcome::duplicate: return ingest_refusal::duplicate;
-    case ingest_result::outcome::unavailable: return ingest_refusal::unavailable;
+  case ingest_result::outcome::accepted:
+    return std::nullopt;
+  case ingest_result::outcome::invalid:
+    return ingest_refusal::invalid;
+  case ingest_result::outcome::duplicate:
+    return ingest_refusal::duplicate;
+  case ingest_result::outcome::unavailable:
+    return ingest_refusal::unavailable;
   }
   return std::nullopt;
 }

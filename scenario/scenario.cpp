@@ -21,7 +21,7 @@ namespace json = boost::json;
   throw scenario_error{std::move(message), std::move(path)};
 }
 
-std::string quoted(std::string_view text) { return '"' + std::string{text} + '"'; }
+std::string in_quotes(std::string_view text) { return '"' + std::string{text} + '"'; }
 
 // One JSON object being read, with its path for errors.
 class object_reader {
@@ -37,7 +37,7 @@ public:
       bool is_known = false;
       for (auto name : known)
         is_known = is_known || field.key() == name;
-      if (!is_known) fail("unknown field " + quoted(field.key()), at(field.key()));
+      if (!is_known) fail("unknown field " + in_quotes(field.key()), at(field.key()));
     }
   }
 
@@ -48,13 +48,13 @@ public:
 
   const json::value& required(std::string_view name) const {
     auto* value = find(name);
-    if (!value) fail("missing required field " + quoted(name), at(name));
+    if (!value) fail("missing required field " + in_quotes(name), at(name));
     return *value;
   }
 
   std::string string(std::string_view name) const {
     auto* text = required(name).if_string();
-    if (!text) fail(quoted(name) + " must be a string", at(name));
+    if (!text) fail(in_quotes(name) + " must be a string", at(name));
     return std::string{text->data(), text->size()};
   }
 
@@ -71,9 +71,9 @@ public:
     else if (auto* i = value.if_int64(); i && *i >= 0)
       number = static_cast<std::uint64_t>(*i);
     else
-      fail(quoted(name) + " must be a whole number of at least " + std::to_string(min), at(name));
+      fail(in_quotes(name) + " must be a whole number of at least " + std::to_string(min), at(name));
     if (number < min || number > max)
-      fail(quoted(name) + " must be between " + std::to_string(min) + " and " + std::to_string(max),
+      fail(in_quotes(name) + " must be between " + std::to_string(min) + " and " + std::to_string(max),
            at(name));
     return number;
   }
@@ -82,15 +82,15 @@ public:
     auto text = string(name);
     auto parsed = parse_duration(text);
     if (!parsed || parsed->count() < 0)
-      fail(quoted(name) + " must be a duration such as \"180s\", \"179.999s\" or \"3min\", not "
-               + quoted(text),
+      fail(in_quotes(name) + " must be a duration such as \"180s\", \"179.999s\" or \"3min\", not "
+               + in_quotes(text),
            at(name));
     return *parsed;
   }
 
   const json::array& array(std::string_view name) const {
     auto* items = required(name).if_array();
-    if (!items) fail(quoted(name) + " must be an array", at(name));
+    if (!items) fail(in_quotes(name) + " must be an array", at(name));
     return *items;
   }
 
@@ -99,7 +99,7 @@ public:
     std::string_view found;
     std::string names;
     for (auto name : alternatives) {
-      names += (names.empty() ? "" : " or ") + quoted(name);
+      names += (names.empty() ? "" : " or ") + in_quotes(name);
       if (!has(name)) continue;
       if (!found.empty()) fail("give only one of " + names, at(name));
       found = name;
@@ -154,7 +154,7 @@ private:
       step.only({"do"});
       return shut_down{};
     }
-    fail("unknown action " + quoted(kind)
+    fail("unknown action " + in_quotes(kind)
              + "; actions: connect, send, stop_reading, resume_reading, disconnect, block, advance, shutdown",
          step.at("do"));
   }
@@ -201,7 +201,7 @@ private:
       step.only({"expect", "count"});
       return expect_subscribers{step.unsigned_number("count")};
     }
-    fail("unknown expectation " + quoted(kind) + "; expectations: events, pong, open, closed, subscribers",
+    fail("unknown expectation " + in_quotes(kind) + "; expectations: events, pong, open, closed, subscribers",
          step.at("expect"));
   }
 
@@ -229,7 +229,7 @@ private:
     else if (outcome != "accepted")
       fail("\"outcome\" must be \"accepted\", \"duplicate\" or \"invalid\"", step.at("outcome"));
     if (!action.name.empty() && !blocks_.insert(action.name).second)
-      fail("a block named " + quoted(action.name) + " already exists", step.at("name"));
+      fail("a block named " + in_quotes(action.name) + " already exists", step.at("name"));
     return action;
   }
 
@@ -242,14 +242,14 @@ private:
       for (std::uint64_t i = 1; i <= count; ++i)
         names.push_back(group + '#' + std::to_string(i));
       if (groups_.count(group) || connected_.count(group))
-        fail("a client or group named " + quoted(group) + " already exists", step.at("client"));
+        fail("a client or group named " + in_quotes(group) + " already exists", step.at("client"));
       groups_[group] = names;
     } else {
       names = listed_clients(step);
     }
     for (const auto& name : names)
       if (!connected_.insert(name).second || groups_.count(name))
-        fail("a client named " + quoted(name) + " already exists", step.path());
+        fail("a client named " + in_quotes(name) + " already exists", step.path());
     return names;
   }
 
@@ -262,7 +262,7 @@ private:
         continue;
       }
       if (!connected_.count(name))
-        fail("no earlier step connects a client named " + quoted(name),
+        fail("no earlier step connects a client named " + in_quotes(name),
              step.at(step.has("client") ? "client" : "clients"));
       names.push_back(name);
     }
@@ -284,7 +284,7 @@ private:
   }
 
   std::string known_block(std::string name, const std::string& path) {
-    if (!blocks_.count(name)) fail("no earlier step posts a block named " + quoted(name), path);
+    if (!blocks_.count(name)) fail("no earlier step posts a block named " + in_quotes(name), path);
     return name;
   }
 

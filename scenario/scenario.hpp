@@ -1,7 +1,7 @@
 // A scenario: a timeline of steps played against evstream — clients connect,
 // send, stop and resume reading, disconnect; blocks arrive; the clock
 // advances; expectations check what clients received and how they ended.
-// README "Scenarios" and schema/scenario.schema.json describe the file
+// docs/scenarios.md and schema/scenario.schema.json describe the file
 // format; parse_scenario turns a file's JSON into these types.
 #pragma once
 

@@ -42,7 +42,8 @@ public:
 
 private:
   // Queues texts that `owner` keeps alive, `wire_bytes` on the wire.
-  void enqueue(std::shared_ptr<const void> owner, std::vector<std::string_view> texts, std::size_t wire_bytes);
+  void enqueue(std::shared_ptr<const void> owner, std::vector<std::string_view> texts,
+               std::size_t wire_bytes);
   void deliver_unsent();
   void end_session(const std::string& why);
 

@@ -4,8 +4,8 @@
 // a simulated_connection.
 #pragma once
 
-#include "scenario/simulated_connection.hpp"
 #include "ops/metrics.hpp"
+#include "scenario/simulated_connection.hpp"
 #include "scenario/stage.hpp"
 
 #include <caf/all.hpp>

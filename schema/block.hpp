@@ -26,7 +26,7 @@ struct parse_error {
 using parse_result = std::variant<block, parse_error>;
 
 // Parses one BigchainDB block JSON document and checks what the stream relies
-// on; see README "Wire formats" for the exact rules.
+// on; see docs/api.md, "Block JSON", for the exact rules.
 parse_result parse_block(std::string_view json);
 
 // Checks a block a host node built itself by the rules parse_block applies to

@@ -26,7 +26,8 @@ std::string to_json(const block& b) {
                                         {"operation", tx.operation},
                                         {"public_keys", std::move(keys)}});
   }
-  return json::serialize(json::object{{"id", b.id}, {"timestamp", b.timestamp}, {"transactions", transactions}});
+  return json::serialize(
+      json::object{{"id", b.id}, {"timestamp", b.timestamp}, {"transactions", transactions}});
 }
 
 block block_from_json(const std::string& text) {
@@ -93,11 +94,13 @@ void journal::close() noexcept {
 }
 
 void journal::execute(const char* sql) const {
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(std::string{"running "} + sql + " on");
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
+    fail(std::string{"running "} + sql + " on");
 }
 
 void journal::fail(const std::string& doing) const {
-  throw std::runtime_error("journal: " + doing + " " + path_ + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory"));
+  throw std::runtime_error("journal: " + doing + " " + path_ + ": "
+                           + (db_ ? sqlite3_errmsg(db_) : "out of memory"));
 }
 
 void journal::append(std::uint64_t sequence, const block& b) {
@@ -122,7 +125,8 @@ void journal::append(std::uint64_t sequence, const block& b) {
 journal_history journal::history() const {
   journal_history history;
   sqlite3_stmt* rows = nullptr;
-  if (sqlite3_prepare_v2(db_, "SELECT sequence, blockid, body FROM blocks ORDER BY sequence", -1, &rows, nullptr)
+  if (sqlite3_prepare_v2(db_, "SELECT sequence, blockid, body FROM blocks ORDER BY sequence", -1, &rows,
+                         nullptr)
       != SQLITE_OK)
     fail("reading");
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> finalize{rows, sqlite3_finalize};

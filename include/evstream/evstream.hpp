@@ -72,7 +72,7 @@ struct event_stream_counters {
 };
 
 // The WebSocket event stream, serving from the host's actor system. Every
-// other limit keeps the standalone server's default (README, "Limits").
+// other limit keeps the standalone server's default (docs/operations.md, "Limits").
 class event_stream {
 public:
   // Binds the port and starts the actors; throws std::exception (with the

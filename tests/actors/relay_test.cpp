@@ -164,16 +164,17 @@ TEST_CASE("a relay whose cursor left the window is told of the gap before the bl
   f.publish(5); // retains 4 and 5; 1 is remembered but gone
   auto log = f.follow(hex_id('b', 1));
   CHECK(log->received
-        == following_then({"gap after " + hex_id('b', 1) + " from " + hex_id('b', 4), hex_id('b', 4), hex_id('b', 5),
-                           "window sent"}));
+        == following_then({"gap after " + hex_id('b', 1) + " from " + hex_id('b', 4), hex_id('b', 4),
+                           hex_id('b', 5), "window sent"}));
 }
 
 TEST_CASE("a relay whose cursor was never seen here is told of the gap too") {
   relay_fixture f;
   f.publish(2);
   auto log = f.follow(hex_id('x', 1));
-  CHECK(log->received == following_then({"gap after " + hex_id('x', 1) + " from " + hex_id('b', 1), hex_id('b', 1),
-                                         hex_id('b', 2), "window sent"}));
+  CHECK(log->received
+        == following_then({"gap after " + hex_id('x', 1) + " from " + hex_id('b', 1), hex_id('b', 1),
+                           hex_id('b', 2), "window sent"}));
 }
 
 TEST_CASE("a follow request in another protocol version is refused with the reason") {
@@ -196,7 +197,8 @@ TEST_CASE("an upstream gap closes subscribers with 1011, expires older cursors a
   caf::anon_send(f.hub, upstream_gap{hex_id('b', 3), hex_id('b', 9)});
   f.sched.run();
   CHECK(client->closed_with == close_code::internal_error);
-  CHECK(log->received == following_then({"window sent", "gap after " + hex_id('b', 3) + " from " + hex_id('b', 9)}));
+  CHECK(log->received
+        == following_then({"window sent", "gap after " + hex_id('b', 3) + " from " + hex_id('b', 9)}));
 
   f.publish(1); // the first block after the gap (height 4 here)
   auto cursor = [&](const std::string& blockid) {
@@ -245,7 +247,8 @@ TEST_CASE("a relay answers a cursor it lacks as pending until its upstream's win
   caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("a node still taking its own window refuses a follower whose cursor it lacks, rather than tell a gap") {
+TEST_CASE(
+    "a node still taking its own window refuses a follower whose cursor it lacks, rather than tell a gap") {
   actor_fixture f;
   dispatcher_history starting_relay;
   starting_relay.window_from_upstream = true;
@@ -256,7 +259,8 @@ TEST_CASE("a node still taking its own window refuses a follower whose cursor it
   caf::anon_send(feed, follow_request{relay_protocol_version, follower, hex_id('b', 7)});
   f.sched.run();
   CHECK(log->received
-        == std::vector<std::string>{"following", "refused: this node is still taking its window from its own upstream"});
+        == std::vector<std::string>{"following",
+                                    "refused: this node is still taking its window from its own upstream"});
   for (auto& actor : {follower, feed, hub})
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
 }

@@ -23,8 +23,11 @@ schema::block block_at(std::uint64_t height, std::size_t transactions = 2) {
   schema::block b{hex_id('b', height), std::to_string(1700000000 + height), {}};
   for (std::size_t i = 0; i < transactions; ++i) {
     auto txid = hex_id('t', height * 1000 + i);
-    b.transactions.push_back({txid, i == 0 ? txid : hex_id('b', height * 1000), i == 0 ? "CREATE" : "TRANSFER",
-                              {i % 2 == 0 ? "EvenKey1111111111111111111111111111111111111" : "OddKey11111111111111111111111111111111111111"}});
+    b.transactions.push_back({txid,
+                              i == 0 ? txid : hex_id('b', height * 1000),
+                              i == 0 ? "CREATE" : "TRANSFER",
+                              {i % 2 == 0 ? "EvenKey1111111111111111111111111111111111111"
+                                          : "OddKey11111111111111111111111111111111111111"}});
   }
   return b;
 }
@@ -63,7 +66,8 @@ struct resume_fixture : actor_fixture {
   }
 
   // As the handshake does it: the cursor is resolved, then the session resumes.
-  std::shared_ptr<recording_transport> resume_after(const std::string& blockid, session_settings settings = {}) {
+  std::shared_ptr<recording_transport> resume_after(const std::string& blockid,
+                                                    session_settings settings = {}) {
     auto status = cursor(blockid);
     REQUIRE(status.where == cursor_status::standing::available);
     settings.wanted.resume_after = status.sequence;
@@ -88,9 +92,15 @@ std::string first_difference(const std::vector<T>& got, const std::vector<T>& wa
   if (i == got.size() && i == wanted.size()) return "none";
   std::ostringstream text;
   text << "at " << i << " of " << got.size() << " (wanted " << wanted.size() << "): got ";
-  if (i < got.size()) text << got[i]; else text << "nothing";
+  if (i < got.size())
+    text << got[i];
+  else
+    text << "nothing";
   text << ", wanted ";
-  if (i < wanted.size()) text << wanted[i]; else text << "nothing";
+  if (i < wanted.size())
+    text << wanted[i];
+  else
+    text << "nothing";
   return text.str();
 }
 
@@ -174,7 +184,8 @@ TEST_CASE_METHOD(resume_fixture, "a catching-up session hands over its backlog a
     publish(10);
   session_settings settings;
   // About three blocks' frames per chunk.
-  settings.catch_up_chunk_bytes = 3 * events_of(*encode_block(block_at(1, 10), 1), stream_kind::valid_tx).wire_bytes();
+  settings.catch_up_chunk_bytes =
+      3 * events_of(*encode_block(block_at(1, 10), 1), stream_kind::valid_tx).wire_bytes();
   auto status = cursor(hex_id('b', 0 + 1));
   settings.wanted.resume_after = status.sequence;
   auto client = std::make_shared<recording_transport>();
@@ -244,7 +255,8 @@ TEST_CASE_METHOD(resume_fixture, "filters pick transactions by asset, operation 
   CHECK(none_client->block_sequences.empty());
 }
 
-TEST_CASE_METHOD(resume_fixture, "sessions with the same filter share one batch per block, however it is written") {
+TEST_CASE_METHOD(resume_fixture,
+                 "sessions with the same filter share one batch per block, however it is written") {
   session_settings one;
   one.wanted.filter.operations = {"CREATE", "TRANSFER"};
   one.wanted.filter.public_keys = {"OddKey11111111111111111111111111111111111111"};
@@ -272,7 +284,8 @@ TEST_CASE_METHOD(resume_fixture, "the blocks and valid_transactions streams send
   auto dialect_client = connect(dialect);
   auto b = publish(3);
   CHECK(blocks_client->messages
-        == std::vector<std::string>{R"({"blockid":")" + b->blockid() + R"(","height":1,"timestamp":"1700000001","transactions":3})"});
+        == std::vector<std::string>{R"({"blockid":")" + b->blockid()
+                                    + R"(","height":1,"timestamp":"1700000001","transactions":3})"});
   REQUIRE(dialect_client->messages.size() == 3);
   CHECK(dialect_client->messages[1]
         == R"({"transaction_id":")" + b->block.transactions[1].txid + R"(","asset_id":")"
@@ -293,8 +306,8 @@ TEST_CASE("property: random disconnects and resumes over thousands of blocks los
 
   struct client_state {
     std::shared_ptr<recording_transport> connection;
-    std::vector<std::string> received;        // every event, across connections
-    std::vector<std::uint64_t> heights;        // every block, across connections
+    std::vector<std::string> received;  // every event, across connections
+    std::vector<std::uint64_t> heights; // every block, across connections
     std::uint64_t disconnect_at = 0;
   };
   std::vector<client_state> state(clients);

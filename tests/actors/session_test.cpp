@@ -1,6 +1,6 @@
 #include "actor_fixture.hpp"
-#include "actors/dispatcher.hpp"
 #include "actors/client_limits.hpp"
+#include "actors/dispatcher.hpp"
 #include "actors/session.hpp"
 
 #include <catch2/catch.hpp>
@@ -98,7 +98,8 @@ TEST_CASE_METHOD(session_fixture, "a ping storm keeps one keep-alive timer, not 
   CHECK(client->closed_for == close_cause::keepalive);
 }
 
-TEST_CASE_METHOD(session_fixture, "an ended session leaves nothing that holds its memory: no timer, no monitor") {
+TEST_CASE_METHOD(session_fixture,
+                 "an ended session leaves nothing that holds its memory: no timer, no monitor") {
   auto s = start_session(); // its keep-alive timer is minutes away
   caf::actor_addr watched = s.address();
   caf::anon_send(s, connection_closed{"client went away"});

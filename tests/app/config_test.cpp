@@ -84,8 +84,10 @@ TEST_CASE("wrong values are refused with a sentence naming the option") {
   CHECK(parsed{{"--no-such-option=1"}}.error);
 }
 
-TEST_CASE("relays: --upstream makes the node a relay of HOST:PORT, --publish-port and --publish-host its feed") {
-  parsed relay{{"--upstream=origin.internal:9990", "--publish-port=9991", "--host=0.0.0.0", "--relay-insecure"}};
+TEST_CASE(
+    "relays: --upstream makes the node a relay of HOST:PORT, --publish-port and --publish-host its feed") {
+  parsed relay{
+      {"--upstream=origin.internal:9990", "--publish-port=9991", "--host=0.0.0.0", "--relay-insecure"}};
   REQUIRE(relay.options);
   CHECK(relay.options->source == evstream::block_source_kind::upstream);
   CHECK(relay.options->upstream.host == "origin.internal");
@@ -110,8 +112,9 @@ TEST_CASE("relays: --upstream makes the node a relay of HOST:PORT, --publish-por
 }
 
 TEST_CASE("relay options that cannot work are refused with the reason") {
-  for (const auto* bad : {"--upstream=origin.internal", "--upstream=origin.internal:0", "--upstream=:9990",
-                          "--upstream=user:secret@origin.internal:9990", "--upstream=origin.internal:99999"}) {
+  for (const auto* bad :
+       {"--upstream=origin.internal", "--upstream=origin.internal:0", "--upstream=:9990",
+        "--upstream=user:secret@origin.internal:9990", "--upstream=origin.internal:99999"}) {
     parsed p{{bad}};
     INFO(bad);
     CHECK_FALSE(p.options);
@@ -159,7 +162,8 @@ TEST_CASE("relay links are mutual TLS unless --relay-insecure says otherwise, an
   CHECK_FALSE(insecure.options->relay_tls);
 
   CHECK(parsed{{"--publish-port=0"}}.problem
-        == "relay links are mutual TLS: give --relay-ca, --relay-cert and --relay-key (or --relay-insecure for plain "
+        == "relay links are mutual TLS: give --relay-ca, --relay-cert and --relay-key (or --relay-insecure "
+           "for plain "
            "BASP on a trusted network)");
   CHECK(parsed{tls_options({"--publish-port=0", "--relay-insecure"})}.problem
         == "--relay-insecure drops the relay link's TLS: leave out --relay-ca, --relay-cert and --relay-key");

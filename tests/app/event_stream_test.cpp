@@ -3,8 +3,8 @@
 // WebSocket client on 127.0.0.1, counters, stop; and a feed relays follow.
 #include "evstream/evstream.hpp"
 
-#include "expected_events.hpp"
 #include "app/service.hpp"
+#include "expected_events.hpp"
 #include "net/client.hpp"
 #include "sources/demo_chain.hpp"
 
@@ -147,7 +147,8 @@ TEST_CASE("a host node publishes its feed and a standalone relay streams its blo
   relay_options.source = evstream::block_source_kind::upstream;
   relay_options.upstream = {"127.0.0.1", *stream.published_port()};
   evstream::service relay{relay_system, relay_options};
-  REQUIRE(eventually([&] { return http_request(relay.port(), http::verb::get, "/readyz").result() == http::status::ok; }));
+  REQUIRE(eventually(
+      [&] { return http_request(relay.port(), http::verb::get, "/readyz").result() == http::status::ok; }));
 
   ws_client subscriber{relay.port()};
   subscriber.ping_and_wait_for_pong();

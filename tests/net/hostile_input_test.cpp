@@ -659,7 +659,8 @@ TEST_CASE_METHOD(server_fixture, "stream: a new message inside a fragmented one 
   expect_normal_client_served(*this);
 }
 
-TEST_CASE_METHOD(server_fixture, "stream: no frame follows the close frame when a ping races a protocol error",
+TEST_CASE_METHOD(server_fixture,
+                 "stream: no frame follows the close frame when a ping races a protocol error",
                  "[hostile][websocket]") {
   // In one write: a text ping, a frame Beast must fail (RSV2 set), a ping
   // frame. Beast writes its close 1002 inside the read, while the session's

@@ -29,7 +29,8 @@ http::request_header<> feeder_post() {
   return req;
 }
 
-std::optional<ops::ingest_refusal> refusal(const http::request_header<>& req, const net::server_settings& settings = {},
+std::optional<ops::ingest_refusal> refusal(const http::request_header<>& req,
+                                           const net::server_settings& settings = {},
                                            const asio::ip::address& local = loopback) {
   auto refused = net::check_ingest_request(req, settings, local);
   return refused ? std::optional{refused->reason} : std::nullopt;
@@ -44,8 +45,9 @@ TEST_CASE("an origin is normalized as browsers write it, and anything else is no
   CHECK(net::normalized_origin("https://admin.example.com:8443") == "https://admin.example.com:8443");
   CHECK(net::normalized_origin("http://127.0.0.1:19593") == "http://127.0.0.1:19593");
   CHECK(net::normalized_origin("http://[::1]:8080") == "http://[::1]:8080");
-  for (auto bad : {"null", "*", "", "admin.example.com", "https://admin.example.com/", "https://a.example/x",
-                   "https://user@admin.example.com", "ftp://admin.example.com", "https://a.example?x", "file:///x"})
+  for (auto bad :
+       {"null", "*", "", "admin.example.com", "https://admin.example.com/", "https://a.example/x",
+        "https://user@admin.example.com", "ftp://admin.example.com", "https://a.example?x", "file:///x"})
     CHECK_FALSE(net::normalized_origin(bad));
 }
 
@@ -126,7 +128,8 @@ TEST_CASE("ingest takes application/json only") {
   }
 }
 
-TEST_CASE_METHOD(server_fixture, "over a socket, a page's ingest is refused and the feeder's later POST is taken",
+TEST_CASE_METHOD(server_fixture,
+                 "over a socket, a page's ingest is refused and the feeder's later POST is taken",
                  "[hostile][http]") {
   auto block = next_block(1);
   auto page = "http://evil.example:" + std::to_string(port());
@@ -135,14 +138,19 @@ TEST_CASE_METHOD(server_fixture, "over a socket, a page's ingest is refused and 
     header_fields headers;
     http::status status;
   } attempts[] = {
-      {"a rebinding page's JSON POST", {{"Host", "evil.example:" + std::to_string(port())}, {"Origin", page}},
+      {"a rebinding page's JSON POST",
+       {{"Host", "evil.example:" + std::to_string(port())}, {"Origin", page}},
        http::status::forbidden},
-      {"a rebinding page without Origin", {{"Host", "evil.example:" + std::to_string(port())}},
+      {"a rebinding page without Origin",
+       {{"Host", "evil.example:" + std::to_string(port())}},
        http::status::forbidden},
       {"a cross-site fetch", {{"Sec-Fetch-Site", "cross-site"}}, http::status::forbidden},
-      {"a no-cors text/plain POST", {{"Content-Type", "text/plain;charset=UTF-8"}},
+      {"a no-cors text/plain POST",
+       {{"Content-Type", "text/plain;charset=UTF-8"}},
        http::status::unsupported_media_type},
-      {"a form POST", {{"Content-Type", "application/x-www-form-urlencoded"}}, http::status::unsupported_media_type},
+      {"a form POST",
+       {{"Content-Type", "application/x-www-form-urlencoded"}},
+       http::status::unsupported_media_type},
   };
   for (const auto& tried : attempts) {
     INFO(tried.what);

@@ -52,6 +52,18 @@ private:
   bool open_ = false;
 };
 
+// Posts `blocks` blocks of 1000 transactions (about 230 KB of frames each);
+// `reader` receives every event of each before the next is posted.
+void post_blocks_the_reader_takes(server_fixture& fixture, ws_client& reader, int blocks) {
+  sources::demo_chain chain{9};
+  for (int b = 0; b < blocks; ++b) {
+    auto block = chain.next_block_json(1000);
+    REQUIRE(fixture.post_block(block).result() == http::status::accepted);
+    for (auto& event : events_of(block))
+      REQUIRE(reader.receive() == event);
+  }
+}
+
 bool accepts_connections(std::uint16_t port) {
   net::asio::io_context io;
   net::tcp::socket socket{io};
@@ -235,8 +247,9 @@ TEST_CASE_METHOD(server_fixture, "stopping the service answers an ingest in flig
   scheduler_gate gate{sys, 2}; // server_fixture's scheduler has 2 workers
   auto block = next_block(2);
   evstream::testing::raw_client poster{port()};
-  poster.send("POST /api/v1/blocks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
-              + std::to_string(block.size()) + "\r\n\r\n" + block);
+  poster.send(
+      "POST /api/v1/blocks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+      + std::to_string(block.size()) + "\r\n\r\n" + block);
   // The HTTP side spawns one actor per ingest to ask the block source: once
   // it exists, the request is read and waits for an answer that cannot come.
   auto deadline = std::chrono::steady_clock::now() + 5s;
@@ -279,26 +292,17 @@ TEST_CASE("a client that stops reading is closed as slow; the others get every b
   reader.ping_and_wait_for_pong();
   stalled.ping_and_wait_for_pong();
 
-  // About 230 KB of frames a block: far more than the budget plus what the
-  // kernel buffers for the stalled client.
-  sources::demo_chain chain{9};
-  std::vector<std::string> expected;
-  for (int b = 0; b < 40; ++b) {
-    auto block = chain.next_block_json(1000);
-    REQUIRE(fixture.post_block(block).result() == http::status::accepted);
-    for (auto& event : events_of(block)) {
-      REQUIRE(reader.receive() == event);
-      expected.push_back(event);
-    }
-  }
+  // Far more than the budget plus what the kernel buffers for the stalled client.
+  post_blocks_the_reader_takes(fixture, reader, 40);
   CHECK(stalled.wait_for_close() == 1008);
   CHECK(stalled.close_reason() == "slow consumer: over 256 KiB unsent");
   CHECK(fixture.server->slow_consumers_closed() == 1); // the reader is not counted
   CHECK(fixture.server->metrics().websocket_closes(close_cause::slow_consumer).Value() == 1);
-  reader.ping_and_wait_for_pong();                     // still served
+  reader.ping_and_wait_for_pong(); // still served
 }
 
-TEST_CASE("a client that stops reading under the byte budget is closed once its socket takes nothing for the send timeout") {
+TEST_CASE("a client that stops reading under the byte budget is closed once its socket takes nothing for the "
+          "send timeout") {
   auto options = server_fixture::ingest_options();
   options.server.send_timeout = 1s; // the byte budget stays at 8 MiB
   server_fixture fixture{options};
@@ -307,15 +311,9 @@ TEST_CASE("a client that stops reading under the byte budget is closed once its 
   reader.ping_and_wait_for_pong();
   stalled.ping_and_wait_for_pong();
 
-  // About 7 MB of frames: more than the kernel buffers for the stalled
-  // client, less than its byte budget.
-  sources::demo_chain chain{11};
-  for (int b = 0; b < 30; ++b) {
-    auto block = chain.next_block_json(1000);
-    REQUIRE(fixture.post_block(block).result() == http::status::accepted);
-    for (auto& event : events_of(block))
-      REQUIRE(reader.receive() == event);
-  }
+  // About 7 MB: more than the kernel buffers for the stalled client, less
+  // than its byte budget.
+  post_blocks_the_reader_takes(fixture, reader, 30);
   stalled.stream().ping({}); // alive, as far as the keep-alive rule goes
   auto& closed_as_slow = fixture.server->metrics().websocket_closes(close_cause::slow_consumer);
   auto deadline = std::chrono::steady_clock::now() + evstream::testing::default_deadline;

@@ -1,10 +1,10 @@
 // https:// and wss:// on one port, with a certificate the test makes itself.
-#include "test_certificate.hpp"
 #include "actors/messages.hpp"
 #include "app/service.hpp"
 #include "schema/stream_events.hpp"
 #include "server_fixture.hpp"
 #include "sources/demo_chain.hpp"
+#include "test_certificate.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -30,7 +30,6 @@ using evstream::testing::test_certificate;
 using evstream::testing::threaded;
 
 namespace {
-
 
 struct tls_fixture {
   test_certificate certificate;

@@ -37,10 +37,10 @@ TEST_CASE("a new registry shows every labelled series at zero") {
     CHECK(has_sample(text, std::string{"evstream_connections{kind=\""} + kind + "\"}", "0"));
     CHECK(has_sample(text, std::string{"evstream_connections_opened_total{kind=\""} + kind + "\"}", "0"));
   }
-  for (auto name : {"evstream_events_sent_total", "evstream_sent_bytes_total",
-                    "evstream_blocks_ingested_total", "evstream_relay_upstream_connected",
-                    "evstream_relay_reconnects_total", "evstream_dispatch_latency_seconds_count",
-                    "evstream_accept_failures_total"})
+  for (auto name :
+       {"evstream_events_sent_total", "evstream_sent_bytes_total", "evstream_blocks_ingested_total",
+        "evstream_relay_upstream_connected", "evstream_relay_reconnects_total",
+        "evstream_dispatch_latency_seconds_count", "evstream_accept_failures_total"})
     CHECK(has_sample(text, name, "0"));
   CHECK(text.find("# TYPE evstream_dispatch_latency_seconds histogram") != std::string::npos);
   CHECK(text.find("# TYPE evstream_subscribers gauge") != std::string::npos);

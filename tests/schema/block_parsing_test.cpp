@@ -354,8 +354,9 @@ SCENARIO("what the filters read: a transaction's operation and its outputs' publ
   GIVEN("a transfer with two outputs, one held by two keys") {
     json::value doc = valid_block();
     json::object& second = transactions_of(doc)[1].as_object();
-    second["outputs"] = json::array{json::object{{"public_keys", json::array{"KeyA", "KeyB"}}, {"amount", "1"}},
-                                    json::object{{"public_keys", json::array{"KeyC"}}}, json::object{}};
+    second["outputs"] =
+        json::array{json::object{{"public_keys", json::array{"KeyA", "KeyB"}}, {"amount", "1"}},
+                    json::object{{"public_keys", json::array{"KeyC"}}}, json::object{}};
     THEN("the operation and every key, in output order, are read") {
       const block b = parsed(json::serialize(doc));
       CHECK(b.transactions[0].operation == "CREATE");

@@ -120,7 +120,8 @@ SCENARIO("the BigchainDB 1.x dialect carries the same ids under its own keys") {
 SCENARIO("the blocks stream has one summary message per block") {
   const encoded_events summary = encode_block_event(three_transactions(), 42);
   REQUIRE(summary.size() == 1);
-  CHECK(summary[0] == R"({"blockid":")" + block_id + R"(","height":42,"timestamp":"1493291935","transactions":3})");
+  CHECK(summary[0]
+        == R"({"blockid":")" + block_id + R"(","height":42,"timestamp":"1493291935","transactions":3})");
 }
 
 SCENARIO("each message's frame is its header and text, and the frames are back to back") {

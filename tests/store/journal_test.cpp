@@ -35,10 +35,12 @@ block block_at(std::uint64_t n) {
 }
 
 bool same(const block& a, const block& b) {
-  if (a.id != b.id || a.timestamp != b.timestamp || a.transactions.size() != b.transactions.size()) return false;
+  if (a.id != b.id || a.timestamp != b.timestamp || a.transactions.size() != b.transactions.size())
+    return false;
   for (std::size_t i = 0; i < a.transactions.size(); ++i) {
     const auto &x = a.transactions[i], &y = b.transactions[i];
-    if (x.txid != y.txid || x.assetid != y.assetid || x.operation != y.operation || x.public_keys != y.public_keys)
+    if (x.txid != y.txid || x.assetid != y.assetid || x.operation != y.operation
+        || x.public_keys != y.public_keys)
       return false;
   }
   return true;
