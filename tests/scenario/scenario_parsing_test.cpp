@@ -45,7 +45,8 @@ TEST_CASE("a scenario reads into typed steps; a group stands for its members") {
   CHECK(s.settings.send_budget_bytes == 10);
   CHECK(s.settings.max_message_bytes == 4096);
   REQUIRE(s.steps.size() == 4);
-  CHECK(std::get<evstream::scenario::connect>(s.steps[0].action).clients == client_names{"crowd#1", "crowd#2", "crowd#3"});
+  CHECK(std::get<evstream::scenario::connect>(s.steps[0].action).clients
+        == client_names{"crowd#1", "crowd#2", "crowd#3"});
   CHECK(std::get<generated>(std::get<post_block>(s.steps[1].action).content).transactions == 2);
   CHECK(std::get<advance_clock>(s.steps[2].action).by == caf::timespan{1500ms});
   CHECK(std::get<expect_events>(s.steps[3].action).clients.size() == 3);
