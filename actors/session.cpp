@@ -41,9 +41,6 @@ caf::behavior session(session_actor self, caf::actor dispatcher, transport_ptr c
   self->state.connection = std::move(connection);
   self->state.settings = std::move(settings);
   auto& state = self->state;
-  auto close_and_quit = [=](close_code code, std::string reason, close_cause cause) {
-    end_session(self, code, std::move(reason), cause);
-  };
   // Returns the bytes handed over.
   auto forward = [=](const event_batch& batch) -> std::size_t {
     self->state.connection->send_events(batch);
@@ -86,10 +83,10 @@ caf::behavior session(session_actor self, caf::actor dispatcher, transport_ptr c
   self->monitor(dispatcher);
   self->set_down_handler([=](caf::down_msg& down) {
     if (down.reason == caf::exit_reason::user_shutdown)
-      close_and_quit(close_code::going_away, "server shutting down", close_cause::shutdown);
+      end_session(self, close_code::going_away, "server shutting down", close_cause::shutdown);
     else
-      close_and_quit(close_code::internal_error, "internal error: the dispatcher stopped",
-                     close_cause::internal_error);
+      end_session(self, close_code::internal_error, "internal error: the dispatcher stopped",
+                  close_cause::internal_error);
   });
   self->send(dispatcher, subscribe{caf::actor_cast<caf::actor>(self), state.settings.wanted});
   state.last_ping = self->clock().now();
@@ -103,10 +100,10 @@ caf::behavior session(session_actor self, caf::actor dispatcher, transport_ptr c
         }
         s.behind.push_back(batch);
         if (s.behind.size() > s.settings.max_blocks_behind)
-          close_and_quit(close_code::policy_violation,
-                         "slow consumer: over " + std::to_string(s.settings.max_blocks_behind)
-                             + " blocks behind while catching up",
-                         close_cause::limits);
+          end_session(self, close_code::policy_violation,
+                      "slow consumer: over " + std::to_string(s.settings.max_blocks_behind)
+                          + " blocks behind while catching up",
+                      close_cause::limits);
       },
       [=](backlog& missed) {
         auto& s = self->state;
@@ -119,12 +116,12 @@ caf::behavior session(session_actor self, caf::actor dispatcher, transport_ptr c
         catch_up();
       },
       [=](const cursor_expired& expired) {
-        close_and_quit(close_code::policy_violation,
-                       // A close reason holds at most 123 bytes (RFC 6455 5.5).
-                       expired.oldest_available.empty()
-                           ? std::string{"resume cursor left the window; no block is retained"}
-                           : "resume cursor left the window; oldest is " + expired.oldest_available,
-                       close_cause::limits);
+        end_session(self, close_code::policy_violation,
+                    // A close reason holds at most 123 bytes (RFC 6455 5.5).
+                    expired.oldest_available.empty()
+                        ? std::string{"resume cursor left the window; no block is retained"}
+                        : "resume cursor left the window; oldest is " + expired.oldest_available,
+                    close_cause::limits);
       },
       [=](client_ping ping) {
         if (ping.wants_text_pong) self->state.connection->send_text("pong");
@@ -135,13 +132,13 @@ caf::behavior session(session_actor self, caf::actor dispatcher, transport_ptr c
       [=](const upstream_gap&) {
         // This node is a relay and missed blocks; resuming tells the client
         // where the stream goes on (410 with oldest_available).
-        close_and_quit(close_code::internal_error,
-                       "blocks were lost upstream; resume with ?since= to learn the gap",
-                       close_cause::upstream_gap);
+        end_session(self, close_code::internal_error,
+                    "blocks were lost upstream; resume with ?since= to learn the gap",
+                    close_cause::upstream_gap);
       },
       [=](const connection_closed&) { self->quit(); },
       [=](going_away) {
-        close_and_quit(close_code::going_away, "server shutting down", close_cause::shutdown);
+        end_session(self, close_code::going_away, "server shutting down", close_cause::shutdown);
       },
   };
 }
