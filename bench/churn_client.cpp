@@ -52,8 +52,21 @@ const char* churn_end_name(churn_end way) {
     return "half-close";
   case churn_end::partial_request:
     return "partial upgrade request";
+  case churn_end::request_timeout:
+    return "request timeout";
+  case churn_end::hello_reset:
+    return "ClientHello, then RST";
   }
   return "?";
+}
+
+churn_end churn_way(std::size_t index, bool tls) {
+  if (index % churn_timeout_every == churn_timeout_every - 1) return churn_end::request_timeout;
+  // Numbered among the others of each churn_timeout_every, so each way gets its share.
+  const std::size_t other =
+      index / churn_timeout_every * (churn_timeout_every - 1) + index % churn_timeout_every;
+  if (tls) return other % 2 == 0 ? churn_end::partial_request : churn_end::hello_reset;
+  return static_cast<churn_end>(other % 5);
 }
 
 std::size_t churn_round_result::total_ended() const {
@@ -74,8 +87,8 @@ std::size_t churn_round_result::total_failed() const {
 class churn_connection : public std::enable_shared_from_this<churn_connection> {
 public:
   churn_connection(churn_client& owner, std::size_t index)
-      : owner_(owner), index_(index), way_(static_cast<churn_end>(index % churn_ends)), socket_(owner.io_),
-        timer_(owner.io_) {}
+      : owner_(owner), index_(index), way_(churn_way(index, !owner.settings_.tls_client_hello.empty())),
+        socket_(owner.io_), timer_(owner.io_) {}
 
   void start() {
     error_code ec;
@@ -104,12 +117,14 @@ private:
   void on_bound() {
     if (way_ == churn_end::partial_request && doing_ == waiting_partial) return end();
     if (way_ == churn_end::half_close && doing_ == waiting_half_closed) return end();
+    if (way_ == churn_end::request_timeout && doing_ == waiting_timed_out) return end();
     end(std::string{"no progress within "} + std::to_string(timer_bound_ms()) + " ms while " + doing_);
   }
 
   long timer_bound_ms() const {
     return static_cast<long>((doing_ == waiting_partial       ? owner_.settings_.partial_wait
                               : doing_ == waiting_half_closed ? owner_.settings_.half_close_wait
+                              : doing_ == waiting_timed_out   ? owner_.settings_.request_timeout_wait
                                                               : owner_.settings_.step_timeout)
                                  .count());
   }
@@ -128,6 +143,33 @@ private:
                                  if (e) return self->end("sending half the upgrade: " + e.message());
                                  self->bound(waiting_partial, self->owner_.settings_.partial_wait);
                                });
+    }
+    if (way_ == churn_end::request_timeout) {
+      // Half the headers, then nothing: only the server's timeout ends it.
+      return asio::async_write(socket_, asio::buffer(request.data(), request.size() / 2),
+                               [self = shared_from_this()](error_code e, std::size_t) {
+                                 if (self->over_) return;
+                                 if (e) return self->end("sending half the upgrade: " + e.message());
+                                 self->sent_ns_ = now_ns();
+                                 self->bound(waiting_timed_out, self->owner_.settings_.request_timeout_wait);
+                                 self->read_until_eof();
+                               });
+    }
+    if (way_ == churn_end::hello_reset) {
+      // A whole ClientHello, then RST as soon as the server's first flight arrives.
+      bound("waiting for the server's hello", owner_.settings_.step_timeout);
+      return asio::async_write(
+          socket_, asio::buffer(request), [self = shared_from_this()](error_code e, std::size_t) {
+            if (self->over_) return;
+            if (e) return self->end("sending the ClientHello: " + e.message());
+            self->socket_.async_read_some(asio::buffer(self->chunk_), [self](error_code e2, std::size_t) {
+              if (self->over_) return;
+              if (e2) return self->end("waiting for the server's hello: " + e2.message());
+              error_code ignored;
+              self->socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+              self->end();
+            });
+          });
     }
     bound("upgrading", owner_.settings_.step_timeout);
     asio::async_write(socket_, asio::buffer(request), [self = shared_from_this()](error_code e, std::size_t) {
@@ -173,6 +215,8 @@ private:
       bound(waiting_half_closed, owner_.settings_.half_close_wait);
       return read_until_eof();
     case churn_end::partial_request:
+    case churn_end::request_timeout:
+    case churn_end::hello_reset:
       break;
     }
     end("unreachable");
@@ -188,6 +232,10 @@ private:
       if (self->over_) return;
       if (n > 0 && self->way_ == churn_end::close_frame && !self->consume(self->chunk_.data(), n)) return;
       if (!ec) return self->read_until_eof();
+      if (self->way_ == churn_end::request_timeout) {
+        self->owner_.timed_out(ns_to_ms(now_ns() - self->sent_ns_));
+        return self->end();
+      }
       if (self->way_ == churn_end::half_close) {
         ++self->owner_.result_.half_closed_by_server;
         return self->end();
@@ -222,13 +270,15 @@ private:
     over_ = true;
     timer_.cancel();
     error_code ignored;
-    if (way_ != churn_end::reset) socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    if (way_ != churn_end::reset && way_ != churn_end::hello_reset)
+      socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
     owner_.ended(index_, failure.empty(), failure);
   }
 
   static constexpr const char* waiting_partial = "waiting after half the upgrade";
   static constexpr const char* waiting_half_closed = "waiting for the server to close after SHUT_WR";
+  static constexpr const char* waiting_timed_out = "waiting for the server's request timeout";
 
   struct upgrade_state {
     http::response_parser<http::empty_body> parser;
@@ -245,11 +295,14 @@ private:
   std::optional<int> close_code_;
   std::array<char, 512> chunk_{};
   const char* doing_ = "";
+  std::int64_t sent_ns_ = 0;
   bool over_ = false;
 };
 
 churn_client::churn_client(churn_settings settings)
-    : settings_(std::move(settings)), upgrade_(upgrade_request_for(settings_.server)) {}
+    : settings_(std::move(settings)),
+      upgrade_(settings_.tls_client_hello.empty() ? upgrade_request_for(settings_.server)
+                                                  : settings_.tls_client_hello) {}
 
 churn_client::~churn_client() { stop(); }
 
@@ -279,8 +332,15 @@ void churn_client::start_next() {
   asio::post(io_, [c = std::make_shared<churn_connection>(*this, next_++)] { c->start(); });
 }
 
+void churn_client::timed_out(double after_ms) {
+  auto& r = result_;
+  r.timeout_close_min_ms = r.timed_out_by_server == 0 ? after_ms : std::min(r.timeout_close_min_ms, after_ms);
+  r.timeout_close_max_ms = std::max(r.timeout_close_max_ms, after_ms);
+  ++r.timed_out_by_server;
+}
+
 void churn_client::ended(std::size_t index, bool as_meant, const std::string& failure) {
-  const auto way = index % churn_ends;
+  const auto way = static_cast<std::size_t>(churn_way(index, !settings_.tls_client_hello.empty()));
   if (as_meant) {
     ++result_.ended[way];
   } else {
@@ -288,6 +348,10 @@ void churn_client::ended(std::size_t index, bool as_meant, const std::string& fa
       result_.first_failure = "connection " + std::to_string(index) + " ("
                               + churn_end_name(static_cast<churn_end>(way)) + "): " + failure;
     ++result_.failed[way];
+  }
+  if (way != static_cast<std::size_t>(churn_end::request_timeout)) {
+    ++result_.others;
+    result_.others_finished_ns = now_ns();
   }
   start_next();
   if (++done_ == count_) {
@@ -331,6 +395,34 @@ std::string http_get(std::uint16_t port, const std::string& target, std::chrono:
   error_code ignored;
   stream.socket().close(ignored);
   return error.empty() ? std::move(answer.body()) : std::string{};
+}
+
+std::size_t held_connections::open(const tcp::endpoint& server, std::size_t count, const std::string& request,
+                                   std::chrono::milliseconds timeout) {
+  release();
+  io_.restart();
+  std::size_t sent = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    auto* socket = sockets_.emplace_back(std::make_unique<tcp::socket>(io_)).get();
+    socket->async_connect(server, [&sent, socket, &request](error_code ec) {
+      if (ec) return;
+      // The server's backlog completes the connect even when it cannot
+      // accept; the request then waits in the socket's buffers.
+      asio::async_write(*socket, asio::buffer(request), [&sent](error_code e, std::size_t) {
+        if (!e) ++sent;
+      });
+    });
+  }
+  io_.run_for(timeout);
+  io_.stop(); // whatever is unfinished is abandoned; release() closes it
+  return sent;
+}
+
+void held_connections::release() {
+  error_code ignored;
+  for (auto& socket : sockets_)
+    socket->close(ignored);
+  sockets_.clear();
 }
 
 double metric_sample(const std::string& text, const std::string& series) {

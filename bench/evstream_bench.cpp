@@ -43,7 +43,10 @@ commands:
       --send-budget-bytes=1048576 --slow-receive-buffer=4096
   w5  ingest: --blocks=100 --transactions=1000
   w6  neighbours: --subscribers=100 --filtered=50 --resumed=50 --warmup-blocks=10 --blocks=20
-  w7  connection churn: --rounds=12 --per-round=3000 --in-flight=200
+  w7  connection churn: --rounds=12 --per-round=3000 --in-flight=200 --request-timeout-ms=1000
+      then TLS handshakes aborted: --tls-rounds=6 (0 skips) --tls-per-round=1000
+      then out of descriptors: --starved-open-files=64 --starved-connections=256
+      --starved-window-ms=3000
   table  --results=FILE (repeatable) [--json=FILE] [--command=TEXT]
   reference-server  --seed=1 --blocks=N --transactions=1000 (started by w1/w2)
 
@@ -200,6 +203,20 @@ int run_workload(const std::string& command, options& opts, int argc, char** arg
       throw std::invalid_argument("--rounds wants at least 3: the growth is measured from round 2");
     p.per_round = std::max<std::size_t>(1, opts.count("per-round", p.per_round));
     p.in_flight = std::max<std::size_t>(1, opts.count("in-flight", p.in_flight));
+    p.request_timeout = std::chrono::milliseconds(std::max<std::size_t>(
+        1, opts.count("request-timeout-ms", static_cast<std::size_t>(p.request_timeout.count()))));
+    p.tls_rounds = opts.count("tls-rounds", p.tls_rounds);
+    if (p.tls_rounds == 1 || p.tls_rounds == 2)
+      throw std::invalid_argument("--tls-rounds wants 0 or at least 3: the growth is measured from round 2");
+    p.tls_per_round = std::max<std::size_t>(1, opts.count("tls-per-round", p.tls_per_round));
+    p.starved_open_files = opts.count("starved-open-files", p.starved_open_files);
+    if (p.starved_open_files < 16)
+      throw std::invalid_argument("--starved-open-files wants at least 16: the server must start");
+    p.starved_connections = opts.count("starved-connections", p.starved_connections);
+    if (p.starved_connections <= p.starved_open_files)
+      throw std::invalid_argument("--starved-connections wants more than --starved-open-files");
+    p.starved_window = std::chrono::milliseconds(std::max<std::size_t>(
+        100, opts.count("starved-window-ms", static_cast<std::size_t>(p.starved_window.count()))));
     opts.check_all_used();
     rec = run_churn(settings, p);
   }

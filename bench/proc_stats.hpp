@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <string>
 
 namespace evstream::bench {
@@ -13,6 +14,9 @@ double process_cpu_seconds(pid_t pid);
 double thread_cpu_seconds_of(pid_t tid);
 // User plus system CPU seconds of this process (getrusage), children excluded.
 double own_cpu_seconds();
+
+// Entries of /proc/PID/fd; 0 when unreadable.
+std::size_t process_open_descriptors(pid_t pid);
 
 // A field of /proc/PID/status in KiB ("VmRSS", "VmHWM"); 0 when unreadable.
 long status_kib(pid_t pid, const std::string& field);

@@ -91,7 +91,7 @@ server_process::server_process(std::vector<std::string> argv, unsigned long open
     live_servers.insert(pid_);
   }
 
-  const std::regex listening{R"(listening on http://[0-9.]+:([0-9]+))"};
+  const std::regex listening{R"(listening on https?://[0-9.]+:([0-9]+))"};
   const auto give_up = std::chrono::steady_clock::now() + startup;
   while (std::chrono::steady_clock::now() < give_up) {
     std::ifstream file{log_path_};
@@ -118,6 +118,7 @@ server_process::~server_process() {
 double server_process::cpu_seconds() const { return process_cpu_seconds(pid_); }
 long server_process::rss_kib() const { return status_kib(pid_, "VmRSS"); }
 long server_process::peak_rss_kib() const { return status_kib(pid_, "VmHWM"); }
+std::size_t server_process::open_descriptors() const { return process_open_descriptors(pid_); }
 
 bool server_process::running() {
   if (!exit_.empty()) return false;

@@ -1,6 +1,7 @@
-// A server under test in its own process: started with a raised descriptor
-// limit (setrlimit in the child before exec), its port read from the
-// "listening on http://127.0.0.1:PORT" line it prints, its CPU time and
+// A server under test in its own process: started with a given descriptor
+// limit (setrlimit in the child before exec: raised for the many-connection
+// workloads, lowered to starve it in W7), its port read from the
+// "listening on http[s]://127.0.0.1:PORT" line it prints, its CPU time and
 // memory read from /proc, and stopped with SIGTERM. Its output goes to a log
 // file, whose tail a report quotes when the server misbehaves.
 #pragma once
@@ -8,6 +9,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,7 +18,8 @@ namespace evstream::bench {
 
 class server_process {
 public:
-  // Starts `argv` and waits up to `startup` for its port; throws if none comes.
+  // Starts `argv` with RLIMIT_NOFILE `open_files` (soft and hard) and waits up
+  // to `startup` for its port; throws if none comes.
   server_process(std::vector<std::string> argv, unsigned long open_files, std::string log_path,
                  std::chrono::milliseconds startup = std::chrono::seconds(20));
   ~server_process();
@@ -28,6 +31,9 @@ public:
   double cpu_seconds() const;
   long rss_kib() const;
   long peak_rss_kib() const;
+  // Entries of /proc/PID/fd: the descriptors it holds.
+  std::size_t open_descriptors() const;
+  const std::string& log_path() const { return log_path_; }
   // False once the process has exited (then exit_description() says how).
   bool running();
   // SIGTERM, then SIGKILL after `grace`. Returns exit_description().

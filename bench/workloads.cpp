@@ -7,12 +7,14 @@
 #include "bench/proc_stats.hpp"
 #include "bench/reference_server.hpp"
 #include "bench/server_process.hpp"
+#include "bench/tls_material.hpp"
 #include "schema/block.hpp"
 #include "schema/stream_events.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <limits>
@@ -147,7 +149,7 @@ std::string describe(waited what, server_process& server, const std::string& doi
 std::unique_ptr<server_process> start_server(const bench_settings& settings, bool reference,
                                              const std::vector<std::string>& extra_args,
                                              const reference_options& blocks, std::size_t connections,
-                                             const std::string& name) {
+                                             const std::string& name, unsigned long starved_open_files = 0) {
   static int runs = 0;
   std::vector<std::string> argv;
   if (reference) {
@@ -165,7 +167,9 @@ std::unique_ptr<server_process> start_server(const bench_settings& settings, boo
          + (reference ? "-reference" : "-evstream") + ".log";
   const auto open_files = static_cast<unsigned long>(connections + spare_descriptors);
   raise_open_files(open_files);
-  return std::make_unique<server_process>(std::move(argv), std::max(open_files, 4096ul), file);
+  // Starved: its limit lowered below the connections, not raised to fit them.
+  return std::make_unique<server_process>(
+      std::move(argv), starved_open_files > 0 ? starved_open_files : std::max(open_files, 4096ul), file);
 }
 
 // Starts a server; on failure, says why through `problem` and returns null.
@@ -173,9 +177,10 @@ std::unique_ptr<server_process> try_start_server(const bench_settings& settings,
                                                  const std::vector<std::string>& extra_args,
                                                  const reference_options& blocks, std::size_t connections,
                                                  const std::string& name,
-                                                 const std::function<void(const std::string&)>& problem) {
+                                                 const std::function<void(const std::string&)>& problem,
+                                                 unsigned long starved_open_files = 0) {
   try {
-    return start_server(settings, reference, extra_args, blocks, connections, name);
+    return start_server(settings, reference, extra_args, blocks, connections, name, starved_open_files);
   } catch (const std::exception& error) {
     problem(error.what());
     return nullptr;
@@ -766,6 +771,16 @@ constexpr double churn_growth_bound_mb = 4.0;
 // How long the connection gauges may take to read zero once a round's
 // clients are done: every end the round uses is prompt, so seconds mean a leak.
 constexpr auto churn_drain_bound = 10s;
+// Descriptor exhaustion: a server that cannot accept must back off, not spin
+// on the listening socket nor log every failed accept.
+constexpr double starved_cpu_bound_cores = 0.25;
+constexpr double starved_log_bound_mb_per_min = 1.0;
+// evstream retries a failed accept at most 1 s apart: a few tries' worth.
+constexpr auto starved_answer_bound = 10s;
+
+std::string request_timeout_arg(std::chrono::milliseconds timeout) {
+  return "--request-timeout=" + std::to_string(timeout.count()) + "ms";
+}
 
 // 36000 → "36 000"
 std::string thousands(std::size_t n) {
@@ -798,8 +813,11 @@ run_outcome churn(const bench_settings& settings, bool reference, const churn_pa
   auto problem = [&out](const std::string& text) { out.problems.push_back(text); };
   const auto deadline = now_ns() + ns(settings.deadline);
   watchdog_scope guard{deadline, name};
+  // A short request timeout, so the connections that wait it out keep the rounds short.
+  std::vector<std::string> args;
+  if (!reference) args.push_back(request_timeout_arg(params.request_timeout));
   auto server =
-      try_start_server(settings, reference, {}, {settings.seed, 0, 0}, params.in_flight, name, problem);
+      try_start_server(settings, reference, args, {settings.seed, 0, 0}, params.in_flight, name, problem);
   if (!server) return out;
   pause(*server, 300ms, deadline);
   auto& v = out.values;
@@ -808,12 +826,15 @@ run_outcome churn(const bench_settings& settings, bool reference, const churn_pa
   churn_settings cs;
   cs.server = tcp::endpoint{asio::ip::make_address_v4("127.0.0.1"), server->port()};
   cs.in_flight = params.in_flight;
+  cs.request_timeout_wait = params.request_timeout + 2s;
   churn_client client{cs};
   std::vector<double> rss_mb(params.rounds, nan);
   std::array<std::size_t, churn_ends> ended{}, failed{};
-  std::size_t half_closed_by_server = 0;
+  std::size_t half_closed_by_server = 0, timed_out_by_server = 0;
+  double timeout_close_min_ms = nan, timeout_close_max_ms = nan;
   std::string first_failure;
   std::int64_t churning_ns = 0;
+  std::size_t churned = 0;
   double drain_max_ms = 0;
   waited result = waited::done;
   for (std::size_t r = 0; r < params.rounds; ++r) {
@@ -827,12 +848,22 @@ run_outcome churn(const bench_settings& settings, bool reference, const churn_pa
       failed[w] += got.failed[w];
     }
     half_closed_by_server += got.half_closed_by_server;
+    if (got.timed_out_by_server > 0) {
+      timeout_close_min_ms = std::isnan(timeout_close_min_ms)
+                                 ? got.timeout_close_min_ms
+                                 : std::min(timeout_close_min_ms, got.timeout_close_min_ms);
+      timeout_close_max_ms = std::isnan(timeout_close_max_ms)
+                                 ? got.timeout_close_max_ms
+                                 : std::max(timeout_close_max_ms, got.timeout_close_max_ms);
+    }
+    timed_out_by_server += got.timed_out_by_server;
     if (first_failure.empty() && !got.first_failure.empty()) first_failure = round + ", " + got.first_failure;
     if (result != waited::done) {
       problem(describe(result, *server, "churning " + round));
       break;
     }
-    churning_ns += got.finished_ns - got.started_ns;
+    churning_ns += got.others_finished_ns - got.started_ns;
+    churned += got.others;
 
     // The round is over for the server too once it counts no connection but
     // the scrape's own.
@@ -879,8 +910,9 @@ run_outcome churn(const bench_settings& settings, bool reference, const churn_pa
   for (std::size_t w = 0; w < churn_ends; ++w) {
     total_ended += ended[w];
     total_failed += failed[w];
-    by_way += std::string{by_way.empty() ? "" : ", "} + churn_end_name(static_cast<churn_end>(w)) + " "
-              + std::to_string(failed[w]);
+    if (ended[w] + failed[w] > 0)
+      by_way += std::string{by_way.empty() ? "" : ", "} + churn_end_name(static_cast<churn_end>(w)) + " "
+                + std::to_string(failed[w]);
   }
   if (total_failed > 0)
     problem(count_of(total_failed, total_ended + total_failed) + " connections did not end as meant ("
@@ -896,14 +928,189 @@ run_outcome churn(const bench_settings& settings, bool reference, const churn_pa
   v["growth_mb"] = growth_mb;
   // KB per 1 000 connections and bytes per connection are the same number.
   v["growth_bytes_per_connection"] = between > 0 ? growth_mb * 1e6 / between : nan;
-  v["connections_per_s"] =
-      churning_ns > 0 ? static_cast<double>(total_ended + total_failed) / ns_to_s(churning_ns) : nan;
+  v["connections_per_s"] = churning_ns > 0 ? static_cast<double>(churned) / ns_to_s(churning_ns) : nan;
   v["ended_as_meant"] = static_cast<double>(total_ended);
   v["failed"] = static_cast<double>(total_failed);
   v["half_closed"] = static_cast<double>(ended[static_cast<std::size_t>(churn_end::half_close)]
                                          + failed[static_cast<std::size_t>(churn_end::half_close)]);
   v["half_closed_by_server"] = static_cast<double>(half_closed_by_server);
+  const auto held = static_cast<std::size_t>(churn_end::request_timeout);
+  v["timeouts"] = static_cast<double>(ended[held] + failed[held]);
+  v["timed_out_by_server"] = static_cast<double>(timed_out_by_server);
+  v["timeout_close_min_ms"] = timeout_close_min_ms;
+  v["timeout_close_max_ms"] = timeout_close_max_ms;
   v["drain_max_ms"] = drain_max_ms;
+  return out;
+}
+
+// W7's TLS phase, evstream only (the reference serves no TLS): rounds of
+// handshakes aborted against a TLS port, each connection ended by churn_way's
+// TLS ways. A round is over for the server once it holds no more descriptors
+// than when idle; then its RSS, grown from round 2's (the baseline, as in the
+// churn: round 1 fills each thread's arena) in the last.
+run_outcome tls_aborts(const bench_settings& settings, const churn_params& params, const std::string& name) {
+  run_outcome out;
+  auto problem = [&out](const std::string& text) { out.problems.push_back(text); };
+  const auto deadline = now_ns() + ns(settings.deadline);
+  watchdog_scope guard{deadline, name};
+  tls_files files;
+  std::string hello;
+  try {
+    const auto dir = settings.log_dir + "/" + name + "-certificate";
+    std::filesystem::create_directories(dir);
+    files = write_self_signed_certificate(dir);
+    hello = tls_client_hello();
+  } catch (const std::exception& error) {
+    problem(std::string{"making the certificate or the ClientHello: "} + error.what());
+    return out;
+  }
+  auto server = try_start_server(settings, false,
+                                 {"--tls-cert=" + files.cert_file, "--tls-key=" + files.key_file,
+                                  request_timeout_arg(params.request_timeout)},
+                                 {settings.seed, 0, 0}, params.in_flight, name, problem);
+  if (!server) return out;
+  pause(*server, 300ms, deadline);
+  const auto idle_descriptors = server->open_descriptors();
+
+  churn_settings cs;
+  cs.server = tcp::endpoint{asio::ip::make_address_v4("127.0.0.1"), server->port()};
+  cs.in_flight = params.in_flight;
+  cs.request_timeout_wait = params.request_timeout + 2s;
+  cs.tls_client_hello = hello;
+  churn_client client{cs};
+  std::vector<double> rss_mb(params.tls_rounds, nan);
+  std::size_t total_ended = 0, total_failed = 0, timeouts = 0, timed_out_by_server = 0;
+  std::string first_failure;
+  double drain_max_ms = 0;
+  waited result = waited::done;
+  for (std::size_t r = 0; r < params.tls_rounds; ++r) {
+    const std::string round = "TLS round " + std::to_string(r + 1);
+    client.start_round(r * params.tls_per_round, params.tls_per_round);
+    result = wait_until(*server, deadline, [&] { return client.finished(); });
+    client.stop();
+    const auto& got = client.result();
+    total_ended += got.total_ended();
+    total_failed += got.total_failed();
+    const auto held = static_cast<std::size_t>(churn_end::request_timeout);
+    timeouts += got.ended[held] + got.failed[held];
+    timed_out_by_server += got.timed_out_by_server;
+    if (first_failure.empty() && !got.first_failure.empty()) first_failure = round + ", " + got.first_failure;
+    if (result != waited::done) {
+      problem(describe(result, *server, "running " + round));
+      break;
+    }
+    // No https scrape: the descriptors it holds say as much about the connections.
+    const auto drain_started = now_ns();
+    result = wait_until(*server, std::min(deadline, drain_started + ns(params.request_timeout + 2s)),
+                        [&] { return server->open_descriptors() <= idle_descriptors; });
+    if (result == waited::server_ended) {
+      problem(describe(result, *server, "waiting for the connections of " + round + " to end"));
+      break;
+    }
+    if (result == waited::done) {
+      drain_max_ms = std::max(drain_max_ms, ns_to_ms(now_ns() - drain_started));
+    } else {
+      problem("after " + round + " the server still held " + std::to_string(server->open_descriptors())
+              + " descriptors, " + std::to_string(idle_descriptors) + " when idle, after "
+              + fixed(ns_to_s(now_ns() - drain_started), 1) + " s");
+      result = waited::done;
+      if (now_ns() >= deadline) break;
+    }
+    pause(*server, 200ms, deadline);
+    rss_mb[r] = static_cast<double>(server->rss_kib()) * 1024 / 1e6;
+    std::cerr << "    " << name << ", " << round << ": " << got.total_ended() << " ended as meant, "
+              << got.total_failed() << " not, RSS " << fixed(rss_mb[r], 2) << " MB\n";
+  }
+  client.stop();
+  stop_server(*server, result, problem);
+  if (total_failed > 0)
+    problem(count_of(total_failed, total_ended + total_failed)
+            + " TLS connections did not end as meant (first, " + first_failure + ")");
+  auto& v = out.values;
+  v["tls_timeouts"] = static_cast<double>(timeouts);
+  v["tls_connections"] = static_cast<double>(total_ended + total_failed);
+  v["tls_ended_as_meant"] = static_cast<double>(total_ended);
+  v["tls_timed_out_by_server"] = static_cast<double>(timed_out_by_server);
+  const std::size_t baseline = std::min(churn_baseline_round, params.tls_rounds);
+  for (std::size_t r = 0; r < params.tls_rounds; ++r)
+    v["tls_rss_mb_round_" + std::to_string(r + 1)] = rss_mb[r];
+  v["tls_rss_baseline_mb"] = rss_mb[baseline - 1];
+  v["tls_rss_last_mb"] = rss_mb.back();
+  const double between = static_cast<double>((params.tls_rounds - baseline) * params.tls_per_round);
+  v["tls_growth_mb"] = rss_mb.back() - rss_mb[baseline - 1];
+  v["tls_growth_bytes_per_connection"] = between > 0 ? v["tls_growth_mb"] * 1e6 / between : nan;
+  v["tls_drain_max_ms"] = drain_max_ms;
+  return out;
+}
+
+// W7's descriptor-exhaustion phase: a server started with RLIMIT_NOFILE
+// starved_open_files while starved_connections are held at it, so that its
+// accepts fail for the whole window. Its CPU and log growth over the window,
+// then the time from releasing them to the first 200 of `probe`.
+run_outcome starve(const bench_settings& settings, bool reference, const churn_params& params,
+                   const std::string& name) {
+  run_outcome out;
+  auto problem = [&out](const std::string& text) { out.problems.push_back(text); };
+  const auto deadline = now_ns() + ns(settings.deadline);
+  watchdog_scope guard{deadline, name};
+  std::vector<std::string> args;
+  if (!reference) args.push_back(request_timeout_arg(params.request_timeout));
+  auto server = try_start_server(settings, reference, args, {settings.seed, 0, 0}, params.starved_connections,
+                                 name, problem, params.starved_open_files);
+  if (!server) return out;
+  pause(*server, 300ms, deadline);
+  auto& v = out.values;
+  const tcp::endpoint endpoint{asio::ip::make_address_v4("127.0.0.1"), server->port()};
+  // Whole upgrades: what it accepts becomes a WebSocket that stays (no
+  // request timeout); the rest wait in its listen backlog.
+  held_connections held;
+  const auto sent = held.open(endpoint, params.starved_connections, upgrade_request_for(endpoint), 5s);
+  if (sent < params.starved_connections)
+    problem("only " + count_of(sent, params.starved_connections) + " held connections connected and sent");
+  // What it can accept it accepts within moments; from then on, every accept fails.
+  auto result = pause(*server, 500ms, deadline);
+  const auto descriptors = server->open_descriptors();
+  v["starved_descriptors"] = static_cast<double>(descriptors);
+  if (descriptors + 2 < params.starved_open_files)
+    problem("the server held " + std::to_string(descriptors) + " descriptors of its "
+            + std::to_string(params.starved_open_files) + ": not starved, so the window measures nothing");
+  const double cpu_before = server->cpu_seconds();
+  std::error_code ignored;
+  const auto log_before = std::filesystem::file_size(server->log_path(), ignored);
+  const auto window_started = now_ns();
+  if (result == waited::done) result = pause(*server, params.starved_window, deadline);
+  const double seconds = ns_to_s(now_ns() - window_started);
+  const double cpu = server->cpu_seconds() - cpu_before;
+  const auto log_after = std::filesystem::file_size(server->log_path(), ignored);
+  if (result != waited::done) {
+    problem(describe(result, *server, "holding more connections than it has descriptors"));
+  } else {
+    v["starved_cpu_cores"] = cpu / seconds;
+    v["starved_log_bytes_per_min"] = static_cast<double>(log_after - log_before) / seconds * 60;
+    // The reference has no /healthz; its /metrics is as cheap.
+    const std::string probe = reference ? "/metrics" : "/healthz";
+    held.release();
+    const auto released = now_ns();
+    std::string error;
+    result = wait_until(*server, std::min(deadline, released + ns(starved_answer_bound)), [&] {
+      http_get(server->port(), probe, 1s, error);
+      return error.empty();
+    });
+    if (result == waited::done)
+      v["starved_answer_ms"] = ns_to_ms(now_ns() - released);
+    else if (result == waited::server_ended)
+      problem(describe(result, *server, "waiting for GET " + probe + " after the release"));
+    else
+      problem("no 200 to GET " + probe + " within " + std::to_string(starved_answer_bound.count())
+              + " s of releasing the held connections; last: " + error);
+    if (result == waited::deadline) result = waited::done;
+  }
+  held.release();
+  std::cerr << "    " << name << ": " << descriptors << " descriptors held, CPU "
+            << fixed(value_of(v, "starved_cpu_cores"), 3) << " cores, log "
+            << fixed(value_of(v, "starved_log_bytes_per_min"), 0) << " bytes/min, answered "
+            << fixed(value_of(v, "starved_answer_ms"), 0) << " ms after the release\n";
+  stop_server(*server, result, problem);
   return out;
 }
 
@@ -1319,7 +1526,39 @@ record run_churn(const bench_settings& settings, const churn_params& params) {
             "RSS grew " + fixed(growth, 2) + " MB from " + at_baseline + " to " + at_last + " connections ("
             + fixed(value_of(v, "growth_bytes_per_connection"), 0) + " bytes per connection), over the "
             + fixed(churn_growth_bound_mb, 0) + " MB bound");
+      if (!reference && value_of(v, "timed_out_by_server") < value_of(v, "timeouts"))
+        outcome.problems.push_back("the server closed " + fixed(value_of(v, "timed_out_by_server"), 0)
+                                   + " of " + fixed(value_of(v, "timeouts"), 0)
+                                   + " half-sent upgrades within its request timeout + 2 s");
       collect(reps, rec, side, rep, outcome);
+
+      if (!reference && params.tls_rounds > 0) {
+        auto tls = tls_aborts(settings, params, "w7-tls-rep" + std::to_string(rep + 1));
+        if (value_of(tls.values, "tls_timed_out_by_server") < value_of(tls.values, "tls_timeouts"))
+          tls.problems.push_back("the server closed "
+                                 + fixed(value_of(tls.values, "tls_timed_out_by_server"), 0) + " of "
+                                 + fixed(value_of(tls.values, "tls_timeouts"), 0)
+                                 + " half-sent ClientHellos within its request timeout + 2 s");
+        for (auto& p : tls.problems)
+          p = "TLS phase: " + p;
+        collect(reps, rec, side, rep, tls);
+      }
+
+      auto starved =
+          starve(settings, reference, params, "w7-" + side + "-starved-rep" + std::to_string(rep + 1));
+      const double cores = value_of(starved.values, "starved_cpu_cores");
+      const double log_mb = value_of(starved.values, "starved_log_bytes_per_min") / 1e6;
+      if (!reference && cores >= starved_cpu_bound_cores)
+        starved.problems.push_back("the server used " + fixed(cores, 2) + " cores while out of descriptors, "
+                                   + fixed(starved_cpu_bound_cores, 2) + " or more");
+      if (!reference && log_mb >= starved_log_bound_mb_per_min)
+        starved.problems.push_back("the server logged " + fixed(log_mb, 2)
+                                   + " MB per minute while out of "
+                                     "descriptors, "
+                                   + fixed(starved_log_bound_mb_per_min, 0) + " or more");
+      for (auto& p : starved.problems)
+        p = "descriptor exhaustion: " + p;
+      collect(reps, rec, side, rep, starved);
     }
   }
   auto m = [&reps](const std::string& name) { return reps.median(name); };
@@ -1340,25 +1579,77 @@ record run_churn(const bench_settings& settings, const churn_params& params) {
   rec.row("connections opened and ended/s", si(m("evstream.connections_per_s")),
           si(m("reference.connections_per_s")),
           ratio(m("evstream.connections_per_s"), m("reference.connections_per_s")),
-          std::to_string(params.in_flight) + " at once; gauges at 0 within "
-              + fixed(m("evstream.drain_max_ms"), 0) + " / " + fixed(m("reference.drain_max_ms"), 0)
-              + " ms of a round's end");
+          std::to_string(params.in_flight) + " at once; the held 1 in " + std::to_string(churn_timeout_every)
+              + " (sharing those) not counted; gauges at 0 within " + fixed(m("evstream.drain_max_ms"), 0)
+              + " / " + fixed(m("reference.drain_max_ms"), 0) + " ms of a round's end");
   auto whole = [&m](const std::string& name) {
     const double n = m(name);
     return std::isfinite(n) ? thousands(static_cast<std::size_t>(n)) : std::string{"–"};
   };
   auto of_all = [&](const std::string& side) { return whole(side + ".ended_as_meant") + "/" + at_last; };
   rec.row("connections ended as meant", of_all("evstream"), of_all("reference"), "",
-          "close frame, RST, EOF, half-close, partial upgrade in turn");
+          "1 in " + std::to_string(churn_timeout_every)
+              + " request timeout; the rest close frame, RST, EOF, half-close, partial upgrade in turn");
   rec.row("half-closed connections the server closed within 1 s",
           whole("evstream.half_closed_by_server") + "/" + whole("evstream.half_closed"),
           whole("reference.half_closed_by_server") + "/" + whole("reference.half_closed"));
+  const std::string timeout_s = fixed(static_cast<double>(params.request_timeout.count()) / 1e3, 0);
+  rec.row("half-sent upgrades the server closed within "
+              + fixed(static_cast<double>(params.request_timeout.count()) / 1e3 + 2, 0) + " s",
+          whole("evstream.timed_out_by_server") + "/" + whole("evstream.timeouts"),
+          whole("reference.timed_out_by_server") + "/" + whole("reference.timeouts"), "",
+          "evstream with --request-timeout=" + timeout_s + "s (the reference has none); closed after "
+              + fixed(m("evstream.timeout_close_min_ms"), 0) + "–"
+              + fixed(m("evstream.timeout_close_max_ms"), 0) + " ms; check: evstream all");
+  if (params.tls_rounds > 0) {
+    const std::string tls_baseline =
+        thousands(std::min(churn_baseline_round, params.tls_rounds) * params.tls_per_round);
+    const std::string tls_last = thousands(params.tls_rounds * params.tls_per_round);
+    rec.row("TLS handshakes aborted, ended as meant", whole("evstream.tls_ended_as_meant") + "/" + tls_last,
+            "", "",
+            std::to_string(params.tls_rounds) + " rounds of " + thousands(params.tls_per_round)
+                + " (--request-timeout too): half a ClientHello then close, a whole one then RST at the "
+                  "server's answer; 1 in "
+                + std::to_string(churn_timeout_every) + " half a ClientHello held");
+    rec.row("TLS: held ClientHellos the server closed within "
+                + fixed(static_cast<double>(params.request_timeout.count()) / 1e3 + 2, 0) + " s",
+            whole("evstream.tls_timed_out_by_server") + "/" + whole("evstream.tls_timeouts"), "", "",
+            "check: all; descriptors back to idle within " + fixed(m("evstream.tls_drain_max_ms"), 0)
+                + " ms of a round's end (checked)");
+    rec.row("TLS: server RSS after " + tls_baseline + " / " + tls_last + " connections (MB)",
+            fixed(m("evstream.tls_rss_baseline_mb"), 2) + " / " + fixed(m("evstream.tls_rss_last_mb"), 2), "",
+            "",
+            "growth " + fixed(m("evstream.tls_growth_bytes_per_connection"), 1)
+                + " bytes per connection; reported, not checked");
+  }
+  const std::string starved_what = "RLIMIT_NOFILE " + std::to_string(params.starved_open_files) + ", "
+                                   + std::to_string(params.starved_connections) + " connections held "
+                                   + fixed(static_cast<double>(params.starved_window.count()) / 1e3, 0)
+                                   + " s";
+  rec.row("out of descriptors: server CPU (cores)", fixed(m("evstream.starved_cpu_cores"), 3),
+          fixed(m("reference.starved_cpu_cores"), 3), "",
+          starved_what + "; check: evstream < " + fixed(starved_cpu_bound_cores, 2));
+  rec.row("out of descriptors: server log (bytes/min)", fixed(m("evstream.starved_log_bytes_per_min"), 0),
+          fixed(m("reference.starved_log_bytes_per_min"), 0), "",
+          "from the window; check: evstream < " + fixed(starved_log_bound_mb_per_min, 0) + " MB/min");
+  rec.row("out of descriptors: 200 after the release (ms)", fixed(m("evstream.starved_answer_ms"), 0),
+          fixed(m("reference.starved_answer_ms"), 0), "",
+          "GET /healthz (the reference: /metrics), from closing the held connections");
   rec.raw() = {{"params",
                 {{"rounds", params.rounds},
                  {"per_round", params.per_round},
                  {"in_flight", params.in_flight},
                  {"baseline_round", baseline},
-                 {"growth_bound_mb", churn_growth_bound_mb}}},
+                 {"growth_bound_mb", churn_growth_bound_mb},
+                 {"request_timeout_ms", params.request_timeout.count()},
+                 {"timeout_every", churn_timeout_every},
+                 {"tls_rounds", params.tls_rounds},
+                 {"tls_per_round", params.tls_per_round},
+                 {"starved_open_files", params.starved_open_files},
+                 {"starved_connections", params.starved_connections},
+                 {"starved_window_ms", params.starved_window.count()},
+                 {"starved_cpu_bound_cores", starved_cpu_bound_cores},
+                 {"starved_log_bound_mb_per_min", starved_log_bound_mb_per_min}}},
                {"settings", settings_json(settings)},
                {"note", "MB = 10^6 bytes; rss_mb_round_N: the RSS once round N's connections had all ended"},
                {"repetitions", reps.to_json()}};

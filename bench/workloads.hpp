@@ -76,7 +76,16 @@ struct neighbours_params {       // W6
 struct churn_params {      // W7
   std::size_t rounds = 12; // at least 3: round 2 is the baseline
   std::size_t per_round = 3000;
-  std::size_t in_flight = 200; // connections open at once
+  std::size_t in_flight = 200;                     // connections open at once
+  std::chrono::milliseconds request_timeout{1000}; // evstream's --request-timeout in every W7 run
+  // After the churn, against a TLS evstream: handshakes aborted. 0 rounds skips it.
+  std::size_t tls_rounds = 6; // at least 3: round 2 is the baseline, as in the churn
+  std::size_t tls_per_round = 1000;
+  // Then descriptor exhaustion: the server's RLIMIT_NOFILE, the connections
+  // held at it (more than that), and how long they are held.
+  unsigned long starved_open_files = 64;
+  std::size_t starved_connections = 256;
+  std::chrono::milliseconds starved_window{3000};
 };
 
 record run_fanout(const bench_settings& settings, fanout_params params);
