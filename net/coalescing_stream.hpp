@@ -66,11 +66,6 @@ public:
   // them once a close frame is queued. Returns whether they were queued.
   bool enqueue_shared(std::shared_ptr<const void> owner, asio::const_buffer bytes);
 
-  // Whether a close frame is queued or written, by evstream or by Beast
-  // failing the connection inside a read: RFC 6455 section 5.5.1 lets no data
-  // frame follow it, so the queue takes none from then on.
-  bool close_queued() const { return close_queued_; }
-
   // Bytes queued by enqueue_shared and not yet written.
   std::size_t shared_bytes_queued() const { return shared_bytes_queued_; }
 
@@ -127,6 +122,9 @@ private:
   // Entries whose bytes the pending gather write holds (from the front).
   std::size_t entries_in_flight_ = 0;
   bool writing_ = false;
+  // Set once a close frame is queued, by evstream or by Beast failing the
+  // connection inside a read: RFC 6455 section 5.5.1 lets no data frame
+  // follow it, so the queue takes none from then on.
   bool close_queued_ = false;
   std::chrono::steady_clock::time_point progress_at_;
   std::weak_ptr<void> owner_;

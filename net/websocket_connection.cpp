@@ -163,18 +163,23 @@ bool websocket_connection::enqueue(std::shared_ptr<const void> owner, std::strin
     return false;
   if (auto slow = check_send_budget(output.shared_bytes_queued(), context_->settings.send_budget_bytes)) {
     // Never let one slow reader grow memory or hold up the others.
-    output.drop_unsent_shared();
-    ++context_->slow_consumers_closed;
-    begin_close(slow->code, std::move(slow->reason), slow->cause);
+    close_as_slow(std::move(*slow));
     return false;
   }
   watch_send_progress();
   return true;
 }
 
+void websocket_connection::close_as_slow(client_close slow) {
+  ws_.next_layer().drop_unsent_shared();
+  ++context_->slow_consumers_closed;
+  begin_close(slow.code, std::move(slow.reason), slow.cause);
+}
+
 void websocket_connection::watch_send_progress() {
+  if (send_deadline_armed_ || closing_) return; // on every enqueue: the cheap checks first
   auto since = ws_.next_layer().stalled_since();
-  if (send_deadline_armed_ || closing_ || !since) return;
+  if (!since) return;
   if (!send_deadline_) send_deadline_ = std::make_unique<asio::steady_timer>(ws_.get_executor());
   send_deadline_->expires_at(*since + context_->settings.send_timeout);
   send_deadline_armed_ = true;
@@ -185,16 +190,13 @@ void websocket_connection::watch_send_progress() {
 
 void websocket_connection::on_send_deadline(error_code ec) {
   send_deadline_armed_ = false;
-  auto& output = ws_.next_layer();
-  auto since = output.stalled_since();
+  auto since = ws_.next_layer().stalled_since();
   if (ec || closing_ || !since) return;
   auto stalled =
       check_send_progress(std::chrono::steady_clock::now() - *since, context_->settings.send_timeout);
   if (!stalled) return watch_send_progress(); // it took bytes meanwhile: wait from then
   // A reader that pings but never reads stays under any byte budget.
-  output.drop_unsent_shared();
-  ++context_->slow_consumers_closed;
-  begin_close(stalled->code, std::move(stalled->reason), stalled->cause);
+  close_as_slow(std::move(*stalled));
 }
 
 void websocket_connection::begin_close(close_code code, std::string reason, close_cause cause) {

@@ -5,6 +5,7 @@
 // client pings and the end of the connection to its session.
 #pragma once
 
+#include "actors/client_limits.hpp"
 #include "actors/subscription.hpp"
 #include "actors/transport.hpp"
 #include "net/beast.hpp"
@@ -45,6 +46,8 @@ private:
   // `send_timeout` for the socket to take a byte.
   void watch_send_progress();
   void on_send_deadline(error_code ec);
+  // Drops what is not yet sent, counts the client as slow and closes it.
+  void close_as_slow(client_close slow);
   // How the connection ended, as first seen: counted once, logged once.
   struct ending {
     close_cause cause;
