@@ -1,5 +1,6 @@
 #include "actors/block_source.hpp"
 
+#include "actors/observability.hpp"
 #include "ops/log.hpp"
 
 namespace evstream {
@@ -12,7 +13,7 @@ ingest_result refused(block_source_state& state, ingest_result result) {
   // Unavailable is the journal's failure, not the block's: not a refusal to
   // the embedding API's counters, but an ingest error all the same.
   if (result.result != outcome::unavailable) ++state.counters.blocks_refused;
-  state.metrics->ingest_errors(*ops::refusal_of(result.result)).Increment();
+  state.metrics->ingest_errors(*ingest_refusal_of(result.result)).increment();
   return result;
 }
 
@@ -32,7 +33,7 @@ ingest_result publish(caf::stateful_actor<block_source_state>* self, const schem
   }
   state.remembered.remember(block.id, state.next_sequence);
   ++state.counters.blocks_published;
-  state.metrics->blocks_ingested.Increment();
+  state.metrics->blocks_ingested.increment();
   self->send(state.dispatcher, encode_block(block, state.next_sequence++, received_at));
   return {ingest_result::outcome::accepted, block.id, block.transactions.size(), {}};
 }
@@ -63,14 +64,14 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
         // stdin line is logged where it came in, with where it came from.)
         auto received_at = std::chrono::steady_clock::now();
         if (auto error = schema::check_block(candidate)) {
-          ops::log_refused_block(refused(self->state, {ingest_result::outcome::invalid, candidate.id,
+          log_refused_block(refused(self->state, {ingest_result::outcome::invalid, candidate.id,
                                                        candidate.transactions.size(), *error}),
                                  {{"source", "embedded"}});
           return;
         }
         auto outcome = publish(self, candidate, received_at);
         if (outcome.result != ingest_result::outcome::accepted)
-          ops::log_refused_block(outcome, {{"source", "embedded"}});
+          log_refused_block(outcome, {{"source", "embedded"}});
       },
       [=](upstream_gap& gap) {
         // A relay's upstream lost blocks: the dispatcher learns it after every

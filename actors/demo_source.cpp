@@ -2,6 +2,7 @@
 
 #include "actors/messages.hpp"
 
+#include "actors/observability.hpp"
 #include "ops/log.hpp"
 
 namespace evstream {
@@ -21,7 +22,7 @@ caf::behavior demo_source(caf::stateful_actor<demo_source_state>* self, caf::act
       [=](const ingest_result& result) {
         // Generated blocks are valid and unique; anything else is a bug worth seeing.
         if (result.result != ingest_result::outcome::accepted)
-          ops::log_refused_block(result, {{"source", "demo"}});
+          log_refused_block(result, {{"source", "demo"}});
       },
   };
 }

@@ -62,7 +62,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
     auto view = state.view_of.find(down.source.id());
     if (view == state.view_of.end()) return;
     auto group = state.views.find(view->second);
-    state.metrics->subscribers(group->second.wanted.stream).Decrement();
+    state.metrics->subscribers(name_of(group->second.wanted.stream)).decrement();
     group->second.sessions.erase(down.source.id());
     if (group->second.sessions.empty()) state.views.erase(group);
     state.view_of.erase(view);
@@ -92,7 +92,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         group.wanted.replay_window = false;
         state.view_of.emplace(request.session.id(), std::move(key));
         group.sessions.emplace(request.session.id(), std::move(request.session));
-        state.metrics->subscribers(group.wanted.stream).Increment();
+        state.metrics->subscribers(name_of(group.wanted.stream)).increment();
       },
       [=](const encoded_block_ptr& block) {
         auto& state = self->state;
@@ -116,7 +116,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         }
         if (block->received_at) {
           std::chrono::duration<double> took = std::chrono::steady_clock::now() - *block->received_at;
-          state.metrics->dispatch_latency.Observe(took.count());
+          state.metrics->dispatch_latency.observe(took.count());
         }
       },
       [=](cursor_atom, const std::string& blockid) {

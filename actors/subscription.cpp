@@ -4,6 +4,25 @@
 
 namespace evstream {
 
+const std::vector<stream_name>& served_streams() {
+  static const std::vector<stream_name> streams{{"valid_tx", stream_kind::valid_tx},
+                                                {"valid_transactions", stream_kind::valid_transactions},
+                                                {"blocks", stream_kind::blocks}};
+  return streams;
+}
+
+std::optional<stream_kind> stream_named(std::string_view name) {
+  for (const auto& served : served_streams())
+    if (served.name == name) return served.stream;
+  return std::nullopt;
+}
+
+std::string_view name_of(stream_kind stream) {
+  for (const auto& served : served_streams())
+    if (served.stream == stream) return served.name;
+  return "unknown";
+}
+
 bool transaction_filter::matches(const schema::transaction_ref& tx) const {
   if (!asset_ids.empty() && asset_ids.count(tx.assetid) == 0) return false;
   if (!operations.empty() && operations.count(tx.operation) == 0) return false;

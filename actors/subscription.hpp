@@ -22,6 +22,16 @@ enum class stream_kind {
   blocks,             // one summary per block
 };
 
+// The streams this node serves, by the name that follows /api/v1/streams/,
+// which is also their label in the metrics and the logs.
+struct stream_name {
+  std::string_view name;
+  stream_kind stream;
+};
+const std::vector<stream_name>& served_streams();
+std::optional<stream_kind> stream_named(std::string_view name);
+std::string_view name_of(stream_kind stream);
+
 // Transactions a subscriber wants: each list that is not empty must match
 // (asset and operation and key), and within a list any entry matches.
 struct transaction_filter {

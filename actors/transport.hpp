@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace evstream {
@@ -38,6 +39,9 @@ enum class close_cause {
   client,          // the client sent a close frame
   connection_lost, // the TCP connection ended or failed without a close frame
 };
+inline constexpr close_cause last_close_cause = close_cause::connection_lost;
+// "keepalive", "slow_consumer", ...: the cause's label in the metrics and the logs.
+std::string_view name_of(close_cause cause);
 
 class transport {
 public:

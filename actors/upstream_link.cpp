@@ -31,7 +31,7 @@ void retry_later(link_actor self, const std::string& why) {
   auto& s = self->state;
   if (s.link) {
     ++s.links_lost;
-    s.metrics->relay_upstream_connected.Set(0);
+    s.metrics->relay_upstream_connected.set(0);
   }
   forget_upstream(self);
   auto attempt = ++s.attempt;
@@ -105,7 +105,7 @@ caf::behavior upstream_link(link_actor self, caf::actor block_source, upstream_l
         if (!state.feed || state.link) return; // not asked for, or a repeat
         state.link = caf::actor_cast<caf::actor>(self->current_sender());
         self->monitor(state.link);
-        state.metrics->relay_upstream_connected.Set(1);
+        state.metrics->relay_upstream_connected.set(1);
         state.next_retry = state.settings.first_retry;
         ops::log_relay_link(true, state.settings.upstream.text(),
                             "following after "
@@ -142,7 +142,7 @@ caf::behavior upstream_link(link_actor self, caf::actor block_source, upstream_l
       [=](const follow_refused& refused) { retry_later(self, "refused: " + refused.reason); },
       [=](retry_due due) {
         if (due.attempt != self->state.attempt) return;
-        self->state.metrics->relay_reconnects.Increment();
+        self->state.metrics->relay_reconnects.increment();
         connect(self);
       },
       [=](follow_deadline deadline) {

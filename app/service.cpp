@@ -1,6 +1,7 @@
 #include "app/service.hpp"
 
 #include "actors/block_source.hpp"
+#include "actors/observability.hpp"
 #include "actors/dispatcher.hpp"
 #include "actors/relay_feed.hpp"
 #include "net/listener.hpp"
@@ -43,7 +44,7 @@ service::service(caf::actor_system& system, service_options options) {
   context_->settings = options.server;
   context_->settings.ingest_enabled = options.source == block_source_kind::ingest;
   context_->system = &system;
-  context_->metrics = std::make_shared<ops::metrics>();
+  context_->metrics = make_metrics();
   ops::set_log_level(options.log_level);
   // What can fail comes before any actor exists, so a failed start leaves
   // nothing running.

@@ -1,6 +1,7 @@
 #include "app/stdin_feeder.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/observability.hpp"
 #include "ops/log.hpp"
 #include "ops/metrics.hpp"
 
@@ -25,7 +26,7 @@ void offer(caf::scoped_actor& self, const caf::actor& block_source, std::size_t 
       .receive(
           [&](const ingest_result& result) {
             if (result.result != ingest_result::outcome::accepted)
-              ops::log_refused_block(result, {{"source", "stdin"}, {"line", line_number}});
+              log_refused_block(result, {{"source", "stdin"}, {"line", line_number}});
           },
           [&](const caf::error& error) {
             log_skipped(line_number, ops::label_of(ops::ingest_refusal::not_answered),

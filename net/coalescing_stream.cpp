@@ -79,7 +79,7 @@ void coalescing_stream::do_write() {
 void coalescing_stream::on_write(error_code ec, std::size_t bytes) {
   writing_ = false;
   entries_in_flight_ = 0;
-  if (written_) written_->Increment(static_cast<double>(bytes));
+  written_.increment(static_cast<double>(bytes));
   if (bytes > 0) progress_at_ = std::chrono::steady_clock::now();
   while (bytes > 0 && !queue_.empty()) {
     auto& front = queue_.front();

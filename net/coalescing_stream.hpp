@@ -12,9 +12,9 @@
 
 #include "net/beast.hpp"
 #include "net/client_stream.hpp"
+#include "ops/metrics.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
-#include <prometheus/counter.h>
 
 #include <chrono>
 #include <deque>
@@ -34,7 +34,7 @@ public:
   // The object that owns this stream, kept alive while a write is pending.
   void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
   // Adds every byte written to the socket to `written`.
-  void count_written(prometheus::Counter& written) { written_ = &written; }
+  void count_written(ops::counter written) { written_ = written; }
 
   executor_type get_executor() noexcept { return next_.get_executor(); }
   client_stream& next_layer() noexcept { return next_; }
@@ -128,7 +128,7 @@ private:
   bool close_queued_ = false;
   std::chrono::steady_clock::time_point progress_at_;
   std::weak_ptr<void> owner_;
-  prometheus::Counter* written_ = nullptr;
+  ops::counter written_;
   error_code failed_;
   std::function<void()> drained_;
 };

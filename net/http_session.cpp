@@ -6,6 +6,7 @@
 #include "net/ingest_guard.hpp"
 #include "net/stream_request.hpp"
 #include "net/websocket_connection.hpp"
+#include "actors/observability.hpp"
 #include "ops/log.hpp"
 
 #include <openssl/crypto.h>
@@ -331,7 +332,7 @@ void http_session::serve_metrics(const request& req) {
 
 // A refusal of the HTTP layer; the block source counts and reports its own.
 void http_session::refuse_ingest(ops::ingest_refusal reason, std::string_view error) {
-  context_->metrics->ingest_errors(reason).Increment();
+  context_->metrics->ingest_errors(reason).increment();
   ops::log(ops::log_level::warn, "ingest_error",
            {{"remote", remote_}, {"reason", ops::label_of(reason)}, {"error", error}});
 }
@@ -366,7 +367,7 @@ void http_session::resume(request&& req, subscription wanted, const std::string&
   auto shape = shape_of(req);
   if (!status)
     return send(error_response(shape, http::status::service_unavailable, "the dispatcher did not answer"));
-  if (auto refused = refusal_of(*status, since)) {
+  if (auto refused = resume_refusal_of(*status, since)) {
     auto res =
         error_response(shape, refused->refusal.status, refused->refusal.message, std::move(refused->details));
     if (res.result() == http::status::service_unavailable) res.set(http::field::retry_after, "1");
@@ -442,7 +443,7 @@ void http_session::ingest(request&& req) {
                      if (!result)
                        self->refuse_ingest(ops::ingest_refusal::not_answered, no_answer);
                      else if (result->result != ingest_result::outcome::accepted)
-                       ops::log_refused_block(*result, {{"remote", self->remote_}}); // the source counted it
+                       log_refused_block(*result, {{"remote", self->remote_}}); // the source counted it
                      self->send(std::move(res));
                    });
       },

@@ -61,7 +61,7 @@ void listener::on_accept(error_code ec, tcp::socket socket) {
 }
 
 void listener::on_accept_failed(const error_code& ec) {
-  context_->metrics->accept_failures.Increment();
+  context_->metrics->accept_failures.increment();
   ++failures_unlogged_;
   auto now = std::chrono::steady_clock::now();
   bool backing_off = needs_back_off(ec);

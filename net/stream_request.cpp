@@ -25,19 +25,6 @@ request_refusal bad_request(std::string message) { return {http::status::bad_req
 
 } // namespace
 
-const std::vector<stream_name>& served_streams() {
-  static const std::vector<stream_name> streams{{"valid_tx", stream_kind::valid_tx},
-                                                {"valid_transactions", stream_kind::valid_transactions},
-                                                {"blocks", stream_kind::blocks}};
-  return streams;
-}
-
-std::optional<stream_kind> stream_named(std::string_view name) {
-  for (const auto& served : served_streams())
-    if (served.name == name) return served.stream;
-  return std::nullopt;
-}
-
 std::variant<stream_request, request_refusal> read_stream_request(stream_kind stream,
                                                                   std::string_view target) {
   auto url = boost::urls::parse_origin_form(target);
@@ -74,7 +61,7 @@ std::variant<stream_request, request_refusal> read_stream_request(stream_kind st
   return request;
 }
 
-std::optional<resume_refusal> refusal_of(const cursor_status& status, const std::string& since) {
+std::optional<resume_refusal> resume_refusal_of(const cursor_status& status, const std::string& since) {
   boost::json::object details;
   if (!status.oldest_available.empty()) details["oldest_available"] = status.oldest_available;
   switch (status.where) {

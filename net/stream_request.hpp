@@ -18,14 +18,6 @@
 
 namespace evstream::net {
 
-// The streams this node serves, by the name that follows /api/v1/streams/.
-struct stream_name {
-  std::string_view name;
-  stream_kind stream;
-};
-const std::vector<stream_name>& served_streams();
-std::optional<stream_kind> stream_named(std::string_view name);
-
 struct stream_request {
   // Without the resume height: the dispatcher resolves `since` to it.
   subscription wanted;
@@ -48,6 +40,6 @@ struct resume_refusal {
   request_refusal refusal;
   boost::json::object details;
 };
-std::optional<resume_refusal> refusal_of(const cursor_status& status, const std::string& since);
+std::optional<resume_refusal> resume_refusal_of(const cursor_status& status, const std::string& since);
 
 } // namespace evstream::net

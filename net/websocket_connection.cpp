@@ -74,7 +74,7 @@ void websocket_connection::on_accept(error_code ec) {
   // No query string: what a client put there is not ours to log.
   ops::log(ops::log_level::info, "ws_open",
            {{"remote", remote_},
-            {"stream", ops::label_of(stream_)},
+            {"stream", name_of(stream_)},
             {"filtered", !wanted_.filter.empty()},
             {"resume", wanted_.resume_after.has_value()}});
   const auto& settings = context_->settings;
@@ -123,7 +123,7 @@ void websocket_connection::send_events(event_batch batch) {
     auto owner = batch.chosen_frames ? std::shared_ptr<const void>{std::move(batch.chosen_frames)}
                                      : std::shared_ptr<const void>{std::move(batch.block)};
     if (self->enqueue(std::move(owner), frames))
-      self->context_->metrics->events_sent.Increment(static_cast<double>(batch.size()));
+      self->context_->metrics->events_sent.increment(static_cast<double>(batch.size()));
   });
 }
 
@@ -226,7 +226,7 @@ void websocket_connection::arm_close_deadline() {
 
 void websocket_connection::record_end(ending end) {
   if (!accepted_ || end_) return;
-  context_->metrics->websocket_closes(end.cause).Increment();
+  context_->metrics->websocket_closes(name_of(end.cause)).increment();
   end_ = std::move(end);
 }
 
@@ -247,7 +247,7 @@ void websocket_connection::report_closed(close_cause cause, const std::string& r
 
 void websocket_connection::log_end() {
   boost::json::object fields{
-      {"remote", remote_}, {"stream", ops::label_of(stream_)}, {"reason", ops::label_of(end_->cause)}};
+      {"remote", remote_}, {"stream", name_of(stream_)}, {"reason", name_of(end_->cause)}};
   if (end_->code) fields.emplace("code", *end_->code);
   fields.emplace("detail", end_->detail);
   auto open_for = std::chrono::steady_clock::now() - opened_at_;

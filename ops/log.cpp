@@ -1,7 +1,5 @@
 #include "ops/log.hpp"
 
-#include "ops/metrics.hpp"
-
 #include <boost/json/serialize.hpp>
 #include <fmt/chrono.h>
 #include <spdlog/logger.h>
@@ -87,16 +85,6 @@ void log(log_level level, std::string_view event, boost::json::object fields) {
   for (auto& field : fields)
     line.emplace(field.key(), std::move(field.value()));
   logger().log(spdlog_level(level), boost::json::serialize(line));
-}
-
-void log_refused_block(const ingest_result& refused, boost::json::object where) {
-  if (auto refusal = refusal_of(refused.result)) where.emplace("reason", label_of(*refusal));
-  if (!refused.blockid.empty()) where.emplace("blockid", refused.blockid);
-  if (!refused.error.message.empty()) {
-    where.emplace("error", refused.error.message);
-    where.emplace("path", refused.error.path);
-  }
-  log(log_level::warn, "ingest_error", std::move(where));
 }
 
 void log_relay_link(bool connected, std::string_view upstream, std::string_view detail) {

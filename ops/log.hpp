@@ -10,8 +10,6 @@
 // string (a stream URL's may carry a token).
 #pragma once
 
-#include "actors/messages.hpp"
-
 #include <boost/json/object.hpp>
 
 #include <optional>
@@ -30,10 +28,6 @@ bool log_enabled(log_level level);
 
 // One line: ts, level, `event`, then `fields` in their order.
 void log(log_level level, std::string_view event, boost::json::object fields = {});
-
-// An "ingest_error" line (warn) for a block the block source refused: `where`
-// it came from (a remote address, a stdin line), then why.
-void log_refused_block(const ingest_result& refused, boost::json::object where);
 
 // A relay's link to its upstream (HOST:PORT, which --upstream checks carries
 // no credentials) came up (`connected`) or went down, with why (`detail`,

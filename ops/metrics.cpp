@@ -1,10 +1,33 @@
 #include "ops/metrics.hpp"
 
-#include "net/stream_request.hpp"
-
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
 namespace evstream::ops {
+
+void counter::increment(double by) const {
+  if (series_) series_->Increment(by);
+}
+double counter::value() const { return series_ ? series_->Value() : 0; }
+
+void gauge::increment() const {
+  if (series_) series_->Increment();
+}
+void gauge::decrement() const {
+  if (series_) series_->Decrement();
+}
+void gauge::set(double value) const {
+  if (series_) series_->Set(value);
+}
+double gauge::value() const { return series_ ? series_->Value() : 0; }
+
+void histogram::observe(double value) const {
+  if (series_) series_->Observe(value);
+}
+std::uint64_t histogram::observations() const { return series_ ? series_->Collect().histogram.sample_count : 0; }
 
 namespace {
 
@@ -16,124 +39,121 @@ using prometheus::BuildHistogram;
 const prometheus::Histogram::BucketBoundaries dispatch_buckets{
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
-// One series per enumerator, from the first to `last`, labelled `label`.
-template <class Metric, class Enum, std::size_t N>
-void add_each(prometheus::Family<Metric>& family, const char* label, Enum last,
-              std::array<Metric*, N>& slots) {
-  static_assert(N > 0);
-  for (std::size_t i = 0; i <= slot_of(last); ++i)
-    slots[i] = &family.Add({{label, label_of(static_cast<Enum>(i))}});
+// The series of `family` labelled `label` with each of `values`, made now.
+template <class Metric>
+prometheus::Family<Metric>& with_series(prometheus::Family<Metric>& family, const std::string& label,
+                                        const std::vector<std::string>& values) {
+  for (const auto& value : values)
+    family.Add({{label, value}});
+  return family;
+}
+
+template <class Enum>
+std::vector<std::string> labels_of(std::initializer_list<Enum> values) {
+  std::vector<std::string> labels;
+  for (auto value : values)
+    labels.emplace_back(label_of(value));
+  return labels;
 }
 
 } // namespace
 
-metrics::metrics()
-    : registry_(std::make_shared<prometheus::Registry>()),
-      events_sent(BuildCounter()
-                      .Name("evstream_events_sent_total")
-                      .Help("Stream messages queued for WebSocket subscribers")
-                      .Register(*registry_)
-                      .Add({})),
-      sent_bytes(BuildCounter()
-                     .Name("evstream_sent_bytes_total")
-                     .Help("Bytes written to WebSocket subscribers, frame headers included")
-                     .Register(*registry_)
-                     .Add({})),
-      blocks_ingested(BuildCounter()
-                          .Name("evstream_blocks_ingested_total")
-                          .Help("Blocks the block source accepted and streamed")
-                          .Register(*registry_)
-                          .Add({})),
-      dispatch_latency(
-          BuildHistogram()
-              .Name("evstream_dispatch_latency_seconds")
-              .Help("Seconds from the block source taking a block to the dispatcher having sent it "
-                    "to every subscribed session")
-              .Register(*registry_)
-              .Add({}, dispatch_buckets)),
-      relay_upstream_connected(BuildGauge()
-                                   .Name("evstream_relay_upstream_connected")
-                                   .Help("1 while this relay is connected to its upstream node, else 0")
-                                   .Register(*registry_)
-                                   .Add({})),
-      relay_reconnects(BuildCounter()
-                           .Name("evstream_relay_reconnects_total")
-                           .Help("Times this relay dialled its upstream node again")
-                           .Register(*registry_)
-                           .Add({})),
-      accept_failures(BuildCounter()
-                          .Name("evstream_accept_failures_total")
-                          .Help("Connections the listener failed to accept, e.g. out of file descriptors")
-                          .Register(*registry_)
-                          .Add({})) {
-  add_each(BuildGauge()
-               .Name("evstream_connections")
-               .Help("Open client connections: HTTP (requests, until upgraded) and WebSocket (subscribers)")
-               .Register(*registry_),
-           "kind", connection_kind::websocket, connections_open_);
-  add_each(BuildCounter()
-               .Name("evstream_connections_opened_total")
-               .Help("Client connections accepted (HTTP) and WebSocket handshakes completed")
-               .Register(*registry_),
-           "kind", connection_kind::websocket, connections_opened_);
-  add_each(BuildGauge()
-               .Name("evstream_subscribers")
-               .Help("Sessions subscribed to the dispatcher, by stream")
-               .Register(*registry_),
-           "stream", stream_kind::blocks, subscribers_);
-  add_each(BuildCounter()
-               .Name("evstream_websocket_closes_total")
-               .Help("WebSocket connections ended, by why")
-               .Register(*registry_),
-           "reason", close_cause::connection_lost, closes_);
-  add_each(BuildCounter()
-               .Name("evstream_ingest_errors_total")
-               .Help("Blocks offered for ingest and not streamed, by why")
-               .Register(*registry_),
-           "reason", ingest_refusal::not_json, ingest_errors_);
+// The labelled families; Family::Add returns the series already made for a
+// label set, so a handle is a lookup away.
+struct metrics::families {
+  prometheus::Family<prometheus::Gauge>& connections_open;
+  prometheus::Family<prometheus::Counter>& connections_opened;
+  prometheus::Family<prometheus::Gauge>& subscribers;
+  prometheus::Family<prometheus::Counter>& closes;
+  prometheus::Family<prometheus::Counter>& ingest_errors;
+};
+
+metrics::metrics(const metric_labels& labels) : registry_(std::make_shared<prometheus::Registry>()) {
+  auto& registry = *registry_;
+  const auto kinds = labels_of({connection_kind::http, connection_kind::websocket});
+  const auto refusals = labels_of(
+      {ingest_refusal::invalid, ingest_refusal::duplicate, ingest_refusal::unavailable,
+       ingest_refusal::unauthorized, ingest_refusal::too_large, ingest_refusal::not_answered,
+       ingest_refusal::cross_site, ingest_refusal::foreign_host, ingest_refusal::not_json});
+  families_.reset(new families{
+      with_series(BuildGauge()
+                      .Name("evstream_connections")
+                      .Help("Open client connections: HTTP (requests, until upgraded) and WebSocket (subscribers)")
+                      .Register(registry),
+                  "kind", kinds),
+      with_series(BuildCounter()
+                      .Name("evstream_connections_opened_total")
+                      .Help("Client connections accepted (HTTP) and WebSocket handshakes completed")
+                      .Register(registry),
+                  "kind", kinds),
+      with_series(
+          BuildGauge().Name("evstream_subscribers").Help("Sessions subscribed to the dispatcher, by stream").Register(registry),
+          "stream", labels.streams),
+      with_series(
+          BuildCounter().Name("evstream_websocket_closes_total").Help("WebSocket connections ended, by why").Register(registry),
+          "reason", labels.close_causes),
+      with_series(BuildCounter()
+                      .Name("evstream_ingest_errors_total")
+                      .Help("Blocks offered for ingest and not streamed, by why")
+                      .Register(registry),
+                  "reason", refusals)});
+  events_sent = counter{BuildCounter()
+                            .Name("evstream_events_sent_total")
+                            .Help("Stream messages queued for WebSocket subscribers")
+                            .Register(registry)
+                            .Add({})};
+  sent_bytes = counter{BuildCounter()
+                           .Name("evstream_sent_bytes_total")
+                           .Help("Bytes written to WebSocket subscribers, frame headers included")
+                           .Register(registry)
+                           .Add({})};
+  blocks_ingested = counter{BuildCounter()
+                                .Name("evstream_blocks_ingested_total")
+                                .Help("Blocks the block source accepted and streamed")
+                                .Register(registry)
+                                .Add({})};
+  dispatch_latency = histogram{BuildHistogram()
+                                   .Name("evstream_dispatch_latency_seconds")
+                                   .Help("Seconds from the block source taking a block to the dispatcher "
+                                         "having sent it to every subscribed session")
+                                   .Register(registry)
+                                   .Add({}, dispatch_buckets)};
+  relay_upstream_connected = gauge{BuildGauge()
+                                       .Name("evstream_relay_upstream_connected")
+                                       .Help("1 while this relay is connected to its upstream node, else 0")
+                                       .Register(registry)
+                                       .Add({})};
+  relay_reconnects = counter{BuildCounter()
+                                 .Name("evstream_relay_reconnects_total")
+                                 .Help("Times this relay dialled its upstream node again")
+                                 .Register(registry)
+                                 .Add({})};
+  accept_failures = counter{BuildCounter()
+                                .Name("evstream_accept_failures_total")
+                                .Help("Connections the listener failed to accept, e.g. out of file descriptors")
+                                .Register(registry)
+                                .Add({})};
 }
+
+metrics::~metrics() = default;
 
 std::string metrics::text() const { return prometheus::TextSerializer{}.Serialize(registry_->Collect()); }
 
 open_connection metrics::connection_opened(connection_kind kind) {
-  connections_opened_[slot_of(kind)]->Increment();
-  return open_connection{*connections_open_[slot_of(kind)]};
+  families_->connections_opened.Add({{"kind", label_of(kind)}}).Increment();
+  return open_connection{gauge{families_->connections_open.Add({{"kind", label_of(kind)}})}};
 }
 
-std::optional<ingest_refusal> refusal_of(ingest_result::outcome outcome) {
-  switch (outcome) {
-  case ingest_result::outcome::accepted:
-    return std::nullopt;
-  case ingest_result::outcome::invalid:
-    return ingest_refusal::invalid;
-  case ingest_result::outcome::duplicate:
-    return ingest_refusal::duplicate;
-  case ingest_result::outcome::unavailable:
-    return ingest_refusal::unavailable;
-  }
-  return std::nullopt;
+gauge metrics::subscribers(std::string_view stream) {
+  return gauge{families_->subscribers.Add({{"stream", std::string{stream}}})};
 }
 
-const char* label_of(close_cause cause) {
-  switch (cause) {
-  case close_cause::keepalive:
-    return "keepalive";
-  case close_cause::slow_consumer:
-    return "slow_consumer";
-  case close_cause::limits:
-    return "limits";
-  case close_cause::shutdown:
-    return "shutdown";
-  case close_cause::internal_error:
-    return "internal_error";
-  case close_cause::upstream_gap:
-    return "upstream_gap";
-  case close_cause::client:
-    return "client";
-  case close_cause::connection_lost:
-    return "connection_lost";
-  }
-  return "unknown";
+counter metrics::websocket_closes(std::string_view cause) {
+  return counter{families_->closes.Add({{"reason", std::string{cause}}})};
+}
+
+counter metrics::ingest_errors(ingest_refusal reason) {
+  return counter{families_->ingest_errors.Add({{"reason", label_of(reason)}})};
 }
 
 const char* label_of(ingest_refusal reason) {
@@ -161,12 +181,5 @@ const char* label_of(ingest_refusal reason) {
 }
 
 const char* label_of(connection_kind kind) { return kind == connection_kind::http ? "http" : "websocket"; }
-
-const char* label_of(stream_kind stream) {
-  // The names are string literals, so their data() ends with a NUL.
-  for (const auto& served : net::served_streams())
-    if (served.stream == stream) return served.name.data();
-  return "unknown";
-}
 
 } // namespace evstream::ops

@@ -1,26 +1,65 @@
-// evstream's Prometheus metrics (GET /metrics): one registry, and a typed
-// reference to every metric in it. The service makes one and hands it to the
-// actors and connections that count. prometheus-cpp's metrics are atomic (a
-// histogram takes its own lock), so counting from any actor or strand needs no
-// messages and holds no actor state. Every labelled series exists from the
-// start, so a scrape shows 0 rather than nothing.
+// evstream's Prometheus metrics (GET /metrics): one registry, and a handle to
+// every series in it. The service makes one and hands it to the actors and
+// connections that count. prometheus-cpp's metrics are atomic (a histogram
+// takes its own lock), so counting from any actor or strand needs no messages
+// and holds no actor state. Every labelled series exists from the start, so a
+// scrape shows 0 rather than nothing.
+//
+// A leaf: prometheus-cpp stays behind this header, and the label values of
+// what other layers define (streams, close causes) come in as plain strings.
 #pragma once
 
-#include "actors/subscription.hpp"
-#include "actors/transport.hpp"
-
-#include <prometheus/counter.h>
-#include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
-
-#include <array>
+#include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
+
+namespace prometheus {
+class Counter;
+class Gauge;
+class Histogram;
+class Registry;
+} // namespace prometheus
 
 namespace evstream::ops {
+
+// Handles to one series, cheap to copy. A default-made one counts nothing.
+class counter {
+public:
+  counter() = default;
+  explicit counter(prometheus::Counter& series) : series_(&series) {}
+  void increment(double by = 1) const;
+  double value() const;
+
+private:
+  prometheus::Counter* series_ = nullptr;
+};
+
+class gauge {
+public:
+  gauge() = default;
+  explicit gauge(prometheus::Gauge& series) : series_(&series) {}
+  void increment() const;
+  void decrement() const;
+  void set(double value) const;
+  double value() const;
+
+private:
+  prometheus::Gauge* series_ = nullptr;
+};
+
+class histogram {
+public:
+  histogram() = default;
+  explicit histogram(prometheus::Histogram& series) : series_(&series) {}
+  void observe(double value) const;
+  std::uint64_t observations() const;
+
+private:
+  prometheus::Histogram* series_ = nullptr;
+};
 
 enum class connection_kind { http, websocket };
 
@@ -41,33 +80,36 @@ enum class ingest_refusal {
 class open_connection {
 public:
   open_connection() = default;
-  explicit open_connection(prometheus::Gauge& open) : open_(&open) { open_->Increment(); }
-  open_connection(open_connection&& other) noexcept : open_(std::exchange(other.open_, nullptr)) {}
+  explicit open_connection(gauge open) : open_(open), counted_(true) { open_.increment(); }
+  open_connection(open_connection&& other) noexcept : open_(other.open_), counted_(other.counted_) {
+    other.counted_ = false;
+  }
   open_connection& operator=(open_connection&& other) noexcept {
     std::swap(open_, other.open_);
+    std::swap(counted_, other.counted_);
     return *this;
   }
   ~open_connection() {
-    if (open_) open_->Decrement();
+    if (counted_) open_.decrement();
   }
 
 private:
-  prometheus::Gauge* open_ = nullptr;
+  gauge open_;
+  bool counted_ = false;
 };
 
-template <class Enum>
-constexpr std::size_t slot_of(Enum value) {
-  return static_cast<std::size_t>(value);
-}
+// The label values of the series labelled by what other layers define.
+struct metric_labels {
+  std::vector<std::string> streams;      // evstream_subscribers{stream}
+  std::vector<std::string> close_causes; // evstream_websocket_closes_total{reason}
+};
 
 class metrics {
-  // First: every reference below points into it.
-  std::shared_ptr<prometheus::Registry> registry_;
-
 public:
-  metrics();
+  explicit metrics(const metric_labels& labels);
   metrics(const metrics&) = delete;
   metrics& operator=(const metrics&) = delete;
+  ~metrics();
 
   // Every metric in the Prometheus text format (version 0.0.4).
   std::string text() const;
@@ -75,41 +117,34 @@ public:
   // Counts a connection opened; it is open (evstream_connections) until the
   // result is destroyed.
   [[nodiscard]] open_connection connection_opened(connection_kind kind);
-  prometheus::Gauge& subscribers(stream_kind stream) { return *subscribers_[slot_of(stream)]; }
-  prometheus::Counter& websocket_closes(close_cause cause) { return *closes_[slot_of(cause)]; }
-  prometheus::Counter& ingest_errors(ingest_refusal reason) { return *ingest_errors_[slot_of(reason)]; }
+  // A label value not given at construction adds its series on first use.
+  gauge subscribers(std::string_view stream);
+  counter websocket_closes(std::string_view cause);
+  counter ingest_errors(ingest_refusal reason);
 
-  prometheus::Counter& events_sent;
-  prometheus::Counter& sent_bytes;
-  prometheus::Counter& blocks_ingested;
+  counter events_sent;
+  counter sent_bytes;
+  counter blocks_ingested;
   // Seconds from the block source taking a block to the dispatcher having
   // sent it to every subscribed session.
-  prometheus::Histogram& dispatch_latency;
+  histogram dispatch_latency;
   // A relay's link to its upstream node: 1 while connected, else 0; and how
   // often it dialled again after losing the link or failing to get it.
-  prometheus::Gauge& relay_upstream_connected;
-  prometheus::Counter& relay_reconnects;
+  gauge relay_upstream_connected;
+  counter relay_reconnects;
   // Accepts that failed, most for want of descriptors or memory.
-  prometheus::Counter& accept_failures;
+  counter accept_failures;
 
 private:
-  // Indexed by enumerator, whose last one sizes the array.
-  std::array<prometheus::Gauge*, slot_of(connection_kind::websocket) + 1> connections_open_{};
-  std::array<prometheus::Counter*, slot_of(connection_kind::websocket) + 1> connections_opened_{};
-  std::array<prometheus::Gauge*, slot_of(stream_kind::blocks) + 1> subscribers_{};
-  std::array<prometheus::Counter*, slot_of(close_cause::connection_lost) + 1> closes_{};
-  std::array<prometheus::Counter*, slot_of(ingest_refusal::not_json) + 1> ingest_errors_{};
+  struct families;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<families> families_;
 };
 
 using metrics_ptr = std::shared_ptr<metrics>;
 
-// The refusal an outcome of the block source stands for; none for accepted.
-std::optional<ingest_refusal> refusal_of(ingest_result::outcome outcome);
-
-// The label value of each enumerator ("keepalive", "too_large", ...).
-const char* label_of(close_cause cause);
+// The label value of each enumerator ("too_large", "http", ...).
 const char* label_of(ingest_refusal reason);
 const char* label_of(connection_kind kind);
-const char* label_of(stream_kind stream);
 
 } // namespace evstream::ops

@@ -40,7 +40,7 @@ void simulated_stage::connect(const std::string& client, const std::string& stre
     return step_failure{"a subscription to " + stream,
                         "the upgrade was declined with HTTP " + std::to_string(status) + " (" + why + ")"};
   };
-  auto kind = net::stream_named(std::string_view{stream}.substr(0, stream.find('?')));
+  auto kind = stream_named(std::string_view{stream}.substr(0, stream.find('?')));
   if (!kind) throw declined(404, "no such stream");
   auto read = net::read_stream_request(*kind, "/api/v1/streams/" + stream);
   if (auto* refusal = std::get_if<net::request_refusal>(&read))
@@ -57,7 +57,7 @@ void simulated_stage::connect(const std::string& client, const std::string& stre
                    caf::after(std::chrono::seconds(0)) >> [] {});
     if (!status) throw step_failure{"an answer from the dispatcher", "none"};
     // The server's own refusal, so a scenario reads the same either way.
-    if (auto refused = net::refusal_of(*status, *since))
+    if (auto refused = net::resume_refusal_of(*status, *since))
       throw declined(static_cast<unsigned>(refused->refusal.status), refused->refusal.message);
     wanted.wanted.resume_after = status->sequence;
   }

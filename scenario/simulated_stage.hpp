@@ -4,7 +4,7 @@
 // a simulated_connection.
 #pragma once
 
-#include "ops/metrics.hpp"
+#include "actors/observability.hpp"
 #include "scenario/simulated_connection.hpp"
 #include "scenario/stage.hpp"
 
@@ -41,7 +41,7 @@ private:
   caf::scheduler::test_coordinator& scheduler_;
   caf::scoped_actor self_;
   // The actors count into it; a scenario does not read it.
-  ops::metrics_ptr metrics_ = std::make_shared<ops::metrics>();
+  ops::metrics_ptr metrics_ = make_metrics();
   caf::actor dispatcher_;
   caf::actor block_source_;
   std::map<std::string, std::shared_ptr<simulated_connection>> connections_;

@@ -6,7 +6,7 @@
 #include "actors/messages.hpp"
 #include "actors/session.hpp"
 #include "actors/transport.hpp"
-#include "ops/metrics.hpp"
+#include "actors/observability.hpp"
 
 #include <caf/all.hpp>
 
@@ -71,7 +71,7 @@ struct actor_fixture {
   caf::scoped_actor self;
   caf::scheduler::test_coordinator& sched;
   // What the dispatcher and the block source count into.
-  ops::metrics_ptr metrics = std::make_shared<ops::metrics>();
+  ops::metrics_ptr metrics = make_metrics();
 
   static caf::actor_system_config& init(caf::actor_system_config& c) {
     c.set("scheduler.policy", caf::atom("testing"));

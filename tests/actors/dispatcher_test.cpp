@@ -143,16 +143,16 @@ TEST_CASE_METHOD(pipeline_fixture, "the dispatcher counts subscribers by stream 
   blocks_stream.wanted.stream = stream_kind::blocks;
   self->monitor(sys.spawn(session, hub, summaries, blocks_stream));
   sched.run();
-  CHECK(metrics->subscribers(stream_kind::valid_tx).Value() == 1);
-  CHECK(metrics->subscribers(stream_kind::blocks).Value() == 1);
+  CHECK(metrics->subscribers(name_of(stream_kind::valid_tx)).value() == 1);
+  CHECK(metrics->subscribers(name_of(stream_kind::blocks)).value() == 1);
 
   sources::demo_chain chain{6};
   ingest(chain.next_block_json(2));
-  CHECK(metrics->dispatch_latency.Collect().histogram.sample_count == 1);
+  CHECK(metrics->dispatch_latency.observations() == 1);
 
   advance(10s); // the valid_tx session times out
-  CHECK(metrics->subscribers(stream_kind::valid_tx).Value() == 0);
-  CHECK(metrics->subscribers(stream_kind::blocks).Value() == 1);
+  CHECK(metrics->subscribers(name_of(stream_kind::valid_tx)).value() == 0);
+  CHECK(metrics->subscribers(name_of(stream_kind::blocks)).value() == 1);
 }
 
 TEST_CASE_METHOD(pipeline_fixture, "the block source counts blocks ingested and refusals by why") {
@@ -161,8 +161,8 @@ TEST_CASE_METHOD(pipeline_fixture, "the block source counts blocks ingested and 
   ingest(json);
   ingest(json);
   ingest(R"({"id": 5})");
-  CHECK(metrics->blocks_ingested.Value() == 1);
-  CHECK(metrics->ingest_errors(ops::ingest_refusal::duplicate).Value() == 1);
-  CHECK(metrics->ingest_errors(ops::ingest_refusal::invalid).Value() == 1);
-  CHECK(metrics->ingest_errors(ops::ingest_refusal::unavailable).Value() == 0);
+  CHECK(metrics->blocks_ingested.value() == 1);
+  CHECK(metrics->ingest_errors(ops::ingest_refusal::duplicate).value() == 1);
+  CHECK(metrics->ingest_errors(ops::ingest_refusal::invalid).value() == 1);
+  CHECK(metrics->ingest_errors(ops::ingest_refusal::unavailable).value() == 0);
 }

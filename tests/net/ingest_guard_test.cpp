@@ -159,10 +159,10 @@ TEST_CASE_METHOD(server_fixture,
     CHECK(json_of(res).at("error").as_string().size() > 0);
   }
   auto& metrics = server->metrics();
-  CHECK(metrics.ingest_errors(ops::ingest_refusal::cross_site).Value() == 2);
-  CHECK(metrics.ingest_errors(ops::ingest_refusal::foreign_host).Value() == 1);
-  CHECK(metrics.ingest_errors(ops::ingest_refusal::not_json).Value() == 2);
-  CHECK(metrics.blocks_ingested.Value() == 0);
+  CHECK(metrics.ingest_errors(ops::ingest_refusal::cross_site).value() == 2);
+  CHECK(metrics.ingest_errors(ops::ingest_refusal::foreign_host).value() == 1);
+  CHECK(metrics.ingest_errors(ops::ingest_refusal::not_json).value() == 2);
+  CHECK(metrics.blocks_ingested.value() == 0);
   CHECK(post_block(block).result() == http::status::accepted);
 }
 

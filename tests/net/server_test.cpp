@@ -1,4 +1,5 @@
 // The service over real sockets on 127.0.0.1, as a client sees it.
+#include "actors/transport.hpp"
 #include "server_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -170,7 +171,7 @@ TEST_CASE_METHOD(server_fixture, "a client message over the limit closes with 10
   client.send(std::string(5000, 'x'));
   CHECK(client.wait_for_close() == 1009);
   CHECK(client.close_reason() == "message too big: over 4 KiB");
-  CHECK(server->metrics().websocket_closes(close_cause::limits).Value() == 1);
+  CHECK(server->metrics().websocket_closes(name_of(close_cause::limits)).value() == 1);
 }
 
 TEST_CASE_METHOD(server_fixture, "ingest answers 202, 400, 409 and 413") {
@@ -202,10 +203,10 @@ TEST_CASE_METHOD(server_fixture, "ingest answers 202, 400, 409 and 413") {
   CHECK(huge.result() == http::status::payload_too_large);
 
   auto& metrics = server->metrics();
-  CHECK(metrics.blocks_ingested.Value() == 1);
-  CHECK(metrics.ingest_errors(ops::ingest_refusal::duplicate).Value() == 1);
-  CHECK(metrics.ingest_errors(ops::ingest_refusal::invalid).Value() == 3);
-  CHECK(metrics.ingest_errors(ops::ingest_refusal::too_large).Value() == 1);
+  CHECK(metrics.blocks_ingested.value() == 1);
+  CHECK(metrics.ingest_errors(ops::ingest_refusal::duplicate).value() == 1);
+  CHECK(metrics.ingest_errors(ops::ingest_refusal::invalid).value() == 3);
+  CHECK(metrics.ingest_errors(ops::ingest_refusal::too_large).value() == 1);
 }
 
 TEST_CASE("with an ingest token, ingest needs the bearer token") {
@@ -220,7 +221,7 @@ TEST_CASE("with an ingest token, ingest needs the bearer token") {
         == http::status::forbidden);
   CHECK(http_request(fixture.port(), http::verb::post, "/api/v1/blocks", block, "Bearer s3cret").result()
         == http::status::accepted);
-  CHECK(fixture.server->metrics().ingest_errors(ops::ingest_refusal::unauthorized).Value() == 2);
+  CHECK(fixture.server->metrics().ingest_errors(ops::ingest_refusal::unauthorized).value() == 2);
 }
 
 TEST_CASE("ingest is off unless the source is ingest") {
@@ -239,7 +240,7 @@ TEST_CASE_METHOD(server_fixture, "stopping the service closes every client with 
   CHECK(first.wait_for_close() == 1001);
   CHECK(second.wait_for_close() == 1001);
   CHECK(first.close_reason() == "server shutting down");
-  CHECK(server->metrics().websocket_closes(close_cause::shutdown).Value() == 2);
+  CHECK(server->metrics().websocket_closes(name_of(close_cause::shutdown)).value() == 2);
 }
 
 TEST_CASE_METHOD(server_fixture, "stopping the service answers an ingest in flight before closing") {
@@ -297,7 +298,7 @@ TEST_CASE("a client that stops reading is closed as slow; the others get every b
   CHECK(stalled.wait_for_close() == 1008);
   CHECK(stalled.close_reason() == "slow consumer: over 256 KiB unsent");
   CHECK(fixture.server->slow_consumers_closed() == 1); // the reader is not counted
-  CHECK(fixture.server->metrics().websocket_closes(close_cause::slow_consumer).Value() == 1);
+  CHECK(fixture.server->metrics().websocket_closes(name_of(close_cause::slow_consumer)).value() == 1);
   reader.ping_and_wait_for_pong(); // still served
 }
 
@@ -315,11 +316,11 @@ TEST_CASE("a client that stops reading under the byte budget is closed once its 
   // than its byte budget.
   post_blocks_the_reader_takes(fixture, reader, 30);
   stalled.stream().ping({}); // alive, as far as the keep-alive rule goes
-  auto& closed_as_slow = fixture.server->metrics().websocket_closes(close_cause::slow_consumer);
+  auto closed_as_slow = fixture.server->metrics().websocket_closes(name_of(close_cause::slow_consumer));
   auto deadline = std::chrono::steady_clock::now() + evstream::testing::default_deadline;
-  while (closed_as_slow.Value() == 0 && std::chrono::steady_clock::now() < deadline)
+  while (closed_as_slow.value() == 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::yield();
-  REQUIRE(closed_as_slow.Value() == 1);
+  REQUIRE(closed_as_slow.value() == 1);
   CHECK(stalled.wait_for_close() == 1008);
   CHECK(stalled.close_reason() == "slow consumer: no progress for 1 s");
   CHECK(fixture.server->slow_consumers_closed() == 1);

@@ -27,14 +27,6 @@ std::string refused(stream_kind stream, const std::string& target) {
 
 } // namespace
 
-TEST_CASE("the served streams are named as their URLs name them") {
-  CHECK(stream_named("valid_tx") == stream_kind::valid_tx);
-  CHECK(stream_named("valid_transactions") == stream_kind::valid_transactions);
-  CHECK(stream_named("blocks") == stream_kind::blocks);
-  CHECK_FALSE(stream_named("valid_txs"));
-  CHECK_FALSE(stream_named(""));
-}
-
 TEST_CASE("a stream URL without a query asks for the live stream, unfiltered") {
   auto request = accepted(stream_kind::valid_tx, "/api/v1/streams/valid_tx");
   CHECK(request.wanted.filter.empty());
@@ -82,9 +74,9 @@ TEST_CASE("the blocks stream takes since but no filters") {
 
 TEST_CASE("a cursor the dispatcher placed is refused with 410 or 404 and the oldest block, or not at all") {
   using standing = cursor_status::standing;
-  CHECK_FALSE(refusal_of(cursor_status{standing::available, 7, digest_b}, digest_a));
+  CHECK_FALSE(resume_refusal_of(cursor_status{standing::available, 7, digest_b}, digest_a));
 
-  auto expired = refusal_of(cursor_status{standing::expired, 7, digest_b}, digest_a);
+  auto expired = resume_refusal_of(cursor_status{standing::expired, 7, digest_b}, digest_a);
   REQUIRE(expired);
   CHECK(expired->refusal.status == http::status::gone);
   CHECK(expired->refusal.message
@@ -92,18 +84,18 @@ TEST_CASE("a cursor the dispatcher placed is refused with 410 or 404 and the old
                + digest_b);
   CHECK(expired->details.at("oldest_available").as_string() == digest_b);
 
-  auto nothing_retained = refusal_of(cursor_status{standing::expired, 7, ""}, digest_a);
+  auto nothing_retained = resume_refusal_of(cursor_status{standing::expired, 7, ""}, digest_a);
   REQUIRE(nothing_retained);
   CHECK(nothing_retained->refusal.message.find("no block is retained, connect without since")
         != std::string::npos);
   CHECK(nothing_retained->details.empty());
 
-  auto unknown = refusal_of(cursor_status{standing::unknown, 0, digest_b}, digest_a);
+  auto unknown = resume_refusal_of(cursor_status{standing::unknown, 0, digest_b}, digest_a);
   REQUIRE(unknown);
   CHECK(unknown->refusal.status == http::status::not_found);
   CHECK(unknown->refusal.message == "this node has not streamed block " + digest_a);
 
-  auto pending = refusal_of(cursor_status{standing::pending, 0, digest_b}, digest_a);
+  auto pending = resume_refusal_of(cursor_status{standing::pending, 0, digest_b}, digest_a);
   REQUIRE(pending);
   CHECK(pending->refusal.status == http::status::service_unavailable);
   CHECK(pending->refusal.message.find("still taking its window from its upstream") != std::string::npos);
