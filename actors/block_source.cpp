@@ -65,8 +65,8 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
         auto received_at = std::chrono::steady_clock::now();
         if (auto error = schema::check_block(candidate)) {
           log_refused_block(refused(self->state, {ingest_result::outcome::invalid, candidate.id,
-                                                       candidate.transactions.size(), *error}),
-                                 {{"source", "embedded"}});
+                                                  candidate.transactions.size(), *error}),
+                            {{"source", "embedded"}});
           return;
         }
         auto outcome = publish(self, candidate, received_at);

@@ -5,7 +5,7 @@
 //   sends:   (ingest_atom, std::string json) to the block source
 #pragma once
 
-#include "sources/demo_chain.hpp"
+#include "actors/demo_chain.hpp"
 
 #include <caf/all.hpp>
 

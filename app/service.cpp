@@ -1,8 +1,8 @@
 #include "app/service.hpp"
 
 #include "actors/block_source.hpp"
-#include "actors/observability.hpp"
 #include "actors/dispatcher.hpp"
+#include "actors/observability.hpp"
 #include "actors/relay_feed.hpp"
 #include "net/listener.hpp"
 #include "store/journal.hpp"

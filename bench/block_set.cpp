@@ -1,8 +1,8 @@
 #include "bench/block_set.hpp"
 
+#include "actors/demo_chain.hpp"
 #include "schema/block.hpp"
 #include "schema/stream_events.hpp"
-#include "sources/demo_chain.hpp"
 
 #include <stdexcept>
 #include <variant>

@@ -13,19 +13,7 @@ constexpr std::array<std::uint8_t, 4> mask_key = {0x37, 0xfa, 0x21, 0x3d};
 } // namespace
 
 void append_server_frame(std::string& out, opcode code, std::string_view payload) {
-  out.push_back(static_cast<char>(0x80 | static_cast<std::uint8_t>(code)));
-  const std::size_t length = payload.size();
-  if (length < 126) {
-    out.push_back(static_cast<char>(length));
-  } else if (length <= 0xffff) {
-    out.push_back(static_cast<char>(126));
-    out.push_back(static_cast<char>(length >> 8));
-    out.push_back(static_cast<char>(length & 0xff));
-  } else {
-    out.push_back(static_cast<char>(127));
-    for (int shift = 56; shift >= 0; shift -= 8)
-      out.push_back(static_cast<char>((static_cast<std::uint64_t>(length) >> shift) & 0xff));
-  }
+  schema::append_server_frame_header(out, code, payload.size());
   out.append(payload);
 }
 

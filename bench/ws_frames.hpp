@@ -1,9 +1,12 @@
 // The few pieces of RFC 6455 framing the load generator does by hand: the
-// frames the reference server pre-encodes, the masked frames clients send, and
-// a reader that cuts a byte stream into frames without copying whole frames.
+// frames the reference server pre-encodes (headers by schema/ws_frame, as the
+// service's), the masked frames clients send, and a reader that cuts a byte
+// stream into frames without copying whole frames.
 // Beast does the handshakes; hand-rolled reading is what lets one client
 // thread keep up with thousands of sockets and millions of events per second.
 #pragma once
+
+#include "schema/ws_frame.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -13,7 +16,7 @@
 
 namespace evstream::bench {
 
-enum class opcode : std::uint8_t { continuation = 0, text = 1, binary = 2, close = 8, ping = 9, pong = 10 };
+using opcode = schema::ws_opcode;
 
 // One unmasked, final frame (server to client).
 void append_server_frame(std::string& out, opcode code, std::string_view payload);

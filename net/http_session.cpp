@@ -1,12 +1,12 @@
 #include "net/http_session.hpp"
 
+#include "actors/observability.hpp"
 #include "actors/upstream_link.hpp"
 #include "net/demo_page.hpp"
 #include "net/http_responses.hpp"
 #include "net/ingest_guard.hpp"
 #include "net/stream_request.hpp"
 #include "net/websocket_connection.hpp"
-#include "actors/observability.hpp"
 #include "ops/log.hpp"
 
 #include <openssl/crypto.h>

@@ -27,7 +27,9 @@ double gauge::value() const { return series_ ? series_->Value() : 0; }
 void histogram::observe(double value) const {
   if (series_) series_->Observe(value);
 }
-std::uint64_t histogram::observations() const { return series_ ? series_->Collect().histogram.sample_count : 0; }
+std::uint64_t histogram::observations() const {
+  return series_ ? series_->Collect().histogram.sample_count : 0;
+}
 
 namespace {
 
@@ -71,27 +73,32 @@ struct metrics::families {
 metrics::metrics(const metric_labels& labels) : registry_(std::make_shared<prometheus::Registry>()) {
   auto& registry = *registry_;
   const auto kinds = labels_of({connection_kind::http, connection_kind::websocket});
-  const auto refusals = labels_of(
-      {ingest_refusal::invalid, ingest_refusal::duplicate, ingest_refusal::unavailable,
-       ingest_refusal::unauthorized, ingest_refusal::too_large, ingest_refusal::not_answered,
-       ingest_refusal::cross_site, ingest_refusal::foreign_host, ingest_refusal::not_json});
+  const auto refusals =
+      labels_of({ingest_refusal::invalid, ingest_refusal::duplicate, ingest_refusal::unavailable,
+                 ingest_refusal::unauthorized, ingest_refusal::too_large, ingest_refusal::not_answered,
+                 ingest_refusal::cross_site, ingest_refusal::foreign_host, ingest_refusal::not_json});
   families_.reset(new families{
-      with_series(BuildGauge()
-                      .Name("evstream_connections")
-                      .Help("Open client connections: HTTP (requests, until upgraded) and WebSocket (subscribers)")
-                      .Register(registry),
-                  "kind", kinds),
+      with_series(
+          BuildGauge()
+              .Name("evstream_connections")
+              .Help("Open client connections: HTTP (requests, until upgraded) and WebSocket (subscribers)")
+              .Register(registry),
+          "kind", kinds),
       with_series(BuildCounter()
                       .Name("evstream_connections_opened_total")
                       .Help("Client connections accepted (HTTP) and WebSocket handshakes completed")
                       .Register(registry),
                   "kind", kinds),
-      with_series(
-          BuildGauge().Name("evstream_subscribers").Help("Sessions subscribed to the dispatcher, by stream").Register(registry),
-          "stream", labels.streams),
-      with_series(
-          BuildCounter().Name("evstream_websocket_closes_total").Help("WebSocket connections ended, by why").Register(registry),
-          "reason", labels.close_causes),
+      with_series(BuildGauge()
+                      .Name("evstream_subscribers")
+                      .Help("Sessions subscribed to the dispatcher, by stream")
+                      .Register(registry),
+                  "stream", labels.streams),
+      with_series(BuildCounter()
+                      .Name("evstream_websocket_closes_total")
+                      .Help("WebSocket connections ended, by why")
+                      .Register(registry),
+                  "reason", labels.close_causes),
       with_series(BuildCounter()
                       .Name("evstream_ingest_errors_total")
                       .Help("Blocks offered for ingest and not streamed, by why")
@@ -128,11 +135,12 @@ metrics::metrics(const metric_labels& labels) : registry_(std::make_shared<prome
                                  .Help("Times this relay dialled its upstream node again")
                                  .Register(registry)
                                  .Add({})};
-  accept_failures = counter{BuildCounter()
-                                .Name("evstream_accept_failures_total")
-                                .Help("Connections the listener failed to accept, e.g. out of file descriptors")
-                                .Register(registry)
-                                .Add({})};
+  accept_failures =
+      counter{BuildCounter()
+                  .Name("evstream_accept_failures_total")
+                  .Help("Connections the listener failed to accept, e.g. out of file descriptors")
+                  .Register(registry)
+                  .Add({})};
 }
 
 metrics::~metrics() = default;

@@ -1,9 +1,9 @@
 #include "scenario/runner.hpp"
 
+#include "actors/demo_chain.hpp"
 #include "scenario/duration.hpp"
 #include "schema/block.hpp"
 #include "schema/stream_events.hpp"
-#include "sources/demo_chain.hpp"
 
 #include <boost/json.hpp>
 

@@ -1,7 +1,7 @@
 #include "schema/stream_events.hpp"
 
-#include <boost/beast/core/flat_static_buffer.hpp>
-#include <boost/beast/websocket/detail/frame.hpp>
+#include "schema/ws_frame.hpp"
+
 #include <boost/json.hpp>
 
 namespace evstream::schema {
@@ -9,10 +9,6 @@ namespace evstream::schema {
 namespace json = boost::json;
 
 namespace {
-
-// The longest RFC 6455 frame header: 2 bytes, 8 of length, no mask (servers
-// do not mask).
-constexpr std::size_t max_frame_header_bytes = 10;
 
 // The three keys of a transaction event, in the order they are written.
 struct event_keys {
@@ -36,17 +32,9 @@ void serialize(json::serializer& serializer, const json::object& event, std::str
 } // namespace
 
 void encoded_events::append(std::string_view text) {
-  // Beast's own frame header writer, so the framing is the WebSocket library's.
-  namespace ws = boost::beast::websocket::detail;
-  ws::frame_header header{};
-  header.op = ws::opcode::text;
-  header.fin = true;
-  header.len = text.size();
-  boost::beast::flat_static_buffer<14> header_bytes;
-  ws::write(header_bytes, header);
   // 32-bit offsets keep the index small; a block's events stay far below 4 GiB.
   auto frame_begin = static_cast<std::uint32_t>(frames_.size());
-  frames_.append(static_cast<const char*>(header_bytes.data().data()), header_bytes.size());
+  append_server_frame_header(frames_, ws_opcode::text, text.size());
   auto text_begin = static_cast<std::uint32_t>(frames_.size());
   frames_.append(text);
   spans_.push_back({frame_begin, text_begin, static_cast<std::uint32_t>(frames_.size())});
@@ -74,8 +62,8 @@ public:
         2 + 2 + 3 * 5 + keys.txid.size() + keys.assetid.size() + keys.blockid.size();
     std::size_t expected_bytes = 0;
     for (const transaction_ref& tx : b.transactions)
-      expected_bytes +=
-          max_frame_header_bytes + empty_event_bytes + tx.txid.size() + tx.assetid.size() + b.id.size();
+      expected_bytes += max_server_frame_header_bytes + empty_event_bytes + tx.txid.size() + tx.assetid.size()
+                        + b.id.size();
     events.frames_.reserve(expected_bytes);
     events.spans_.reserve(b.transactions.size());
 

@@ -4,9 +4,9 @@
 #pragma once
 
 #include "actors/messages.hpp"
+#include "actors/observability.hpp"
 #include "actors/session.hpp"
 #include "actors/transport.hpp"
-#include "actors/observability.hpp"
 
 #include <caf/all.hpp>
 

@@ -1,9 +1,9 @@
 #include "actor_fixture.hpp"
 #include "actors/block_source.hpp"
+#include "actors/demo_chain.hpp"
 #include "actors/dispatcher.hpp"
 #include "actors/session.hpp"
 #include "expected_events.hpp"
-#include "sources/demo_chain.hpp"
 
 #include <catch2/catch.hpp>
 

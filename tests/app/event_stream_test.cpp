@@ -3,10 +3,10 @@
 // WebSocket client on 127.0.0.1, counters, stop; and a feed relays follow.
 #include "evstream/evstream.hpp"
 
+#include "actors/demo_chain.hpp"
 #include "app/service.hpp"
 #include "expected_events.hpp"
 #include "net/client.hpp"
-#include "sources/demo_chain.hpp"
 
 #include <catch2/catch.hpp>
 

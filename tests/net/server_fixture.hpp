@@ -3,12 +3,12 @@
 // that an ordinary client is still served.
 #pragma once
 
+#include "actors/demo_chain.hpp"
 #include "actors/messages.hpp"
 #include "app/service.hpp"
 #include "client.hpp"
 #include "expected_events.hpp"
 #include "schema/stream_events.hpp"
-#include "sources/demo_chain.hpp"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>

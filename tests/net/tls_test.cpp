@@ -1,9 +1,9 @@
 // https:// and wss:// on one port, with a certificate the test makes itself.
+#include "actors/demo_chain.hpp"
 #include "actors/messages.hpp"
 #include "app/service.hpp"
 #include "schema/stream_events.hpp"
 #include "server_fixture.hpp"
-#include "sources/demo_chain.hpp"
 #include "test_certificate.hpp"
 
 #include <boost/asio.hpp>

@@ -1,5 +1,5 @@
+#include "actors/demo_chain.hpp"
 #include "schema/block.hpp"
-#include "sources/demo_chain.hpp"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-#include "sources/demo_chain.hpp"
+#include "actors/demo_chain.hpp"
 
 #include "schema/block.hpp"
 
