@@ -54,18 +54,18 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
       [=](ingest_atom, const std::string& json) {
         auto received_at = std::chrono::steady_clock::now();
         auto parsed = schema::parse_block(json);
-        if (auto* error = std::get_if<schema::parse_error>(&parsed))
-          return refused(self->state, {ingest_result::outcome::invalid, {}, 0, std::move(*error)});
-        return publish(self, std::get<schema::block>(parsed), received_at);
+        if (!parsed)
+          return refused(self->state, {ingest_result::outcome::invalid, {}, 0, std::move(parsed.error())});
+        return publish(self, *parsed, received_at);
       },
       [=](const block& candidate) {
         // A host node sends without waiting for an answer; the log and the
         // counters are where a refusal shows. (The refusal of an ingest or a
         // stdin line is logged where it came in, with where it came from.)
         auto received_at = std::chrono::steady_clock::now();
-        if (auto error = schema::check_block(candidate)) {
+        if (auto checked = schema::check_block(candidate); !checked) {
           log_refused_block(refused(self->state, {ingest_result::outcome::invalid, candidate.id,
-                                                  candidate.transactions.size(), *error}),
+                                                  candidate.transactions.size(), checked.error()}),
                             {{"source", "embedded"}});
           return;
         }

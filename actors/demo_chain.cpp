@@ -9,7 +9,7 @@
 #include <array>
 #include <string_view>
 
-namespace evstream::sources {
+namespace evstream {
 namespace {
 
 namespace json = boost::json;
@@ -179,4 +179,4 @@ std::string sha3_256_hex(const std::string& data) {
   return to_hex(digest, size);
 }
 
-} // namespace evstream::sources
+} // namespace evstream

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace evstream::sources {
+namespace evstream {
 
 class demo_chain {
 public:
@@ -29,4 +29,4 @@ private:
 // SHA3-256 of `data` as 64 lowercase hex characters (OpenSSL).
 std::string sha3_256_hex(const std::string& data);
 
-} // namespace evstream::sources
+} // namespace evstream

@@ -9,7 +9,7 @@ namespace evstream {
 
 caf::behavior demo_source(caf::stateful_actor<demo_source_state>* self, caf::actor block_source,
                           demo_settings settings) {
-  self->state.chain = sources::demo_chain{settings.seed};
+  self->state.chain = demo_chain{settings.seed};
   auto period = std::chrono::duration_cast<caf::timespan>(
       std::chrono::duration<double>(1.0 / settings.blocks_per_second));
   self->send(self, demo_tick_atom::value);

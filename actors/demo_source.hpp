@@ -12,7 +12,7 @@
 namespace evstream {
 
 struct demo_source_state {
-  sources::demo_chain chain{1};
+  demo_chain chain{1};
   static inline const char* name = "demo_source";
 };
 

@@ -80,7 +80,7 @@ config::config() {
            "lowest level logged to stderr: debug, info, warn or error (default info)");
 }
 
-std::optional<service_options> config::to_service_options(std::string& problem) const {
+result<service_options, std::string> config::to_service_options() const {
   service_options options;
   options.host = host;
   options.port = port;
@@ -91,11 +91,10 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
   else if (source == "stdin")
     options.source = block_source_kind::stdin_lines;
   else
-    return problem = "--source must be demo, ingest or stdin, not \"" + source + "\"", std::nullopt;
+    return "--source must be demo, ingest or stdin, not \"" + source + "\"";
   if (!upstream.empty()) {
     // --source keeps its default (demo) unless set: the upstream replaces it.
-    if (source != "demo")
-      return problem = "--upstream replaces --source; drop --source=" + source, std::nullopt;
+    if (source != "demo") return "--upstream replaces --source; drop --source=" + source;
     auto authority = boost::urls::parse_authority(upstream);
     // port_number() wraps a port past 65535, so the digits are read here.
     unsigned port_number = 0;
@@ -106,33 +105,28 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
         port_number = 0;
     }
     if (!authority || authority->host().empty() || port_number == 0 || authority->has_userinfo())
-      return problem = "--upstream must be HOST:PORT, not \"" + upstream + "\"", std::nullopt;
+      return "--upstream must be HOST:PORT, not \"" + upstream + "\"";
     options.source = block_source_kind::upstream;
     // host_address(): "[::1]" without its brackets, as the middleman takes it.
     options.upstream = {authority->host_address(), static_cast<std::uint16_t>(port_number)};
   }
-  if (publish_port > 65535) return problem = "--publish-port must be a TCP port (0 to 65535)", std::nullopt;
-  if (auto tls = relay_tls(problem))
-    options.relay_tls = std::move(*tls);
-  else if (!problem.empty())
-    return std::nullopt;
+  if (publish_port > 65535) return "--publish-port must be a TCP port (0 to 65535)";
+  auto tls = relay_tls();
+  if (!tls) return std::move(tls.error());
+  options.relay_tls = std::move(*tls);
   if (publish_port >= 0) options.publish_port = static_cast<std::uint16_t>(publish_port);
   options.publish_host = publish_host.empty() ? host : publish_host;
-  if (!(demo_rate > 0)) return problem = "--demo-rate must be above 0", std::nullopt;
+  if (!(demo_rate > 0)) return "--demo-rate must be above 0";
   if (demo_block_size == 0 || demo_block_size > schema::max_transactions_per_block)
-    return problem = "--demo-block-size must be between 1 and 1000", std::nullopt;
-  if (keepalive_timeout <= caf::timespan{0})
-    return problem = "--keepalive-timeout must be above 0", std::nullopt;
-  if (io_threads == 0) return problem = "--io-threads must be at least 1", std::nullopt;
-  if (send_timeout <= caf::timespan{0}) return problem = "--send-timeout must be above 0", std::nullopt;
+    return "--demo-block-size must be between 1 and 1000";
+  if (keepalive_timeout <= caf::timespan{0}) return "--keepalive-timeout must be above 0";
+  if (io_threads == 0) return "--io-threads must be at least 1";
+  if (send_timeout <= caf::timespan{0}) return "--send-timeout must be above 0";
   if (request_timeout <= caf::timespan{0} || handshake_timeout <= caf::timespan{0})
-    return problem = "--request-timeout and --handshake-timeout must be above 0", std::nullopt;
-  if (tls_cert.empty() != tls_key.empty())
-    return problem = "--tls-cert and --tls-key go together", std::nullopt;
+    return "--request-timeout and --handshake-timeout must be above 0";
+  if (tls_cert.empty() != tls_key.empty()) return "--tls-cert and --tls-key go together";
   auto level = ops::log_level_named(log_level);
-  if (!level)
-    return problem = "--log-level must be debug, info, warn or error, not \"" + log_level + "\"",
-           std::nullopt;
+  if (!level) return "--log-level must be debug, info, warn or error, not \"" + log_level + "\"";
   options.log_level = *level;
   options.demo = {demo_rate, demo_block_size, demo_seed};
   options.io_threads = io_threads;
@@ -150,10 +144,9 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
   for (const auto& origin : ingest_allow_origin) {
     auto normalized = net::normalized_origin(origin);
     if (!normalized)
-      return problem = "--ingest-allow-origin takes origins like https://admin.example.com (scheme, host and "
-                       "port only), not \""
-                       + origin + "\"",
-             std::nullopt;
+      return "--ingest-allow-origin takes origins like https://admin.example.com (scheme, host and "
+             "port only), not \""
+             + origin + "\"";
     server.ingest_allowed_origins.push_back(std::move(*normalized));
   }
   server.tls_cert_file = tls_cert;
@@ -166,26 +159,24 @@ std::optional<service_options> config::to_service_options(std::string& problem) 
   return options;
 }
 
-std::optional<relay_tls_files> config::relay_tls(std::string& problem) const {
+result<std::optional<relay_tls_files>, std::string> config::relay_tls() const {
   bool any_file = !relay_ca.empty() || !relay_cert.empty() || !relay_key.empty();
   if (!relays()) {
     if (any_file || relay_insecure)
-      problem =
-          "--relay-ca, --relay-cert, --relay-key and --relay-insecure go with --publish-port or --upstream";
+      return "--relay-ca, --relay-cert, --relay-key and --relay-insecure go with --publish-port or "
+             "--upstream";
     return std::nullopt;
   }
   if (relay_insecure) {
     if (any_file)
-      problem =
-          "--relay-insecure drops the relay link's TLS: leave out --relay-ca, --relay-cert and --relay-key";
+      return "--relay-insecure drops the relay link's TLS: leave out --relay-ca, --relay-cert and "
+             "--relay-key";
     return std::nullopt;
   }
-  if (relay_ca.empty() || relay_cert.empty() || relay_key.empty()) {
-    problem =
-        "relay links are mutual TLS: give --relay-ca, --relay-cert and --relay-key (or --relay-insecure for "
-        "plain BASP on a trusted network)";
-    return std::nullopt;
-  }
+  if (relay_ca.empty() || relay_cert.empty() || relay_key.empty())
+    return "relay links are mutual TLS: give --relay-ca, --relay-cert and --relay-key (or --relay-insecure "
+           "for "
+           "plain BASP on a trusted network)";
   // Loaded once here, so a wrong file is a clear error at start rather than an
   // exception in CAF's network thread at the first link.
   boost::asio::ssl::context check{boost::asio::ssl::context::tls};
@@ -200,8 +191,7 @@ std::optional<relay_tls_files> config::relay_tls(std::string& problem) const {
       else
         check.use_private_key_file(*file, boost::asio::ssl::context::pem);
     } catch (const boost::system::system_error& error) {
-      problem = option + std::string{": cannot load \""} + *file + "\": " + error.code().message();
-      return std::nullopt;
+      return option + std::string{": cannot load \""} + *file + "\": " + error.code().message();
     }
   }
   return relay_tls_files{relay_ca, relay_cert, relay_key};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "app/service.hpp"
+#include "schema/result.hpp"
 
 #include <caf/all.hpp>
 
@@ -17,13 +18,13 @@ public:
   config();
 
   // The options as the service takes them, or a message saying which value is wrong.
-  std::optional<service_options> to_service_options(std::string& problem) const;
+  result<service_options, std::string> to_service_options() const;
 
   // Whether the options need CAF's network layer (main loads it then only).
   bool relays() const { return publish_port >= 0 || !upstream.empty(); }
-  // The relay link's TLS files, checked; none with a problem said, or none
-  // because the link is plain (--relay-insecure) or there is none.
-  std::optional<relay_tls_files> relay_tls(std::string& problem) const;
+  // The relay link's TLS files, checked, or a message saying what is wrong;
+  // none when the link is plain (--relay-insecure) or there is none.
+  result<std::optional<relay_tls_files>, std::string> relay_tls() const;
 
   std::string host = "127.0.0.1";
   std::uint16_t port = 9984;

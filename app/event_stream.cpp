@@ -7,6 +7,9 @@
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 
+#include <stdexcept>
+#include <string>
+
 namespace evstream {
 
 namespace {
@@ -63,15 +66,22 @@ event_stream_counters event_stream::counters() const {
   result.slow_consumers_closed = service_->slow_consumers_closed();
   caf::scoped_actor self{system_};
   auto timeout = std::chrono::seconds(1);
+  // An actor that does not answer (stopped, or stuck) is the host's to know.
+  auto unanswered = [](const char* actor) {
+    return [actor](caf::error& error) {
+      throw std::runtime_error(std::string{"evstream: the "} + actor
+                               + " did not answer for counters: " + caf::to_string(error));
+    };
+  };
   self->request(service_->dispatcher(), timeout, caf::get_atom::value, subscribers_atom::value)
-      .receive([&](std::size_t subscribers) { result.subscribers = subscribers; }, [](caf::error&) {});
+      .receive([&](std::size_t subscribers) { result.subscribers = subscribers; }, unanswered("dispatcher"));
   self->request(service_->block_source(), timeout, caf::get_atom::value, counters_atom::value)
       .receive(
           [&](const source_counters& source) {
             result.blocks_published = source.blocks_published;
             result.blocks_refused = source.blocks_refused;
           },
-          [](caf::error&) {});
+          unanswered("block source"));
   return result;
 }
 

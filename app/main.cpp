@@ -29,10 +29,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (cfg.cli_helptext_printed) return 0;
-  std::string problem;
-  auto options = cfg.to_service_options(problem);
+  auto options = cfg.to_service_options();
   if (!options) {
-    std::cerr << "evstream: " << problem << "\n";
+    std::cerr << "evstream: " << options.error() << "\n";
     return 2;
   }
   // Block the shutdown signals before any thread starts, so every thread

@@ -25,14 +25,14 @@ std::string expected_stream::describe(std::size_t position) const {
 
 block_set block_set::generate(std::uint64_t seed, std::size_t blocks, std::size_t transactions) {
   block_set set;
-  sources::demo_chain chain{seed};
+  demo_chain chain{seed};
   for (std::size_t i = 0; i < blocks; ++i) {
     auto text = chain.next_block_json(transactions);
     auto parsed = schema::parse_block(text);
-    if (auto* error = std::get_if<schema::parse_error>(&parsed))
-      throw std::runtime_error("demo_chain made a block parse_block refuses: " + error->message + " at "
-                               + error->path);
-    const auto& block = std::get<schema::block>(parsed);
+    if (!parsed)
+      throw std::runtime_error("demo_chain made a block parse_block refuses: " + parsed.error().message
+                               + " at " + parsed.error().path);
+    const auto& block = *parsed;
     auto encoded = schema::encode_valid_tx_events(block);
     std::vector<std::string> texts;
     texts.reserve(encoded.size());

@@ -9,9 +9,9 @@ namespace urls = boost::urls;
 
 namespace {
 
-std::optional<tail_url> stream_or_node(urls::url_view url, std::string& problem) {
+result<tail_url, std::string> stream_or_node(urls::url_view url) {
   if (!url.has_authority() || url.encoded_host().empty())
-    return problem = "\"" + std::string(url.buffer()) + "\" names no host", std::nullopt;
+    return "\"" + std::string(url.buffer()) + "\" names no host";
   switch (url.scheme_id()) {
   case urls::scheme::http:
   case urls::scheme::https:
@@ -20,18 +20,16 @@ std::optional<tail_url> stream_or_node(urls::url_view url, std::string& problem)
   case urls::scheme::wss:
     return tail_url{url_kind::stream, urls::url{url}};
   default:
-    return problem = "\"" + std::string(url.buffer()) + "\" is not an http, https, ws or wss URL",
-           std::nullopt;
+    return "\"" + std::string(url.buffer()) + "\" is not an http, https, ws or wss URL";
   }
 }
 
 } // namespace
 
-std::optional<tail_url> read_tail_url(std::string_view text, std::string& problem) {
+result<tail_url, std::string> read_tail_url(std::string_view text) {
   auto parsed = urls::parse_absolute_uri(text);
-  if (!parsed)
-    return problem = "\"" + std::string(text) + "\" is not a URL: " + parsed.error().message(), std::nullopt;
-  return stream_or_node(*parsed, problem);
+  if (!parsed) return "\"" + std::string(text) + "\" is not a URL: " + parsed.error().message();
+  return stream_or_node(*parsed);
 }
 
 endpoint endpoint_of(urls::url_view url) {
@@ -46,20 +44,19 @@ endpoint endpoint_of(urls::url_view url) {
   return result;
 }
 
-std::optional<tail_url> valid_tx_stream_of(std::string_view discovery_body, std::string& problem) {
+result<tail_url, std::string> valid_tx_stream_of(std::string_view discovery_body) {
   boost::json::error_code ec;
   auto body = boost::json::parse(discovery_body, ec);
   const boost::json::value* root = nullptr;
   if (!ec && body.is_object())
     if (auto* links = body.as_object().if_contains("_links"); links && links->is_object())
       root = links->as_object().if_contains("streams_v1");
-  if (!root || !root->is_string())
-    return problem = "discovery names no _links.streams_v1 string", std::nullopt;
+  if (!root || !root->is_string()) return "discovery names no _links.streams_v1 string";
   auto stream = std::string(root->as_string()) + "valid_tx";
   auto parsed = urls::parse_absolute_uri(stream);
   if (!parsed || (parsed->scheme_id() != urls::scheme::ws && parsed->scheme_id() != urls::scheme::wss))
-    return problem = "discovery's stream \"" + stream + "\" is not a ws or wss URL", std::nullopt;
-  return stream_or_node(*parsed, problem);
+    return "discovery's stream \"" + stream + "\" is not a ws or wss URL";
+  return stream_or_node(*parsed);
 }
 
 } // namespace evstream::client

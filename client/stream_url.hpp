@@ -3,6 +3,8 @@
 // Pure functions; the connection loop (client/tail) does the I/O.
 #pragma once
 
+#include "schema/result.hpp"
+
 #include <boost/url/url.hpp>
 #include <boost/url/url_view.hpp>
 
@@ -21,7 +23,7 @@ struct tail_url {
 };
 
 // The URL as `evstream tail` takes it, or a message saying what is wrong.
-std::optional<tail_url> read_tail_url(std::string_view text, std::string& problem);
+result<tail_url, std::string> read_tail_url(std::string_view text);
 
 // One server to dial, as the resolver, TLS and the HTTP request need it.
 struct endpoint {
@@ -38,6 +40,6 @@ endpoint endpoint_of(boost::urls::url_view url);
 
 // The valid_tx stream from a discovery body: `_links.streams_v1` + "valid_tx",
 // as the spec builds it; or a message saying what the body lacks.
-std::optional<tail_url> valid_tx_stream_of(std::string_view discovery_body, std::string& problem);
+result<tail_url, std::string> valid_tx_stream_of(std::string_view discovery_body);
 
 } // namespace evstream::client

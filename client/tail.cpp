@@ -117,9 +117,8 @@ void tail::on_discovered(error_code ec) {
   if (discovery_response_.result() != http::status::ok)
     return end_attempt("discovery at " + stream_url_ + " answered "
                        + std::to_string(discovery_response_.result_int()));
-  std::string problem;
-  auto stream = valid_tx_stream_of(discovery_response_.body(), problem);
-  if (!stream) return end_attempt("discovery at " + stream_url_ + ": " + problem);
+  auto stream = valid_tx_stream_of(discovery_response_.body());
+  if (!stream) return end_attempt("discovery at " + stream_url_ + ": " + stream.error());
   open_stream(*stream);
 }
 

@@ -29,10 +29,9 @@ int run_tail(int argc, char** argv) {
                  "  stream, or the stream's URL (ws://host:port/api/v1/streams/valid_tx, wss://...)\n";
     return 0;
   }
-  std::string problem;
-  auto options = cfg.to_tail_options(problem);
+  auto options = cfg.to_tail_options();
   if (!options) {
-    std::cerr << "evstream tail: " << problem << "\n";
+    std::cerr << "evstream tail: " << options.error() << "\n";
     return 2;
   }
   net::asio::io_context io{1};

@@ -11,13 +11,11 @@ tail_config::tail_config() {
       .add(ca_file, "ca-file", "PEM file of CA certificates trusted besides the system's, for https and wss");
 }
 
-std::optional<tail_options> tail_config::to_tail_options(std::string& problem) const {
+result<tail_options, std::string> tail_config::to_tail_options() const {
   if (remainder.size() != 1)
-    return problem =
-               "give one URL: a node (http://host:port) or a stream (ws://host:port/api/v1/streams/valid_tx)",
-           std::nullopt;
-  auto url = read_tail_url(remainder.front(), problem);
-  if (!url) return std::nullopt;
+    return "give one URL: a node (http://host:port) or a stream (ws://host:port/api/v1/streams/valid_tx)";
+  auto url = read_tail_url(remainder.front());
+  if (!url) return std::move(url.error());
   using std::chrono::duration_cast;
   using std::chrono::milliseconds;
   tail_options options;
@@ -26,10 +24,9 @@ std::optional<tail_options> tail_config::to_tail_options(std::string& problem) c
   options.first_retry_delay = duration_cast<milliseconds>(retry_delay);
   options.max_retry_delay = duration_cast<milliseconds>(max_retry_delay);
   options.ca_file = ca_file;
-  if (options.ping_interval <= milliseconds{0})
-    return problem = "--ping-interval must be above 0", std::nullopt;
+  if (options.ping_interval <= milliseconds{0}) return "--ping-interval must be above 0";
   if (options.first_retry_delay <= milliseconds{0} || options.max_retry_delay < options.first_retry_delay)
-    return problem = "--retry-delay must be above 0 and at most --max-retry-delay", std::nullopt;
+    return "--retry-delay must be above 0 and at most --max-retry-delay";
   return options;
 }
 

@@ -18,7 +18,7 @@ public:
 
   // The options as the connection loop takes them, with the URL left over
   // from the command line; or a message saying what is wrong.
-  std::optional<tail_options> to_tail_options(std::string& problem) const;
+  result<tail_options, std::string> to_tail_options() const;
 
   caf::timespan ping_interval = std::chrono::seconds(30);
   caf::timespan retry_delay = std::chrono::milliseconds(500);

@@ -339,9 +339,8 @@ void http_session::refuse_ingest(ops::ingest_refusal reason, std::string_view er
 
 void http_session::subscribe(request&& req, stream_kind stream) {
   auto read = read_stream_request(stream, {req.target().data(), req.target().size()});
-  if (auto* refusal = std::get_if<request_refusal>(&read))
-    return send(error_response(shape_of(req), refusal->status, refusal->message));
-  auto& wanted = std::get<stream_request>(read);
+  if (!read) return send(error_response(shape_of(req), read.error().status, read.error().message));
+  auto& wanted = *read;
   if (!wanted.since) return upgrade(std::move(req), std::move(wanted.wanted));
   // The cursor is checked before the upgrade, so a client learns why it
   // cannot resume from an HTTP status it can act on.
@@ -423,11 +422,13 @@ void http_session::ingest(request&& req) {
     refuse_ingest(ops::ingest_refusal::unauthorized, loopback_only);
     return send(error_response(shape_of(req), http::status::forbidden, loopback_only));
   }
-  error_code ignored;
-  if (auto refused =
-          check_ingest_request(req, settings, socket_stream().socket().local_endpoint(ignored).address())) {
-    refuse_ingest(refused->reason, refused->message);
-    return send(error_response(shape_of(req), refused->status, refused->message));
+  // Without its local address (the socket failed), the Host rule refuses.
+  error_code no_address;
+  auto checked =
+      check_ingest_request(req, settings, socket_stream().socket().local_endpoint(no_address).address());
+  if (!checked) {
+    refuse_ingest(checked.error().reason, checked.error().message);
+    return send(error_response(shape_of(req), checked.error().status, checked.error().message));
   }
   auto shape = shape_of(req);
   answer_pending_ = true;

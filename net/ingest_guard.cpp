@@ -81,9 +81,9 @@ std::optional<std::string> normalized_origin(std::string_view text) {
   return std::string{origin.buffer()};
 }
 
-std::optional<ingest_refused> check_ingest_request(const http::request_header<>& req,
-                                                   const server_settings& settings,
-                                                   const asio::ip::address& local) {
+result<void, ingest_refused> check_ingest_request(const http::request_header<>& req,
+                                                  const server_settings& settings,
+                                                  const asio::ip::address& local) {
   if (auto mark = cross_site_mark(req);
       mark && !origin_allowed(view_of(req[http::field::origin]), settings.ingest_allowed_origins))
     return ingest_refused{http::status::forbidden, ops::ingest_refusal::cross_site,
@@ -102,7 +102,7 @@ std::optional<ingest_refused> check_ingest_request(const http::request_header<>&
     return ingest_refused{http::status::unsupported_media_type, ops::ingest_refusal::not_json,
                           "ingest takes Content-Type: application/json, not \"" + std::string{content_type}
                               + "\""};
-  return std::nullopt;
+  return {};
 }
 
 } // namespace evstream::net

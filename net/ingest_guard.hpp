@@ -13,6 +13,7 @@
 #include "net/beast.hpp"
 #include "net/server_context.hpp"
 #include "ops/metrics.hpp"
+#include "schema/result.hpp"
 
 #include <optional>
 #include <string>
@@ -26,10 +27,10 @@ struct ingest_refused {
   std::string message;
 };
 
-// None if the request may go on to the block source.
-std::optional<ingest_refused> check_ingest_request(const http::request_header<>& req,
-                                                   const server_settings& settings,
-                                                   const asio::ip::address& local);
+// Passes if the request may go on to the block source.
+result<void, ingest_refused> check_ingest_request(const http::request_header<>& req,
+                                                  const server_settings& settings,
+                                                  const asio::ip::address& local);
 
 // An origin as browsers serialize it ("https://host[:port]", lower-case,
 // without its scheme's default port), or none if `text` is not an http(s)

@@ -25,8 +25,7 @@ request_refusal bad_request(std::string message) { return {http::status::bad_req
 
 } // namespace
 
-std::variant<stream_request, request_refusal> read_stream_request(stream_kind stream,
-                                                                  std::string_view target) {
+result<stream_request, request_refusal> read_stream_request(stream_kind stream, std::string_view target) {
   auto url = boost::urls::parse_origin_form(target);
   if (!url) return bad_request("malformed request target: " + url.error().message());
   stream_request request;

@@ -7,13 +7,13 @@
 #include "actors/messages.hpp"
 #include "actors/subscription.hpp"
 #include "net/beast.hpp"
+#include "schema/result.hpp"
 
 #include <boost/json.hpp>
 
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 namespace evstream::net {
@@ -30,8 +30,7 @@ struct request_refusal {
 };
 
 // `target` is the request target ("/api/v1/streams/valid_tx?asset_id=…").
-std::variant<stream_request, request_refusal> read_stream_request(stream_kind stream,
-                                                                  std::string_view target);
+result<stream_request, request_refusal> read_stream_request(stream_kind stream, std::string_view target);
 
 // Why a subscriber cannot resume `since` a block the dispatcher placed as
 // `status` (410 when it left the window, 404 when never streamed here), with

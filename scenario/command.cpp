@@ -43,11 +43,11 @@ std::optional<scenario> load(const std::string& path) {
   std::stringstream text;
   text << file.rdbuf();
   auto parsed = parse_scenario(text.str());
-  if (auto* error = std::get_if<scenario_error>(&parsed)) {
-    std::cerr << path << ": " << error->message << " (at " << error->path << ")\n";
+  if (!parsed) {
+    std::cerr << path << ": " << parsed.error().message << " (at " << parsed.error().path << ")\n";
     return std::nullopt;
   }
-  return std::get<scenario>(std::move(parsed));
+  return *std::move(parsed);
 }
 
 // The server options that make a live server behave as the scenario assumes,

@@ -169,7 +169,7 @@ private:
     std::vector<json::value> events;
     for (const auto& name : names) {
       auto parsed = schema::parse_block(named_blocks_.at(name));
-      auto encoded = schema::encode_valid_tx_events(std::get<schema::block>(parsed));
+      auto encoded = schema::encode_valid_tx_events(parsed.value());
       for (std::size_t i = 0; i < encoded.size(); ++i)
         events.push_back(json::parse(encoded[i]));
     }
@@ -196,7 +196,7 @@ private:
   }
 
   stage& stage_;
-  sources::demo_chain chain_;
+  demo_chain chain_;
   std::map<std::string, std::string> named_blocks_;
   std::map<std::string, std::size_t> events_checked_;
   std::map<std::string, std::size_t> pongs_checked_;

@@ -332,7 +332,7 @@ scenario read_scenario(const json::value& document) {
 
 } // namespace
 
-std::variant<scenario, scenario_error> parse_scenario(std::string_view text) {
+result<scenario, scenario_error> parse_scenario(std::string_view text) {
   json::error_code ec;
   auto document = json::parse(text, ec);
   if (ec) return scenario_error{"malformed JSON: " + ec.message(), "$"};

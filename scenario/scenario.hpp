@@ -5,6 +5,8 @@
 // format; parse_scenario turns a file's JSON into these types.
 #pragma once
 
+#include "schema/result.hpp"
+
 #include <boost/json/value.hpp>
 #include <caf/timestamp.hpp>
 
@@ -128,6 +130,6 @@ struct scenario_error {
   std::string path;
 };
 
-std::variant<scenario, scenario_error> parse_scenario(std::string_view json);
+result<scenario, scenario_error> parse_scenario(std::string_view json);
 
 } // namespace evstream::scenario

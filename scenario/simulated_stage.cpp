@@ -43,13 +43,12 @@ void simulated_stage::connect(const std::string& client, const std::string& stre
   auto kind = stream_named(std::string_view{stream}.substr(0, stream.find('?')));
   if (!kind) throw declined(404, "no such stream");
   auto read = net::read_stream_request(*kind, "/api/v1/streams/" + stream);
-  if (auto* refusal = std::get_if<net::request_refusal>(&read))
-    throw declined(static_cast<unsigned>(refusal->status), refusal->message);
+  if (!read) throw declined(static_cast<unsigned>(read.error().status), read.error().message);
   session_settings wanted;
   wanted.keepalive_timeout = settings_.keepalive_timeout;
-  wanted.wanted = std::get<net::stream_request>(read).wanted;
+  wanted.wanted = read->wanted;
   wanted.catch_up_chunk_bytes = std::max<std::size_t>(1, settings_.send_budget_bytes / 4);
-  if (auto since = std::get<net::stream_request>(read).since) {
+  if (auto since = read->since) {
     std::optional<cursor_status> status;
     self_->send(dispatcher_, cursor_atom::value, *since);
     scheduler_.run();

@@ -3,7 +3,7 @@
 #include <boost/json.hpp>
 
 #include <array>
-#include <optional>
+#include <stdexcept>
 #include <unordered_set>
 #include <utility>
 
@@ -38,7 +38,7 @@ const json::string* as_hex_digest(const json::value& v) {
   return s && is_hex_digest(view(*s)) ? s : nullptr;
 }
 
-std::optional<parse_error> read_transactions(const json::array& txs, std::vector<transaction_ref>& out) {
+result<void, parse_error> read_transactions(const json::array& txs, std::vector<transaction_ref>& out) {
   // Paths are built only for the error, not for every transaction.
   std::size_t i = 0;
   const auto at = [&i](std::string_view field) {
@@ -102,7 +102,7 @@ std::optional<parse_error> read_transactions(const json::array& txs, std::vector
     }
     out.push_back(std::move(ref));
   }
-  return std::nullopt;
+  return {};
 }
 
 // Fields are checked in document order, so the error names the first bad one.
@@ -135,7 +135,7 @@ parse_result read_block(const json::value& doc) {
     return parse_error{"block has " + std::to_string(txs->size()) + " transactions; at most "
                            + std::to_string(max_transactions_per_block) + " are allowed",
                        "$.block.transactions"};
-  if (auto error = read_transactions(*txs, result.transactions)) return std::move(*error);
+  if (auto read = read_transactions(*txs, result.transactions); !read) return std::move(read.error());
 
   const json::value* node_pubkey = body->if_contains("node_pubkey");
   if (node_pubkey && !node_pubkey->is_string())
@@ -157,6 +157,10 @@ parse_result read_block(const json::value& doc) {
 }
 
 } // namespace
+
+void throw_exception_from_error(const parse_error& error, const boost::source_location&) {
+  throw std::invalid_argument(error.message + " at " + error.path);
+}
 
 bool is_hex_digest(std::string_view text) {
   // A table lookup per character: the parser checks two digests per transaction.
@@ -190,7 +194,7 @@ parse_result parse_block(std::string_view json_text) {
   return read_block(parser.release());
 }
 
-std::optional<parse_error> check_block(const block& candidate) {
+result<void, parse_error> check_block(const block& candidate) {
   if (!is_hex_digest(candidate.id)) return must_be("id", hex_digest_text, "$.id");
   const auto& txs = candidate.transactions;
   if (txs.size() > max_transactions_per_block)
@@ -208,7 +212,7 @@ std::optional<parse_error> check_block(const block& candidate) {
       return parse_error{"transaction id appears earlier in this block; ids must be unique", at("txid")};
     if (!is_hex_digest(txs[i].assetid)) return must_be("assetid", hex_digest_text, at("assetid"));
   }
-  return std::nullopt;
+  return {};
 }
 
 } // namespace evstream::schema

@@ -3,11 +3,10 @@
 #pragma once
 
 #include "evstream/block.hpp"
+#include "schema/result.hpp"
 
-#include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 
 namespace evstream::schema {
 
@@ -23,7 +22,12 @@ struct parse_error {
   std::string path;
 };
 
-using parse_result = std::variant<block, parse_error>;
+using parse_result = result<block, parse_error>;
+
+// What parse_result::value() throws for a refusal: std::invalid_argument
+// with the message and the path. For callers sure of their input (tests,
+// the benchmark, the demo chain's own blocks).
+[[noreturn]] void throw_exception_from_error(const parse_error& error, const boost::source_location& where);
 
 // Parses one BigchainDB block JSON document and checks what the stream relies
 // on; see docs/api.md, "Block JSON", for the exact rules.
@@ -31,7 +35,7 @@ parse_result parse_block(std::string_view json);
 
 // Checks a block a host node built itself by the rules parse_block applies to
 // JSON; paths name the struct's fields ("$.transactions[3].assetid").
-std::optional<parse_error> check_block(const block& candidate);
+result<void, parse_error> check_block(const block& candidate);
 
 // True for a 64-character hexadecimal string (a SHA3-256 digest).
 bool is_hex_digest(std::string_view text);

@@ -12,7 +12,14 @@
 
 namespace evstream::schema {
 
-enum class ws_opcode : std::uint8_t { continuation = 0, text = 1, binary = 2, close = 8, ping = 9, pong = 10 };
+enum class ws_opcode : std::uint8_t {
+  continuation = 0,
+  text = 1,
+  binary = 2,
+  close = 8,
+  ping = 9,
+  pong = 10
+};
 
 // The longest such header: 2 bytes, then an 8-byte length.
 inline constexpr std::size_t max_server_frame_header_bytes = 10;

@@ -11,7 +11,7 @@
 namespace evstream::testing {
 
 inline std::vector<std::string> events_of(const std::string& block_json) {
-  auto block = std::get<schema::block>(schema::parse_block(block_json));
+  auto block = schema::parse_block(block_json).value();
   auto encoded = schema::encode_valid_tx_events(block);
   std::vector<std::string> events;
   for (std::size_t i = 0; i < encoded.size(); ++i)

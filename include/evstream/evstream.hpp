@@ -92,7 +92,8 @@ public:
   void publish(block b);
   caf::actor block_source() const;
 
-  // Asks the actors; waits up to a second for their answer.
+  // Asks the actors; waits up to a second for their answer. Throws
+  // std::runtime_error when one does not answer (after stop(), or stuck).
   event_stream_counters counters() const;
 
   // Clients get close 1001 and up to 2.5 s to finish; then the actors end

@@ -55,7 +55,7 @@ std::vector<std::string> expected_events(const std::vector<std::string>& blocks)
 TEST_CASE_METHOD(pipeline_fixture, "blocks from interleaved senders reach every session in one order") {
   auto first = subscribe_client();
   auto second = subscribe_client();
-  sources::demo_chain chain_a{1}, chain_b{2};
+  demo_chain chain_a{1}, chain_b{2};
   std::vector<std::string> sent;
   auto other_sender =
       sys.spawn([](caf::event_based_actor*) -> caf::behavior { return {[](const ingest_result&) {}}; });
@@ -85,7 +85,7 @@ TEST_CASE_METHOD(pipeline_fixture, "the dispatcher forgets a session that ended"
 }
 
 TEST_CASE_METHOD(pipeline_fixture, "a late subscriber gets no earlier blocks") {
-  sources::demo_chain chain{3};
+  demo_chain chain{3};
   ingest(chain.next_block_json(2));
   auto late = subscribe_client();
   auto second_block = chain.next_block_json(2);
@@ -109,7 +109,7 @@ TEST_CASE_METHOD(pipeline_fixture, "the dispatcher drops a block whose sequence 
 
 TEST_CASE_METHOD(pipeline_fixture, "the block source accepts, refuses duplicates and reports bad blocks") {
   auto client = subscribe_client();
-  sources::demo_chain chain{4};
+  demo_chain chain{4};
   auto json = chain.next_block_json(3);
 
   auto accepted = ingest(json);
@@ -128,7 +128,7 @@ TEST_CASE_METHOD(pipeline_fixture, "the block source accepts, refuses duplicates
 }
 
 TEST_CASE_METHOD(pipeline_fixture, "the block source remembers only the most recent block ids") {
-  sources::demo_chain chain{5};
+  demo_chain chain{5};
   auto oldest = chain.next_block_json(1);
   ingest(oldest);
   for (int i = 0; i < 4; ++i) // capacity is 4 in this fixture
@@ -146,7 +146,7 @@ TEST_CASE_METHOD(pipeline_fixture, "the dispatcher counts subscribers by stream 
   CHECK(metrics->subscribers(name_of(stream_kind::valid_tx)).value() == 1);
   CHECK(metrics->subscribers(name_of(stream_kind::blocks)).value() == 1);
 
-  sources::demo_chain chain{6};
+  demo_chain chain{6};
   ingest(chain.next_block_json(2));
   CHECK(metrics->dispatch_latency.observations() == 1);
 
@@ -156,7 +156,7 @@ TEST_CASE_METHOD(pipeline_fixture, "the dispatcher counts subscribers by stream 
 }
 
 TEST_CASE_METHOD(pipeline_fixture, "the block source counts blocks ingested and refusals by why") {
-  sources::demo_chain chain{7};
+  demo_chain chain{7};
   auto json = chain.next_block_json(1);
   ingest(json);
   ingest(json);

@@ -18,7 +18,12 @@ struct parsed {
   parsed(std::vector<std::string> args, const std::string& ini = "") {
     std::istringstream ini_stream{ini};
     error = cfg.parse(std::move(args), ini_stream);
-    if (!error) options = cfg.to_service_options(problem);
+    if (error) return;
+    auto read = cfg.to_service_options();
+    if (read)
+      options = std::move(*read);
+    else
+      problem = std::move(read.error());
   }
 };
 

@@ -23,7 +23,7 @@ namespace {
 struct host_node {
   caf::actor_system_config config;
   caf::actor_system system{config};
-  evstream::sources::demo_chain chain{42};
+  evstream::demo_chain chain{42};
 
   static evstream::event_stream_options on_any_port() {
     evstream::event_stream_options options;
@@ -34,7 +34,7 @@ struct host_node {
   // A block as a host node holds it, and the events a subscriber should get.
   std::pair<evstream::block, std::vector<std::string>> next_block(std::size_t transactions) {
     auto json = chain.next_block_json(transactions);
-    return {std::get<evstream::block>(evstream::schema::parse_block(json)), events_of(json)};
+    return {evstream::schema::parse_block(json).value(), events_of(json)};
   }
 };
 
@@ -97,21 +97,29 @@ TEST_CASE_METHOD(host_node, "invalid and repeated typed blocks are refused and c
   subscriber.ping_and_wait_for_pong();
 }
 
+TEST_CASE_METHOD(host_node, "counters after stop are an error, not zeros") {
+  evstream::event_stream stream{system, on_any_port()};
+  stream.publish(next_block(1).first);
+  REQUIRE(eventually([&] { return stream.counters().blocks_published == 1; }));
+  stream.stop();
+  CHECK_THROWS_WITH(stream.counters(), Catch::Contains("did not answer for counters"));
+}
+
 TEST_CASE("check_block applies the ingest rules to typed blocks") {
-  evstream::sources::demo_chain chain{7};
-  auto block = std::get<evstream::block>(evstream::schema::parse_block(chain.next_block_json(3)));
-  CHECK_FALSE(evstream::schema::check_block(block));
+  evstream::demo_chain chain{7};
+  auto block = evstream::schema::parse_block(chain.next_block_json(3)).value();
+  CHECK(evstream::schema::check_block(block).has_value());
 
   auto repeated = block;
   repeated.transactions[2].txid = repeated.transactions[0].txid;
-  auto error = evstream::schema::check_block(repeated);
-  REQUIRE(error);
-  CHECK(error->path == "$.transactions[2].txid");
+  auto checked = evstream::schema::check_block(repeated);
+  REQUIRE_FALSE(checked.has_value());
+  CHECK(checked.error().path == "$.transactions[2].txid");
 
   auto bad_asset = block;
   bad_asset.transactions[1].assetid = "xyz";
-  REQUIRE(evstream::schema::check_block(bad_asset));
-  CHECK(evstream::schema::check_block(bad_asset)->path == "$.transactions[1].assetid");
+  REQUIRE_FALSE(evstream::schema::check_block(bad_asset).has_value());
+  CHECK(evstream::schema::check_block(bad_asset).error().path == "$.transactions[1].assetid");
 }
 
 TEST_CASE_METHOD(host_node, "stop closes subscribers with 1001 and frees the port") {
@@ -152,9 +160,9 @@ TEST_CASE("a host node publishes its feed and a standalone relay streams its blo
 
   ws_client subscriber{relay.port()};
   subscriber.ping_and_wait_for_pong();
-  evstream::sources::demo_chain chain{5};
+  evstream::demo_chain chain{5};
   auto json = chain.next_block_json(4);
-  stream.publish(std::get<evstream::block>(evstream::schema::parse_block(json)));
+  stream.publish(evstream::schema::parse_block(json).value());
   for (const auto& event : events_of(json))
     REQUIRE(subscriber.receive() == event);
   relay.stop();

@@ -6,9 +6,8 @@
 using namespace evstream::client;
 
 TEST_CASE("a node's base URL is dialled for discovery at /") {
-  std::string problem;
-  auto url = read_tail_url("http://127.0.0.1:9984", problem);
-  REQUIRE(url);
+  auto url = read_tail_url("http://127.0.0.1:9984");
+  REQUIRE(url.has_value());
   CHECK(url->kind == url_kind::node);
   auto to = endpoint_of(url->url);
   CHECK_FALSE(to.tls);
@@ -20,9 +19,8 @@ TEST_CASE("a node's base URL is dialled for discovery at /") {
 }
 
 TEST_CASE("a stream URL is dialled as it is, with the scheme's default port") {
-  std::string problem;
-  auto url = read_tail_url("wss://node.example.com/api/v1/streams/valid_tx", problem);
-  REQUIRE(url);
+  auto url = read_tail_url("wss://node.example.com/api/v1/streams/valid_tx");
+  REQUIRE(url.has_value());
   CHECK(url->kind == url_kind::stream);
   auto to = endpoint_of(url->url);
   CHECK(to.tls);
@@ -34,35 +32,28 @@ TEST_CASE("a stream URL is dialled as it is, with the scheme's default port") {
 }
 
 TEST_CASE("an IPv6 host is resolved without its brackets but sent with them") {
-  std::string problem;
-  auto to = endpoint_of(read_tail_url("ws://[::1]:9984/api/v1/streams/valid_tx", problem)->url);
+  auto to = endpoint_of(read_tail_url("ws://[::1]:9984/api/v1/streams/valid_tx")->url);
   CHECK(to.host == "::1");
   CHECK(to.host_header == "[::1]:9984");
 }
 
 TEST_CASE("URLs tail cannot dial are refused with the reason") {
-  std::string problem;
-  CHECK_FALSE(read_tail_url("ftp://127.0.0.1/", problem));
-  CHECK(problem == "\"ftp://127.0.0.1/\" is not an http, https, ws or wss URL");
-  CHECK_FALSE(read_tail_url("127.0.0.1:9984", problem));
-  CHECK_FALSE(read_tail_url("http://", problem));
-  CHECK(problem == "\"http://\" names no host");
+  CHECK(read_tail_url("ftp://127.0.0.1/").error()
+        == "\"ftp://127.0.0.1/\" is not an http, https, ws or wss URL");
+  CHECK_FALSE(read_tail_url("127.0.0.1:9984").has_value());
+  CHECK(read_tail_url("http://").error() == "\"http://\" names no host");
 }
 
 TEST_CASE("discovery's streams_v1 plus valid_tx is the stream") {
-  std::string problem;
-  auto stream =
-      valid_tx_stream_of(R"({"_links": {"streams_v1": "wss://node.example.com/api/v1/streams/"}})", problem);
-  REQUIRE(stream);
+  auto stream = valid_tx_stream_of(R"({"_links": {"streams_v1": "wss://node.example.com/api/v1/streams/"}})");
+  REQUIRE(stream.has_value());
   CHECK(stream->kind == url_kind::stream);
   CHECK(stream->url.buffer() == "wss://node.example.com/api/v1/streams/valid_tx");
 }
 
 TEST_CASE("a discovery body without a ws stream root is refused") {
-  std::string problem;
-  CHECK_FALSE(valid_tx_stream_of("not json", problem));
-  CHECK(problem == "discovery names no _links.streams_v1 string");
-  CHECK_FALSE(valid_tx_stream_of(R"({"_links": {"streams_v1": 1}})", problem));
-  CHECK_FALSE(valid_tx_stream_of(R"({"_links": {"streams_v1": "http://node/api/v1/streams/"}})", problem));
-  CHECK(problem == "discovery's stream \"http://node/api/v1/streams/valid_tx\" is not a ws or wss URL");
+  CHECK(valid_tx_stream_of("not json").error() == "discovery names no _links.streams_v1 string");
+  CHECK_FALSE(valid_tx_stream_of(R"({"_links": {"streams_v1": 1}})").has_value());
+  CHECK(valid_tx_stream_of(R"({"_links": {"streams_v1": "http://node/api/v1/streams/"}})").error()
+        == "discovery's stream \"http://node/api/v1/streams/valid_tx\" is not a ws or wss URL");
 }

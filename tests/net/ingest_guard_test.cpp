@@ -32,8 +32,8 @@ http::request_header<> feeder_post() {
 std::optional<ops::ingest_refusal> refusal(const http::request_header<>& req,
                                            const net::server_settings& settings = {},
                                            const asio::ip::address& local = loopback) {
-  auto refused = net::check_ingest_request(req, settings, local);
-  return refused ? std::optional{refused->reason} : std::nullopt;
+  auto checked = net::check_ingest_request(req, settings, local);
+  return checked ? std::nullopt : std::optional{checked.error().reason};
 }
 
 } // namespace
@@ -121,10 +121,10 @@ TEST_CASE("ingest takes application/json only") {
   for (auto type : {"text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded",
                     "multipart/form-data; boundary=x", "application/jsonx", "application/json-seq", ""}) {
     req.set(http::field::content_type, type);
-    auto refused = net::check_ingest_request(req, {}, loopback);
-    REQUIRE(refused);
-    CHECK(refused->status == http::status::unsupported_media_type);
-    CHECK(refused->reason == ops::ingest_refusal::not_json);
+    auto checked = net::check_ingest_request(req, {}, loopback);
+    REQUIRE_FALSE(checked.has_value());
+    CHECK(checked.error().status == http::status::unsupported_media_type);
+    CHECK(checked.error().reason == ops::ingest_refusal::not_json);
   }
 }
 

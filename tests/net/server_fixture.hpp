@@ -30,7 +30,7 @@ struct server_fixture {
   caf::actor_system sys{threaded(cfg)};
   std::unique_ptr<service> server;
   // Blocks this fixture posts; its own seed keeps them apart from a test's.
-  sources::demo_chain fresh_blocks{0x5eed};
+  demo_chain fresh_blocks{0x5eed};
 
   explicit server_fixture(service_options options = ingest_options()) {
     server = std::make_unique<service>(sys, options);

@@ -56,7 +56,7 @@ private:
 // Posts `blocks` blocks of 1000 transactions (about 230 KB of frames each);
 // `reader` receives every event of each before the next is posted.
 void post_blocks_the_reader_takes(server_fixture& fixture, ws_client& reader, int blocks) {
-  sources::demo_chain chain{9};
+  demo_chain chain{9};
   for (int b = 0; b < blocks; ++b) {
     auto block = chain.next_block_json(1000);
     REQUIRE(fixture.post_block(block).result() == http::status::accepted);
@@ -139,7 +139,7 @@ TEST_CASE_METHOD(server_fixture, "3 blocks of 1000 transactions reach 50 clients
   }
   REQUIRE(subscribers() == 50);
 
-  sources::demo_chain chain{42};
+  demo_chain chain{42};
   std::vector<std::string> expected;
   for (int b = 0; b < 3; ++b) {
     auto block = chain.next_block_json(1000);
@@ -175,7 +175,7 @@ TEST_CASE_METHOD(server_fixture, "a client message over the limit closes with 10
 }
 
 TEST_CASE_METHOD(server_fixture, "ingest answers 202, 400, 409 and 413") {
-  sources::demo_chain chain{7};
+  demo_chain chain{7};
   auto block = chain.next_block_json(2);
   auto accepted = post_block(block);
   CHECK(accepted.result() == http::status::accepted);
@@ -213,7 +213,7 @@ TEST_CASE("with an ingest token, ingest needs the bearer token") {
   auto options = server_fixture::ingest_options();
   options.server.ingest_token = "s3cret";
   server_fixture fixture{options};
-  sources::demo_chain chain{8};
+  demo_chain chain{8};
   auto block = chain.next_block_json(1);
   CHECK(http_request(fixture.port(), http::verb::post, "/api/v1/blocks", block).result()
         == http::status::unauthorized);

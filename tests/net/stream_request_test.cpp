@@ -13,16 +13,15 @@ const std::string key = "3EBDkLSE9Yhz35GoBnYWZWTQkTq7CB9x2qdxNrFUYKzw";
 
 stream_request accepted(stream_kind stream, const std::string& target) {
   auto read = read_stream_request(stream, target);
-  if (auto* refusal = std::get_if<request_refusal>(&read)) FAIL(refusal->message);
-  return std::get<stream_request>(read);
+  if (!read) FAIL(read.error().message);
+  return *read;
 }
 
 std::string refused(stream_kind stream, const std::string& target) {
   auto read = read_stream_request(stream, target);
-  auto* refusal = std::get_if<request_refusal>(&read);
-  REQUIRE(refusal);
-  CHECK(refusal->status == http::status::bad_request);
-  return refusal->message;
+  REQUIRE_FALSE(read.has_value());
+  CHECK(read.error().status == http::status::bad_request);
+  return read.error().message;
 }
 
 } // namespace

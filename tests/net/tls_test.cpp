@@ -99,7 +99,7 @@ TEST_CASE_METHOD(tls_fixture, "under TLS, a wss subscriber gets pong and every e
   ws.read(buffer);
   CHECK(boost::beast::buffers_to_string(buffer.data()) == "pong");
 
-  sources::demo_chain chain{11};
+  demo_chain chain{11};
   auto block_json = chain.next_block_json(50);
   REQUIRE(https_request(http::verb::post, "/api/v1/blocks", block_json).result() == http::status::accepted);
   for (auto& event : evstream::testing::events_of(block_json)) {

@@ -10,14 +10,14 @@ namespace {
 
 scenario_error error_of(const std::string& json) {
   auto parsed = parse_scenario(json);
-  REQUIRE(std::holds_alternative<scenario_error>(parsed));
-  return std::get<scenario_error>(parsed);
+  REQUIRE_FALSE(parsed.has_value());
+  return parsed.error();
 }
 
 scenario parsed(const std::string& json) {
   auto result = parse_scenario(json);
-  if (auto* error = std::get_if<scenario_error>(&result)) FAIL(error->message << " at " << error->path);
-  return std::get<scenario>(result);
+  if (!result) FAIL(result.error().message << " at " << result.error().path);
+  return *result;
 }
 
 } // namespace

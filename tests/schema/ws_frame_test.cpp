@@ -32,7 +32,8 @@ TEST_CASE("from 126 to 65535 bytes, 126 and a 16-bit length follow") {
 
 TEST_CASE("from 65536 bytes, 127 and a 64-bit length follow") {
   CHECK(header_of(ws_opcode::text, 65536) == std::string{"\x81\x7f\0\0\0\0\0\x01\0\0", 10});
-  CHECK(header_of(ws_opcode::binary, 0x0102030405ull) == std::string{"\x82\x7f\0\0\0\x01\x02\x03\x04\x05", 10});
+  CHECK(header_of(ws_opcode::binary, 0x0102030405ull)
+        == std::string{"\x82\x7f\0\0\0\x01\x02\x03\x04\x05", 10});
   CHECK(header_of(ws_opcode::text, 65536).size() == max_server_frame_header_bytes);
 }
 
