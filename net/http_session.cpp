@@ -2,9 +2,11 @@
 
 #include "actors/observability.hpp"
 #include "actors/upstream_link.hpp"
+#include "net/actor_ask.hpp"
 #include "net/demo_page.hpp"
 #include "net/http_responses.hpp"
 #include "net/ingest_guard.hpp"
+#include "net/routes.hpp"
 #include "net/stream_request.hpp"
 #include "net/websocket_connection.hpp"
 #include "ops/log.hpp"
@@ -17,13 +19,6 @@ namespace evstream::net {
 
 namespace {
 
-constexpr std::string_view api_v1_root = "/api/v1/";
-constexpr std::string_view streams_root = "/api/v1/streams/";
-constexpr std::string_view blocks_path = "/api/v1/blocks";
-constexpr std::string_view health_path = "/healthz";
-constexpr std::string_view readiness_path = "/readyz";
-constexpr std::string_view metrics_path = "/metrics";
-constexpr std::string_view demo_path = "/demo";
 // A ready node's block source answers well within this.
 constexpr auto readiness_timeout = std::chrono::seconds(1);
 // How long a request may wait for an actor's answer before the client gets 503.
@@ -33,66 +28,12 @@ constexpr std::uint64_t body_read_bytes = 256 * 1024;
 // How long a connection we are closing may still send before it is cut.
 constexpr auto drain_timeout = std::chrono::seconds(2);
 
-std::string_view path_of(beast::string_view target) {
-  std::string_view text{target.data(), target.size()};
-  return text.substr(0, text.find('?'));
-}
-
-bool is_read(http::verb method) { return method == http::verb::get || method == http::verb::head; }
-
-string_response method_not_allowed(reply_shape req, const char* allowed) {
-  auto res = error_response(req, http::status::method_not_allowed,
-                            std::string{"method not allowed; use "} + allowed);
-  res.set(http::field::allow, allowed);
-  return res;
-}
-
 // Every stream this node serves, by name, as URLs under `base`.
 boost::json::object stream_urls(const std::string& base) {
   boost::json::object urls;
   for (const auto& served : served_streams())
     urls[served.name] = base + std::string{streams_root} + std::string{served.name};
   return urls;
-}
-
-boost::json::array stream_names() {
-  boost::json::array names;
-  for (const auto& served : served_streams())
-    names.emplace_back(served.name);
-  return names;
-}
-
-// "valid_tx, valid_transactions, blocks"
-std::string listed_stream_names() {
-  std::string listed;
-  for (const auto& served : served_streams())
-    listed += (listed.empty() ? "" : ", ") + std::string{served.name};
-  return listed;
-}
-
-// The one-shot actor behind ask().
-template <class Reply, class Answered, class... Message>
-void asker(caf::event_based_actor* self, caf::actor whom, caf::timespan timeout, Answered answered,
-           Message... message) {
-  self->request(whom, timeout, std::move(message)...)
-      .then([=](const Reply& reply) { answered(caf::expected<Reply>{reply}); },
-            [=](caf::error& error) { answered(caf::expected<Reply>{std::move(error)}); });
-}
-
-// Asks `whom` from a one-shot actor, since Asio handlers never block; `answered`
-// gets the reply or the error (none within `timeout`), on a CAF thread.
-//
-// The inputs are spawn arguments, not lambda captures: CAF 0.17.6 dereferences
-// a null std::shared_ptr<std::tuple<>> when it spawns an actor without
-// arguments (sanitizers/ubsan.supp). Harmless in itself, but under UBSan the
-// suppression check symbolizes the stack on the CAF worker thread, which
-// stalled every actor, pongs included, for most of a second.
-template <class Reply, class Answered, class... Message>
-void ask(caf::actor_system& system, caf::actor whom, caf::timespan timeout, Answered answered,
-         Message&&... message) {
-  // Moved all the way: an ingest body can be megabytes.
-  system.spawn(asker<Reply, Answered, std::decay_t<Message>...>, std::move(whom), timeout,
-               std::move(answered), std::forward<Message>(message)...);
 }
 
 // Constant-time, so the answer's timing says nothing about the token.
@@ -165,7 +106,8 @@ void http_session::on_read(error_code ec, std::size_t) {
   }
   if (ec == http::error::body_limit || ec == http::error::header_limit) {
     auto shape = shape_of(parser_->get());
-    if (ec == http::error::body_limit && path_of(parser_->get().target()) == blocks_path)
+    auto target = parser_->get().target();
+    if (ec == http::error::body_limit && path_of({target.data(), target.size()}) == blocks_path)
       refuse_ingest(ops::ingest_refusal::too_large,
                     "request body over " + std::to_string(context_->settings.max_body_bytes) + " bytes");
     auto res = ec == http::error::body_limit
@@ -197,48 +139,39 @@ void http_session::on_read(error_code ec, std::size_t) {
 
 void http_session::route(request&& req) {
   ++requests_;
-  auto path = path_of(req.target());
-  if (path == "/" || path == api_v1_root || path == api_v1_root.substr(0, api_v1_root.size() - 1)
-      || path == streams_root) {
-    if (!is_read(req.method())) return send(method_not_allowed(shape_of(req), "GET, HEAD"));
-    return discover(std::move(req), path);
-  }
-  if (path.substr(0, streams_root.size()) == streams_root) {
-    auto name = path.substr(streams_root.size());
-    auto stream = stream_named(name);
-    if (!stream)
-      return send(error_response(shape_of(req), http::status::not_found,
-                                 "unknown stream \"" + std::string{name} + "\"; this node serves "
-                                     + listed_stream_names(),
-                                 {{"streams", stream_names()}}));
-    if (websocket::is_upgrade(req)) return subscribe(std::move(req), *stream);
-    if (!is_read(req.method())) return send(method_not_allowed(shape_of(req), "GET"));
-    auto res = error_response(shape_of(req), http::status::upgrade_required,
-                              "this is a WebSocket stream; connect with a WebSocket client");
-    res.set(http::field::upgrade, "websocket");
-    res.set(http::field::connection, "Upgrade");
-    return send(std::move(res));
-  }
-  if (path == blocks_path) {
-    if (req.method() != http::verb::post) return send(method_not_allowed(shape_of(req), "POST"));
+  auto routed =
+      route_request(req.method(), {req.target().data(), req.target().size()}, websocket::is_upgrade(req));
+  if (!routed) return send(refusal_response(req.keep_alive(), routed.error()));
+  switch (routed->to) {
+  case endpoint_kind::discovery:
+    return discover(std::move(req), routed->path);
+  case endpoint_kind::stream:
+    return subscribe(std::move(req), routed->stream);
+  case endpoint_kind::ingest:
     return ingest(std::move(req));
-  }
-  if (path == health_path || path == readiness_path) {
-    if (!is_read(req.method())) return send(method_not_allowed(shape_of(req), "GET, HEAD"));
+  case endpoint_kind::health:
     // Alive: this connection was served. Ready: the block source answers too.
-    if (path == health_path)
-      return send(probe_response(req, json_response(shape_of(req), http::status::ok, {{"status", "alive"}})));
+    return send(probe_response(req, json_response(shape_of(req), http::status::ok, {{"status", "alive"}})));
+  case endpoint_kind::readiness:
     return check_readiness(std::move(req));
-  }
-  if (path == metrics_path) {
-    if (!is_read(req.method())) return send(method_not_allowed(shape_of(req), "GET, HEAD"));
+  case endpoint_kind::metrics:
     return serve_metrics(req);
-  }
-  if (path == demo_path) {
-    if (!is_read(req.method())) return send(method_not_allowed(shape_of(req), "GET, HEAD"));
+  case endpoint_kind::demo:
     return send(demo_page_response(req, context_->settings));
   }
-  send(error_response(shape_of(req), http::status::not_found, "no such resource: " + std::string{path}));
+}
+
+template <class Reply, class Answered, class... Message>
+void http_session::ask_actor(const caf::actor& whom, caf::timespan timeout, Answered answered,
+                             Message&&... message) {
+  answer_pending_ = true;
+  ask_on<Reply>(
+      *context_->system, whom, timeout, stream_.get_executor(),
+      [self = shared_from_this(), answered = std::move(answered)](caf::expected<Reply> reply) mutable {
+        self->answer_pending_ = false;
+        answered(std::move(reply));
+      },
+      std::forward<Message>(message)...);
 }
 
 void http_session::discover(request&& req, std::string_view path) {
@@ -272,51 +205,43 @@ http_session::response http_session::probe_response(const request& req, response
 }
 
 void http_session::check_readiness(request&& req) {
-  answer_pending_ = true;
   auto pending = std::make_shared<request>(std::move(req));
   if (context_->upstream_link) {
     // A relay is ready while it follows its upstream.
-    ask<upstream_status>(
-        *context_->system, context_->upstream_link, readiness_timeout,
+    ask_actor<upstream_status>(
+        context_->upstream_link, readiness_timeout,
         [self = shared_from_this(), pending](caf::expected<upstream_status> status) {
-          asio::post(self->stream_.get_executor(), [self, pending, status = std::move(status)] {
-            self->answer_pending_ = false;
-            auto shape = shape_of(*pending);
-            string_response res;
-            if (!status)
-              res = error_response(shape, http::status::service_unavailable,
-                                   "the upstream link does not answer", {{"status", "not ready"}});
-            else if (!status->following)
-              res = error_response(shape, http::status::service_unavailable, "not following the upstream now",
-                                   {{"status", "not ready"}, {"upstream", status->upstream}});
-            else if (!status->caught_up)
-              res = error_response(shape, http::status::service_unavailable,
-                                   "taking its first window from the upstream",
-                                   {{"status", "not ready"}, {"upstream", status->upstream}});
-            else
-              res = json_response(
-                  shape, http::status::ok,
-                  {{"status", "ready"}, {"upstream", status->upstream}, {"links_lost", status->links_lost}});
-            self->send(self->probe_response(*pending, std::move(res)));
-          });
+          auto shape = shape_of(*pending);
+          string_response res;
+          if (!status)
+            res = error_response(shape, http::status::service_unavailable,
+                                 "the upstream link does not answer", {{"status", "not ready"}});
+          else if (!status->following)
+            res = error_response(shape, http::status::service_unavailable, "not following the upstream now",
+                                 {{"status", "not ready"}, {"upstream", status->upstream}});
+          else if (!status->caught_up)
+            res = error_response(shape, http::status::service_unavailable,
+                                 "taking its first window from the upstream",
+                                 {{"status", "not ready"}, {"upstream", status->upstream}});
+          else
+            res = json_response(
+                shape, http::status::ok,
+                {{"status", "ready"}, {"upstream", status->upstream}, {"links_lost", status->links_lost}});
+          self->send(self->probe_response(*pending, std::move(res)));
         },
         caf::get_atom::value, upstream_atom::value);
     return;
   }
-  ask<source_counters>(
-      *context_->system, context_->block_source, readiness_timeout,
+  ask_actor<source_counters>(
+      context_->block_source, readiness_timeout,
       [self = shared_from_this(), pending](caf::expected<source_counters> counters) {
-        asio::post(self->stream_.get_executor(), [self, pending, counters = std::move(counters)] {
-          self->answer_pending_ = false;
-          auto shape = shape_of(*pending);
-          auto res =
-              counters
-                  ? json_response(shape, http::status::ok,
-                                  {{"status", "ready"}, {"blocks_published", counters->blocks_published}})
-                  : error_response(shape, http::status::service_unavailable,
-                                   "the block source does not answer", {{"status", "not ready"}});
-          self->send(self->probe_response(*pending, std::move(res)));
-        });
+        auto shape = shape_of(*pending);
+        auto res =
+            counters ? json_response(shape, http::status::ok,
+                                     {{"status", "ready"}, {"blocks_published", counters->blocks_published}})
+                     : error_response(shape, http::status::service_unavailable,
+                                      "the block source does not answer", {{"status", "not ready"}});
+        self->send(self->probe_response(*pending, std::move(res)));
       },
       caf::get_atom::value, counters_atom::value);
 }
@@ -344,15 +269,11 @@ void http_session::subscribe(request&& req, stream_kind stream) {
   if (!wanted.since) return upgrade(std::move(req), std::move(wanted.wanted));
   // The cursor is checked before the upgrade, so a client learns why it
   // cannot resume from an HTTP status it can act on.
-  answer_pending_ = true;
   auto pending = std::make_shared<std::pair<request, subscription>>(std::move(req), std::move(wanted.wanted));
-  ask<cursor_status>(
-      *context_->system, context_->dispatcher, actor_reply_timeout,
+  ask_actor<cursor_status>(
+      context_->dispatcher, actor_reply_timeout,
       [self = shared_from_this(), pending, since = *wanted.since](caf::expected<cursor_status> status) {
-        asio::post(self->stream_.get_executor(), [self, pending, since, status = std::move(status)] {
-          self->answer_pending_ = false;
-          self->resume(std::move(pending->first), std::move(pending->second), since, status);
-        });
+        self->resume(std::move(pending->first), std::move(pending->second), since, status);
       },
       cursor_atom::value, *wanted.since);
 }
@@ -431,22 +352,17 @@ void http_session::ingest(request&& req) {
     return send(error_response(shape_of(req), checked.error().status, checked.error().message));
   }
   auto shape = shape_of(req);
-  answer_pending_ = true;
-  ask<ingest_result>(
-      *context_->system, context_->block_source, actor_reply_timeout,
+  ask_actor<ingest_result>(
+      context_->block_source, actor_reply_timeout,
       [self = shared_from_this(), shape](caf::expected<ingest_result> result) {
-        static constexpr std::string_view no_answer = "block source did not answer";
-        auto res = result ? ingest_response(shape, *result)
-                          : error_response(shape, http::status::service_unavailable, no_answer);
-        asio::post(self->stream_.get_executor(),
-                   [self, res = std::move(res), result = std::move(result)]() mutable {
-                     self->answer_pending_ = false;
-                     if (!result)
-                       self->refuse_ingest(ops::ingest_refusal::not_answered, no_answer);
-                     else if (result->result != ingest_result::outcome::accepted)
-                       log_refused_block(*result, {{"remote", self->remote_}}); // the source counted it
-                     self->send(std::move(res));
-                   });
+        if (!result) {
+          static constexpr std::string_view no_answer = "block source did not answer";
+          self->refuse_ingest(ops::ingest_refusal::not_answered, no_answer);
+          return self->send(error_response(shape, http::status::service_unavailable, no_answer));
+        }
+        if (result->result != ingest_result::outcome::accepted)
+          log_refused_block(*result, {{"remote", self->remote_}}); // the source counted it
+        self->send(ingest_response(shape, *result));
       },
       ingest_atom::value, std::move(req.body()));
 }

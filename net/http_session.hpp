@@ -31,6 +31,10 @@ private:
   void on_header(error_code ec, std::size_t bytes);
   void on_read(error_code ec, std::size_t bytes);
   void route(request&& req);
+  // Asks an actor; `answered(caf::expected<Reply>)` then runs on this
+  // connection's executor, and until then an answer is pending.
+  template <class Reply, class Answered, class... Message>
+  void ask_actor(const caf::actor& whom, caf::timespan timeout, Answered answered, Message&&... message);
   void discover(request&& req, std::string_view path);
   response probe_response(const request& req, response res);
   void check_readiness(request&& req);

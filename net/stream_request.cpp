@@ -4,6 +4,8 @@
 
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
+
 namespace evstream::net {
 
 namespace {
@@ -24,6 +26,17 @@ bool is_operation(std::string_view text) {
 request_refusal bad_request(std::string message) { return {http::status::bad_request, std::move(message)}; }
 
 } // namespace
+
+session_settings session_settings_for(const server_settings& settings, subscription wanted) {
+  session_settings session;
+  session.keepalive_timeout = settings.keepalive_timeout;
+  session.wanted = std::move(wanted);
+  // Well under the send budget: a catching-up client is never closed as slow
+  // for the backlog the session chose to send.
+  session.catch_up_chunk_bytes = std::max<std::size_t>(1, settings.send_budget_bytes / 4);
+  session.max_blocks_behind = settings.max_blocks_behind;
+  return session;
+}
 
 result<stream_request, request_refusal> read_stream_request(stream_kind stream, std::string_view target) {
   auto url = boost::urls::parse_origin_form(target);

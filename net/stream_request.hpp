@@ -5,8 +5,10 @@
 #pragma once
 
 #include "actors/messages.hpp"
+#include "actors/session.hpp"
 #include "actors/subscription.hpp"
 #include "net/beast.hpp"
+#include "net/server_context.hpp"
 #include "schema/result.hpp"
 
 #include <boost/json.hpp>
@@ -28,6 +30,10 @@ struct request_refusal {
   http::status status;
   std::string message;
 };
+
+// What a subscriber's session actor is given: the subscription, and the
+// server's keep-alive and pacing settings.
+session_settings session_settings_for(const server_settings& settings, subscription wanted);
 
 // `target` is the request target ("/api/v1/streams/valid_tx?asset_id=…").
 result<stream_request, request_refusal> read_stream_request(stream_kind stream, std::string_view target);

@@ -2,6 +2,7 @@
 
 #include "actors/client_limits.hpp"
 #include "actors/session.hpp"
+#include "net/stream_request.hpp"
 #include "ops/log.hpp"
 #include "schema/stream_events.hpp"
 
@@ -77,16 +78,9 @@ void websocket_connection::on_accept(error_code ec) {
             {"stream", name_of(stream_)},
             {"filtered", !wanted_.filter.empty()},
             {"resume", wanted_.resume_after.has_value()}});
-  const auto& settings = context_->settings;
-  session_settings session;
-  session.keepalive_timeout = settings.keepalive_timeout;
-  session.wanted = std::move(wanted_);
-  // Well under the send budget: a catching-up client is never closed as slow
-  // for the backlog the session chose to send.
-  session.catch_up_chunk_bytes = std::max<std::size_t>(1, settings.send_budget_bytes / 4);
-  session.max_blocks_behind = settings.max_blocks_behind;
-  session_ = context_->system->spawn(evstream::session, context_->dispatcher,
-                                     transport_ptr{shared_from_this()}, std::move(session));
+  session_ =
+      context_->system->spawn(evstream::session, context_->dispatcher, transport_ptr{shared_from_this()},
+                              session_settings_for(context_->settings, std::move(wanted_)));
   do_read();
 }
 

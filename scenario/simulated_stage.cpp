@@ -44,10 +44,11 @@ void simulated_stage::connect(const std::string& client, const std::string& stre
   if (!kind) throw declined(404, "no such stream");
   auto read = net::read_stream_request(*kind, "/api/v1/streams/" + stream);
   if (!read) throw declined(static_cast<unsigned>(read.error().status), read.error().message);
-  session_settings wanted;
-  wanted.keepalive_timeout = settings_.keepalive_timeout;
-  wanted.wanted = read->wanted;
-  wanted.catch_up_chunk_bytes = std::max<std::size_t>(1, settings_.send_budget_bytes / 4);
+  // The scenario's settings as the server's; the rest keep the server's defaults.
+  net::server_settings server;
+  server.keepalive_timeout = settings_.keepalive_timeout;
+  server.send_budget_bytes = settings_.send_budget_bytes;
+  auto wanted = net::session_settings_for(server, read->wanted);
   if (auto since = read->since) {
     std::optional<cursor_status> status;
     self_->send(dispatcher_, cursor_atom::value, *since);
