@@ -9,6 +9,7 @@
 //   evstream_bench w5 --server=build-bench/evstream --blocks=100
 //   evstream_bench w7 --server=build-bench/evstream --rounds=12 --per-round=3000
 //   evstream_bench table --results=results.jsonl [--json=bench.json] [--command=TEXT]
+//                        [--page=docs/performance.md --notes=bench/performance_notes.md]
 //
 // Exit status: 0 when every check passed, 1 when one failed, 2 on bad usage,
 // 3 when the watchdog gave up on a hung run.
@@ -27,6 +28,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 namespace {
@@ -48,6 +50,7 @@ commands:
       then out of descriptors: --starved-open-files=64 --starved-connections=256
       --starved-window-ms=3000
   table  --results=FILE (repeatable) [--json=FILE] [--command=TEXT]
+         [--page=FILE --notes=FILE]   also write the docs page: header, table, notes
   reference-server  --seed=1 --blocks=N --transactions=1000 (started by w1/w2)
 
 options of w1…w7:
@@ -232,6 +235,8 @@ int run_table(options& opts) {
   const auto files = opts.all("results");
   const auto json_path = opts.text("json");
   const auto command = opts.text("command", "evstream_bench table");
+  const auto page_path = opts.text("page");
+  const auto notes_path = opts.text("notes");
   opts.check_all_used();
   std::vector<record> records;
   for (const auto& path : files) {
@@ -245,6 +250,14 @@ int run_table(options& opts) {
   if (!json_path.empty()) {
     std::ofstream file{json_path};
     file << boost::json::serialize(render_json(records, command)) << "\n";
+  }
+  if (!page_path.empty()) {
+    std::ifstream notes_file{notes_path};
+    if (!notes_file) throw std::invalid_argument("--page needs --notes=FILE, a readable Markdown file");
+    std::ostringstream notes;
+    notes << notes_file.rdbuf();
+    std::ofstream page{page_path};
+    page << render_page(records, command, notes.str());
   }
   for (const auto& rec : records)
     if (!rec.ok()) return 1;

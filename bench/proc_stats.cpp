@@ -75,6 +75,28 @@ std::string cpu_model() {
   return "unknown";
 }
 
+std::string os_name() {
+  std::ifstream file{"/etc/os-release"};
+  std::string line;
+  const std::string key = "PRETTY_NAME=";
+  while (std::getline(file, line))
+    if (line.compare(0, key.size(), key) == 0) {
+      auto value = line.substr(key.size());
+      if (value.size() >= 2 && value.front() == '"') value = value.substr(1, value.size() - 2);
+      return value;
+    }
+  return "unknown";
+}
+
+long memory_gib() {
+  std::ifstream file{"/proc/meminfo"};
+  std::string name;
+  long kib = 0;
+  while (file >> name >> kib)
+    if (name == "MemTotal:") return (kib + (1 << 19)) >> 20;
+  return 0;
+}
+
 long online_cpus() { return ::sysconf(_SC_NPROCESSORS_ONLN); }
 
 } // namespace evstream::bench

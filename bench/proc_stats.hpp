@@ -23,6 +23,10 @@ long status_kib(pid_t pid, const std::string& field);
 
 // "AMD EPYC 7B13" from /proc/cpuinfo.
 std::string cpu_model();
+// "Debian GNU/Linux 12 (bookworm)", from /etc/os-release.
+std::string os_name();
+// MemTotal in GiB, rounded.
+long memory_gib();
 long online_cpus();
 
 } // namespace evstream::bench

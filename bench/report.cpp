@@ -141,6 +141,49 @@ std::string render_table(const std::vector<record>& records, const std::string& 
   return out.str();
 }
 
+std::string render_page(const std::vector<record>& records, const std::string& command,
+                        const std::string& notes) {
+  // Markdown table cells: a pipe would end the cell.
+  auto cell = [](std::string text) {
+    for (std::size_t at = text.find('|'); at != std::string::npos; at = text.find('|', at + 2))
+      text.replace(at, 1, "\\|");
+    return text;
+  };
+  std::ostringstream out;
+  out << "# Performance\n\n"
+      << "<!-- Written by bench/run.sh from its run; the text after the table is bench/performance_notes.md. "
+         "-->\n\n"
+      << "The benchmark's figures, from one run of `bench/run.sh`. Back to the [README](../README.md).\n\n"
+      << "- **Date:** " << iso_date_utc() << "\n"
+      << "- **Machine:** " << online_cpus() << " CPUs (`nproc`), " << cpu_model() << ", " << memory_gib()
+      << " GiB, " << os_name() << "\n"
+      << "- **Command:** `" << command << "`\n\n"
+      << "Each figure is the median of the repetitions, beside a reference measured in the same run; "
+         "ratio = evstream / reference.\n\n"
+      << "| workload | figure | evstream | reference | ratio | note |\n|---|---|---|---|---|---|\n";
+  for (const auto& rec : records) {
+    bool first = true;
+    for (const auto& row : rec.rows()) {
+      out << "| " << (first ? cell(rec.label()) : "") << " | " << cell(row.figure) << " | "
+          << cell(row.evstream) << " | " << cell(row.reference) << " | " << cell(row.ratio) << " | "
+          << cell(row.note) << " |\n";
+      first = false;
+    }
+    out << "| | checks | " << (rec.ok() ? "ok" : "**failed**") << " | | | |\n";
+  }
+  out << "\nReferences:\n\n";
+  std::vector<std::string> kinds;
+  for (const auto& rec : records) {
+    auto kind = rec.label().substr(0, 2) + ": " + rec.reference_kind();
+    if (!rec.reference_kind().empty() && std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
+      kinds.push_back(kind);
+  }
+  for (const auto& kind : kinds)
+    out << "- " << kind << "\n";
+  out << "\n" << notes;
+  return out.str();
+}
+
 json::object render_json(const std::vector<record>& records, const std::string& command) {
   json::array results;
   for (const auto& rec : records)

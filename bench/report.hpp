@@ -52,6 +52,10 @@ private:
 std::string render_table(const std::vector<record>& records, const std::string& command);
 // The same as one JSON document.
 boost::json::object render_json(const std::vector<record>& records, const std::string& command);
+// The same as the docs page docs/performance.md: a header with the date, the
+// machine and the command, the table in Markdown, then `notes` (Markdown).
+std::string render_page(const std::vector<record>& records, const std::string& command,
+                        const std::string& notes);
 
 // Named figures of several repetitions; the table shows medians.
 class repetitions {

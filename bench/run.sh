@@ -3,13 +3,16 @@
 # workload — W1 fan-out to 100, 1 000 and 10 000 subscribers, W2 idle scale,
 # W3 keep-alive precision, W4 slow consumers, W6 filtered and resumed
 # neighbours, W5 ingest, W7 connection churn — each repeated (W7 once), each
-# beside its reference, then prints one table.
+# beside its reference, then prints one table and writes it, with the date,
+# the machine and this command, to docs/performance.md (the text below the
+# table comes from bench/performance_notes.md).
 #
 #   bench/run.sh                  # about 6 minutes on 2 cores
 #   bench/run.sh --big            # W2 with 100 000 connections instead of 10 000
 #   bench/run.sh --json out.json  # also write every figure as JSON
 #   bench/run.sh --reps 5         # repetitions per workload (default 3; W7 runs once)
 #   bench/run.sh --no-build       # run what build-bench/ already holds
+#   bench/run.sh --no-page        # leave docs/performance.md as it is
 #
 # Exit status 0 when every check passed (every event delivered exactly once
 # and in order, every close code right, servers exiting cleanly).
@@ -18,7 +21,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build="$repo/build-bench"
 command="$0${*:+ $*}"
-big=0 json="" reps=3 build_first=1
+big=0 json="" reps=3 build_first=1 page="$repo/docs/performance.md"
 while (($#)); do
   case "$1" in
     --big) big=1 ;;
@@ -27,7 +30,8 @@ while (($#)); do
     --reps) reps=$2; shift ;;
     --reps=*) reps=${1#--reps=} ;;
     --no-build) build_first=0 ;;
-    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-page) page="" ;;
+    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -69,6 +73,7 @@ run w7 --rounds=12 --per-round=3000 --reps=1 --deadline=120
 echo >&2
 table=(--results="$results" --command="$command")
 [[ -n $json ]] && table+=(--json="$json")
+[[ -n $page ]] && table+=(--page="$page" --notes="$repo/bench/performance_notes.md")
 "$bench" table "${table[@]}" || status=1
 echo "(server logs and each workload's own table: $work)" >&2
 exit "$status"

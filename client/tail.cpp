@@ -57,13 +57,13 @@ void tail::attempt() {
   open_stream(options_.url);
 }
 
-net::client_stream tail::fresh_stream(const endpoint& to) {
-  return net::client_stream{beast::tcp_stream{io_}, to.tls ? &tls_ : nullptr};
+net::tcp_or_tls_stream tail::fresh_stream(const endpoint& to) {
+  return net::tcp_or_tls_stream{beast::tcp_stream{io_}, to.tls ? &tls_ : nullptr};
 }
 
 // Resolves, connects and, for https and wss, verifies the server's
 // certificate against the name or address dialled.
-void tail::dial(net::client_stream& stream, const endpoint& to, done_handler done) {
+void tail::dial(net::tcp_or_tls_stream& stream, const endpoint& to, done_handler done) {
   resolver_.async_resolve(
       to.host, to.port,
       [this, &stream, to, done = std::move(done), n = attempt_](error_code resolve_error,

@@ -12,7 +12,7 @@
 #include "client/stream_position.hpp"
 #include "client/stream_url.hpp"
 #include "net/beast.hpp"
-#include "net/client_stream.hpp"
+#include "net/tcp_or_tls_stream.hpp"
 
 #include <chrono>
 #include <functional>
@@ -42,11 +42,11 @@ public:
   void stop();
 
 private:
-  using websocket_stream = net::websocket::stream<net::client_stream>;
+  using websocket_stream = net::websocket::stream<net::tcp_or_tls_stream>;
   using done_handler = std::function<void(net::error_code)>;
 
   void attempt();
-  void dial(net::client_stream& stream, const endpoint& to, done_handler done);
+  void dial(net::tcp_or_tls_stream& stream, const endpoint& to, done_handler done);
   void discover();
   void on_discovered(net::error_code ec);
   void open_stream(const tail_url& url);
@@ -59,7 +59,7 @@ private:
   void expect_message_soon();
   void end_attempt(const std::string& what);
   void close_stream();
-  net::client_stream fresh_stream(const endpoint& to);
+  net::tcp_or_tls_stream fresh_stream(const endpoint& to);
 
   net::asio::io_context& io_;
   tail_options options_;
@@ -77,7 +77,7 @@ private:
   // The current attempt: handlers of an earlier one see a different number.
   unsigned attempt_ = 0;
   bool stopping_ = false;
-  std::optional<net::client_stream> discovery_;
+  std::optional<net::tcp_or_tls_stream> discovery_;
   net::http::response<net::http::string_body> discovery_response_;
   std::optional<websocket_stream> ws_;
   net::websocket::response_type handshake_response_;

@@ -11,7 +11,7 @@
 #pragma once
 
 #include "net/beast.hpp"
-#include "net/client_stream.hpp"
+#include "net/tcp_or_tls_stream.hpp"
 #include "ops/metrics.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -27,9 +27,9 @@ namespace evstream::net {
 
 class coalescing_stream {
 public:
-  using executor_type = client_stream::executor_type;
+  using executor_type = tcp_or_tls_stream::executor_type;
 
-  explicit coalescing_stream(client_stream&& next) : next_(std::move(next)) {}
+  explicit coalescing_stream(tcp_or_tls_stream&& next) : next_(std::move(next)) {}
 
   // The object that owns this stream, kept alive while a write is pending.
   void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
@@ -37,7 +37,7 @@ public:
   void count_written(ops::counter written) { written_ = written; }
 
   executor_type get_executor() noexcept { return next_.get_executor(); }
-  client_stream& next_layer() noexcept { return next_; }
+  tcp_or_tls_stream& next_layer() noexcept { return next_; }
 
   template <class MutableBufferSequence, class ReadHandler>
   auto async_read_some(const MutableBufferSequence& buffers, ReadHandler&& handler) {
@@ -115,7 +115,7 @@ private:
   void complete(entry& item, error_code ec);
   void notify_if_drained();
 
-  client_stream next_;
+  tcp_or_tls_stream next_;
   std::deque<entry> queue_;
   std::vector<asio::const_buffer> gather_;
   std::size_t shared_bytes_queued_ = 0;

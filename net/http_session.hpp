@@ -6,8 +6,8 @@
 #include "actors/messages.hpp"
 #include "actors/subscription.hpp"
 #include "net/beast.hpp"
-#include "net/client_stream.hpp"
 #include "net/server_context.hpp"
+#include "net/tcp_or_tls_stream.hpp"
 
 #include <optional>
 
@@ -53,7 +53,7 @@ private:
   server_context_ptr context_;
   registration registration_;
   ops::open_connection open_;
-  client_stream stream_;
+  tcp_or_tls_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   // Keeps the response alive while it is written.

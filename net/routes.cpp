@@ -53,15 +53,14 @@ result<route, route_refusal> route_stream(http::verb method, std::string_view pa
   auto stream = stream_named(name);
   if (!stream)
     return route_refusal{http::status::not_found,
-                         "unknown stream \"" + std::string{name} + "\"; this node serves " + listed_stream_names(),
+                         "unknown stream \"" + std::string{name} + "\"; this node serves "
+                             + listed_stream_names(),
                          {{"streams", stream_names()}},
                          {}};
   if (upgrade) return route{endpoint_kind::stream, path, *stream};
   if (!is_read(method)) return method_not_allowed("GET");
-  return route_refusal{http::status::upgrade_required,
-                       "this is a WebSocket stream; connect with a WebSocket client",
-                       {},
-                       {}};
+  return route_refusal{
+      http::status::upgrade_required, "this is a WebSocket stream; connect with a WebSocket client", {}, {}};
 }
 
 } // namespace

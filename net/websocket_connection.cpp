@@ -25,7 +25,7 @@ std::string describe_end(const error_code& ec, const websocket::close_reason& re
 
 } // namespace
 
-websocket_connection::websocket_connection(client_stream&& stream, server_context_ptr context,
+websocket_connection::websocket_connection(tcp_or_tls_stream&& stream, server_context_ptr context,
                                            asio::ip::address client)
     : context_(std::move(context)), client_(std::move(client)), ws_(std::move(stream)) {
   const auto& settings = context_->settings;

@@ -22,7 +22,7 @@ class websocket_connection : public transport,
 public:
   // `client` holds a subscriber slot admitted by the registry; this
   // connection releases it when it ends.
-  websocket_connection(client_stream&& stream, server_context_ptr context, asio::ip::address client);
+  websocket_connection(tcp_or_tls_stream&& stream, server_context_ptr context, asio::ip::address client);
   ~websocket_connection() override;
 
   // Completes the upgrade and, once it succeeded, starts this client's

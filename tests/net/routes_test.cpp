@@ -66,6 +66,7 @@ TEST_CASE("unknown paths and streams are 404, an unknown stream with the streams
   CHECK(unknown.message == "no such resource: /api/v2/");
   auto no_stream = refused(http::verb::get, "/api/v1/streams/valid_txs", true);
   CHECK(no_stream.status == http::status::not_found);
-  CHECK(no_stream.message == "unknown stream \"valid_txs\"; this node serves valid_tx, valid_transactions, blocks");
+  CHECK(no_stream.message
+        == "unknown stream \"valid_txs\"; this node serves valid_tx, valid_transactions, blocks");
   CHECK(no_stream.extra.at("streams").as_array().size() == 3);
 }

@@ -1,4 +1,4 @@
-// A client connection's byte stream: plain TCP, or TLS over TCP when the
+// A connection's byte stream: plain TCP, or TLS over TCP when the
 // server has a certificate. One type for both, so the HTTP and WebSocket code
 // is written once; next_layer() is always the TCP stream (timeouts, socket).
 // `evstream tail` dials servers with the same type, as the TLS client.
@@ -13,13 +13,13 @@
 
 namespace evstream::net {
 
-class client_stream {
+class tcp_or_tls_stream {
 public:
   using executor_type = beast::tcp_stream::executor_type;
   using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
   // With `tls` null the stream is plain TCP.
-  client_stream(beast::tcp_stream&& connection, asio::ssl::context* tls)
+  tcp_or_tls_stream(beast::tcp_stream&& connection, asio::ssl::context* tls)
       : stream_(tls ? variant{std::in_place_type<tls_stream>, std::move(connection), *tls}
                     : variant{std::in_place_type<beast::tcp_stream>, std::move(connection)}) {}
 
@@ -59,14 +59,14 @@ public:
   // The WebSocket closing handshake ends with this: TLS close_notify when
   // TLS is on, then the TCP shutdown.
   template <class TeardownHandler>
-  friend void async_teardown(beast::role_type role, client_stream& stream, TeardownHandler&& handler) {
+  friend void async_teardown(beast::role_type role, tcp_or_tls_stream& stream, TeardownHandler&& handler) {
     using beast::async_teardown;
     if (auto* tls = std::get_if<tls_stream>(&stream.stream_))
       return async_teardown(role, *tls, std::forward<TeardownHandler>(handler));
     async_teardown(role, std::get<beast::tcp_stream>(stream.stream_), std::forward<TeardownHandler>(handler));
   }
 
-  friend void teardown(beast::role_type role, client_stream& stream, error_code& ec) {
+  friend void teardown(beast::role_type role, tcp_or_tls_stream& stream, error_code& ec) {
     using beast::teardown;
     if (auto* tls = std::get_if<tls_stream>(&stream.stream_)) return teardown(role, *tls, ec);
     teardown(role, std::get<beast::tcp_stream>(stream.stream_), ec);
