@@ -52,11 +52,12 @@ result<stream_request, request_refusal> read_stream_request(stream_kind stream, 
       return bad_request("query parameter \"" + key + "\" needs a value");
     if (key == "since") {
       if (request.since) return bad_request("\"since\" may be given once");
-      if (!schema::is_hex_digest(value)) return bad_request("\"since\" must be a block id (64 hex digits)");
+      if (!schema::is_hex_digest(value))
+        return bad_request("\"since\" must be a block id (64 lower-case hex digits)");
       request.since = value;
     } else if (filterable && key == "asset_id") {
       if (!schema::is_hex_digest(value))
-        return bad_request("\"asset_id\" must be an asset id (64 hex digits)");
+        return bad_request("\"asset_id\" must be an asset id (64 lower-case hex digits)");
       filter.asset_ids.insert(value);
     } else if (filterable && key == "public_key") {
       if (!is_public_key(value)) return bad_request("\"public_key\" must be a base58 public key");

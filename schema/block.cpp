@@ -20,7 +20,7 @@ constexpr std::size_t dom_stack_bytes = 16 * 1024;
 // than this is refused as malformed rather than parsed.
 constexpr std::size_t max_json_depth = 64;
 
-constexpr std::string_view hex_digest_text = "a 64-character hex string";
+constexpr std::string_view hex_digest_text = "a SHA3-256 digest: 64 lower-case hex digits";
 
 std::string_view view(const json::string& s) { return {s.data(), s.size()}; }
 
@@ -166,7 +166,7 @@ bool is_hex_digest(std::string_view text) {
   // A table lookup per character: the parser checks two digests per transaction.
   static constexpr auto hex = [] {
     std::array<bool, 256> table{};
-    for (const char c : std::string_view("0123456789abcdefABCDEF"))
+    for (const char c : std::string_view("0123456789abcdef"))
       table[static_cast<unsigned char>(c)] = true;
     return table;
   }();

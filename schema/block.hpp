@@ -37,7 +37,9 @@ parse_result parse_block(std::string_view json);
 // JSON; paths name the struct's fields ("$.transactions[3].assetid").
 result<void, parse_error> check_block(const block& candidate);
 
-// True for a 64-character hexadecimal string (a SHA3-256 digest).
+// True for a SHA3-256 digest as BigchainDB writes ids: 64 lower-case hex
+// digits. Ids are compared as strings, so "AB…" and "ab…" would otherwise be
+// two ids of one digest; upper case is refused wherever an id is read.
 bool is_hex_digest(std::string_view text);
 
 } // namespace evstream::schema

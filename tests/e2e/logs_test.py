@@ -93,7 +93,7 @@ class LogsTest(unittest.TestCase):
 
         invalid = only(lines, event="ingest_error", reason="invalid")
         self.assertEqual((invalid["level"], invalid["remote"], invalid["path"]), ("warn", poster, "$.id"))
-        self.assertIn("64-character hex", invalid["error"])
+        self.assertIn("64 lower-case hex digits", invalid["error"])
         self.assertEqual(only(lines, event="http_close", remote=poster)["reason"], "client_closed")
         unauthorized = only(lines, event="ingest_error", reason="unauthorized")
         self.assertEqual((unauthorized["level"], unauthorized["error"]), ("warn", "wrong ingest token"))

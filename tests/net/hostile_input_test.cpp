@@ -233,13 +233,13 @@ TEST_CASE_METHOD(server_fixture, "ingest: a missing id gets 400 at $.id", "[host
 
 TEST_CASE_METHOD(server_fixture, "ingest: a numeric id gets 400 at $.id", "[hostile][ingest]") {
   expect_refused_at(*this, block_with(*this, [](json::object& doc) { doc["id"] = 12345; }), "$.id",
-                    R"("id" must be a 64-character hex string)");
+                    R"("id" must be a SHA3-256 digest: 64 lower-case hex digits)");
   expect_normal_client_served(*this);
 }
 
 TEST_CASE_METHOD(server_fixture, "ingest: a 63-character id gets 400 at $.id", "[hostile][ingest]") {
   expect_refused_at(*this, block_with(*this, [](json::object& doc) { doc["id"] = std::string(63, 'a'); }),
-                    "$.id", R"("id" must be a 64-character hex string)");
+                    "$.id", R"("id" must be a SHA3-256 digest: 64 lower-case hex digits)");
   expect_normal_client_served(*this);
 }
 
@@ -319,7 +319,8 @@ TEST_CASE_METHOD(server_fixture, "ingest: a transaction id with a non-hex charac
                                  doc["block"].as_object()["transactions"].as_array()[1].as_object()["id"] =
                                      std::string(63, 'a') + "g";
                                }),
-                    "$.block.transactions[1].id", R"("id" must be a 64-character hex string)");
+                    "$.block.transactions[1].id",
+                    R"("id" must be a SHA3-256 digest: 64 lower-case hex digits)");
   expect_normal_client_served(*this);
 }
 
@@ -343,7 +344,8 @@ TEST_CASE_METHOD(server_fixture, "ingest: a numeric asset.id gets 400 at its .as
                                  doc["block"].as_object()["transactions"].as_array()[0].as_object()["asset"] =
                                      json::object{{"id", 7}};
                                }),
-                    "$.block.transactions[0].asset.id", R"("asset.id" must be a 64-character hex string)");
+                    "$.block.transactions[0].asset.id",
+                    R"("asset.id" must be a SHA3-256 digest: 64 lower-case hex digits)");
   expect_normal_client_served(*this);
 }
 

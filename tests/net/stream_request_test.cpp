@@ -49,14 +49,24 @@ TEST_CASE("percent-encoded values are decoded") {
   CHECK(request.wanted.filter.operations == std::unordered_set<std::string>{"TRANSFER"});
 }
 
+TEST_CASE("ids in a cursor or a filter are lower-case hex, as BigchainDB writes them") {
+  const std::string upper(64, 'A');
+  CHECK(refused(stream_kind::valid_tx, "/s?since=" + upper)
+        == "\"since\" must be a block id (64 lower-case hex digits)");
+  CHECK(refused(stream_kind::valid_tx, "/s?asset_id=" + upper)
+        == "\"asset_id\" must be an asset id (64 lower-case hex digits)");
+  CHECK(accepted(stream_kind::valid_tx, "/s?since=" + digest_a).since == digest_a);
+}
+
 TEST_CASE("unknown parameters and malformed values are refused with a reason") {
   CHECK(refused(stream_kind::valid_tx, "/s?limit=3")
         == "unknown query parameter \"limit\"; this stream takes since, asset_id, public_key and operation");
-  CHECK(refused(stream_kind::valid_tx, "/s?since=abc") == "\"since\" must be a block id (64 hex digits)");
+  CHECK(refused(stream_kind::valid_tx, "/s?since=abc")
+        == "\"since\" must be a block id (64 lower-case hex digits)");
   CHECK(refused(stream_kind::valid_tx, "/s?since=" + digest_a + "&since=" + digest_b)
         == "\"since\" may be given once");
   CHECK(refused(stream_kind::valid_tx, "/s?asset_id=" + digest_a + "0")
-        == "\"asset_id\" must be an asset id (64 hex digits)");
+        == "\"asset_id\" must be an asset id (64 lower-case hex digits)");
   CHECK(refused(stream_kind::valid_tx, "/s?public_key=0OIl" + key.substr(4))
         == "\"public_key\" must be a base58 public key");
   CHECK(refused(stream_kind::valid_tx, "/s?operation=create")

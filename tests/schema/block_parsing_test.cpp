@@ -79,14 +79,30 @@ SCENARIO("a well-formed block is read into ids") {
     const std::string text = R"({"id":")" + block_id + R"(","block":{"timestamp":"1","transactions":[]}})";
     THEN("it is accepted and holds no transactions") { CHECK(parsed(text).transactions.empty()); }
   }
-  GIVEN("a block whose signature and asset are null and whose ids use upper-case hex") {
+  GIVEN("a block whose signature and asset are null") {
     json::value doc = valid_block();
     doc.as_object()["signature"] = nullptr;
     transactions_of(doc)[0].as_object()["asset"] = nullptr;
-    transactions_of(doc)[1].as_object()["id"] = std::string(64, 'F');
     const block b = parsed(json::serialize(doc));
     THEN("a null asset counts as absent") { CHECK(b.transactions[0].assetid == create_id); }
-    THEN("the upper-case id is taken as written") { CHECK(b.transactions[1].txid == std::string(64, 'F')); }
+  }
+  GIVEN("ids in upper-case hex: BigchainDB writes them lower-case, and one digest is one id") {
+    json::value block_id_upper = valid_block();
+    block_id_upper.as_object()["id"] = std::string(64, 'D');
+    json::value txid_upper = valid_block();
+    transactions_of(txid_upper)[1].as_object()["id"] = std::string(64, 'F');
+    json::value asset_upper = valid_block();
+    transactions_of(asset_upper)[1].as_object()["asset"] = json::object{{"id", std::string(64, 'A')}};
+    THEN("each is refused with its path") {
+      CHECK(refusal_of(block_id_upper).path == "$.id");
+      CHECK(refusal_of(txid_upper).path == "$.block.transactions[1].id");
+      CHECK(refusal_of(asset_upper).path == "$.block.transactions[1].asset.id");
+      CHECK(refusal_of(txid_upper).message == "\"id\" must be a SHA3-256 digest: 64 lower-case hex digits");
+    }
+    THEN("the same ids in lower case are accepted") {
+      block_id_upper.as_object()["id"] = std::string(64, 'd');
+      CHECK(parsed(json::serialize(block_id_upper)).id == std::string(64, 'd'));
+    }
   }
   GIVEN("a block holding exactly the maximum of 1000 transactions") {
     json::value doc = valid_block();
@@ -184,7 +200,7 @@ SCENARIO("a bad block-level field is refused with its path") {
       doc.as_object()["id"] = 42;
       const parse_error error = refusal_of(doc);
       THEN("it must be a hex digest") {
-        CHECK_THAT(error.message, Contains(R"("id" must be a 64-character hex string)"));
+        CHECK_THAT(error.message, Contains(R"("id" must be a SHA3-256 digest: 64 lower-case hex digits)"));
         CHECK(error.path == "$.id");
       }
     }
@@ -319,7 +335,7 @@ SCENARIO("a bad transaction is refused with its index in the path") {
       second["id"] = "not-a-digest";
       const parse_error error = refusal_of(doc);
       THEN("it must be a hex digest") {
-        CHECK_THAT(error.message, Contains(R"("id" must be a 64-character hex string)"));
+        CHECK_THAT(error.message, Contains(R"("id" must be a SHA3-256 digest: 64 lower-case hex digits)"));
         CHECK(error.path == "$.block.transactions[1].id");
       }
     }
@@ -343,7 +359,8 @@ SCENARIO("a bad transaction is refused with its index in the path") {
       second["asset"] = {{"id", "abc"}};
       const parse_error error = refusal_of(doc);
       THEN("it must be a hex digest") {
-        CHECK_THAT(error.message, Contains(R"("asset.id" must be a 64-character hex string)"));
+        CHECK_THAT(error.message,
+                   Contains(R"("asset.id" must be a SHA3-256 digest: 64 lower-case hex digits)"));
         CHECK(error.path == "$.block.transactions[1].asset.id");
       }
     }
