@@ -5,6 +5,7 @@
 #include "app/config.hpp"
 #include "app/stdin_feeder.hpp"
 #include "client/tail_command.hpp"
+#include "ops/build_info.hpp"
 #include "ops/log.hpp"
 #include "scenario/command.hpp"
 
@@ -20,6 +21,10 @@
 #include <unistd.h>
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string_view{argv[1]} == "--version") {
+    std::cout << "evstream " << evstream::ops::version() << " (commit " << evstream::ops::commit() << ")\n";
+    return 0;
+  }
   if (argc > 1 && std::string_view{argv[1]} == "tail") return evstream::client::run_tail(argc - 1, argv + 1);
   if (argc > 1 && std::string_view{argv[1]} == "scenario")
     return evstream::scenario::scenario_command(argc - 1, argv + 1);
@@ -60,6 +65,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto address = options->host + ":" + std::to_string(service->port());
+  evstream::ops::log(evstream::ops::log_level::info, "listening",
+                     {{"address", address},
+                      {"tls", service->tls()},
+                      {"version", evstream::ops::version()},
+                      {"commit", evstream::ops::commit()}});
   std::cout << "evstream listening on " << (service->tls() ? "https://" : "http://") << address
             << " (stream: " << (service->tls() ? "wss://" : "ws://") << address
             << "/api/v1/streams/valid_tx, source: "

@@ -88,7 +88,7 @@ string_response demo_page_response(const http::request<http::string_body>& req,
   page.replace(page.find(keepalive_placeholder), keepalive_placeholder.size(), std::to_string(timeout_ms));
 
   string_response res{http::status::ok, 11};
-  res.set(http::field::server, "evstream");
+  res.set(http::field::server, server_name());
   res.set(http::field::content_type, "text/html; charset=utf-8");
   res.set("Content-Security-Policy", demo_page_policy(settings.advertised_url));
   res.set("X-Content-Type-Options", "nosniff");

@@ -1,9 +1,16 @@
 #include "net/http_responses.hpp"
 
+#include "ops/build_info.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 namespace evstream::net {
+
+const std::string& server_name() {
+  static const std::string name = "evstream/" + std::string{ops::version()};
+  return name;
+}
 
 namespace {
 
@@ -20,7 +27,7 @@ bool is_plain_host(std::string_view host) {
 
 string_response json_response(reply_shape req, http::status status, const boost::json::object& body) {
   string_response res{status, 11};
-  res.set(http::field::server, "evstream");
+  res.set(http::field::server, server_name());
   res.set(http::field::content_type, "application/json");
   res.keep_alive(req.keep_alive);
   res.body() = boost::json::serialize(body);

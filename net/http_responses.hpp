@@ -24,6 +24,9 @@ reply_shape shape_of(const http::request<Body>& req) {
   return {req.keep_alive()};
 }
 
+// "evstream/0.1.0": the Server header of every answer and the handshake.
+const std::string& server_name();
+
 // `status` with a JSON body, as HTTP/1.1, keeping the connection open if the request asked to.
 string_response json_response(reply_shape req, http::status status, const boost::json::object& body);
 

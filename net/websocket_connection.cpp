@@ -2,6 +2,7 @@
 
 #include "actors/client_limits.hpp"
 #include "actors/session.hpp"
+#include "net/http_responses.hpp"
 #include "net/stream_request.hpp"
 #include "ops/log.hpp"
 #include "schema/stream_events.hpp"
@@ -37,7 +38,7 @@ websocket_connection::websocket_connection(tcp_or_tls_stream&& stream, server_co
   timeouts.keep_alive_pings = false;
   ws_.set_option(timeouts);
   ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& response) { response.set(http::field::server, "evstream"); }));
+      [](websocket::response_type& response) { response.set(http::field::server, server_name()); }));
   // Our own limit applies per chunk read, with a reason in the close frame.
   ws_.read_message_max(0);
   ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {

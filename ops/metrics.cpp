@@ -1,5 +1,7 @@
 #include "ops/metrics.hpp"
 
+#include "ops/build_info.hpp"
+
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -135,6 +137,12 @@ metrics::metrics(const metric_labels& labels) : registry_(std::make_shared<prome
                                  .Help("Times this relay dialled its upstream node again")
                                  .Register(registry)
                                  .Add({})};
+  BuildGauge()
+      .Name("evstream_build_info")
+      .Help("Always 1: the labels say which evstream this is")
+      .Register(registry)
+      .Add({{"version", std::string{version()}}, {"commit", std::string{commit()}}})
+      .Set(1);
   accept_failures =
       counter{BuildCounter()
                   .Name("evstream_accept_failures_total")

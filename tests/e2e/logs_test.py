@@ -1,5 +1,6 @@
 """The structured log of the real evstream binary: one JSON object per stderr
-line with ts, level and event; a line per connection opened and closed (with
+line with ts, level and event; the "listening" line with the version and
+commit that --version prints; a line per connection opened and closed (with
 the remote address and the reason), one per refused ingest; never the ingest
 token, an Authorization header or a query string; --log-level=warn keeps the
 refusals and drops the connection lines.
@@ -56,6 +57,14 @@ def logged(stderr):
     return lines
 
 
+def version_and_commit():
+    """`evstream --version` ("evstream 0.1.0 (commit 0123456789ab)"), exit 0, as (version, commit)."""
+    run = subprocess.run([EVSTREAM, "--version"], capture_output=True, text=True, timeout=DEADLINE, check=True)
+    match = re.fullmatch(r"evstream (\S+) \(commit (\S+)\)\n", run.stdout)
+    assert match, run.stdout
+    return match.group(1), match.group(2)
+
+
 def only(lines, **fields):
     """The one line with these fields."""
     found = [line for line in lines if all(line.get(k) == v for k, v in fields.items())]
@@ -97,6 +106,17 @@ class LogsTest(unittest.TestCase):
         self.assertEqual(only(lines, event="http_close", remote=poster)["reason"], "client_closed")
         unauthorized = only(lines, event="ingest_error", reason="unauthorized")
         self.assertEqual((unauthorized["level"], unauthorized["error"]), ("warn", "wrong ingest token"))
+
+        listening = only(lines, event="listening")
+        self.assertEqual(listening["level"], "info")
+        self.assertTrue(listening["address"].startswith("127.0.0.1:"), listening)
+        self.assertEqual(listening["tls"], False)
+        self.assertEqual((listening["version"], listening["commit"]), version_and_commit())
+
+    def test_version_names_the_version_and_the_commit(self):
+        version, commit = version_and_commit()
+        self.assertRegex(version, r"^\d+\.\d+\.\d+$")
+        self.assertRegex(commit, r"^([0-9a-f]{12}(-modified)?|unknown)$")
 
     def test_warn_keeps_refused_ingests_and_drops_connection_lines(self):
         _, poster, lines = self.run_story("warn")

@@ -1,5 +1,6 @@
 // The service over real sockets on 127.0.0.1, as a client sees it.
 #include "actors/transport.hpp"
+#include "ops/build_info.hpp"
 #include "server_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -80,6 +81,7 @@ TEST_CASE_METHOD(server_fixture, "GET / advertises the stream root") {
   CHECK(res.result() == http::status::ok);
   CHECK(res[http::field::content_type] == "application/json");
   CHECK(res[http::field::access_control_allow_origin] == "*"); // browser pages may discover
+  CHECK(res[http::field::server] == "evstream/" + std::string{evstream::ops::version()});
   auto expected = "ws://127.0.0.1:" + std::to_string(port()) + "/api/v1/streams/";
   CHECK(json_of(res).at("_links").at("streams_v1").as_string() == expected);
 

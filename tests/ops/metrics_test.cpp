@@ -2,6 +2,8 @@
 // the text format, and an open connection leaves the gauge when it ends.
 #include "ops/metrics.hpp"
 
+#include "ops/build_info.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <sstream>
@@ -67,6 +69,14 @@ TEST_CASE("counts show in the text under their labels") {
   CHECK(has_sample(text, "evstream_dispatch_latency_seconds_bucket{le=\"0.0025\"}", "1"));
   CHECK(has_sample(text, "evstream_relay_upstream_connected", "1"));
   CHECK(has_sample(text, "evstream_relay_reconnects_total", "1"));
+}
+
+TEST_CASE("evstream_build_info names the version and the commit, at 1") {
+  metrics m{labels};
+  CHECK(has_sample(m.text(),
+                   "evstream_build_info{commit=\"" + std::string{commit()} + "\",version=\""
+                       + std::string{version()} + "\"}",
+                   "1"));
 }
 
 TEST_CASE("a label value not given at construction gets its series on first use") {
