@@ -77,10 +77,12 @@ service::service(caf::actor_system& system, service_options options) {
                                                        std::move(source), context_->metrics);
   if (options.source == block_source_kind::demo)
     demo_ = system.spawn(demo_source, context_->block_source, options.demo);
-  if (options.source == block_source_kind::upstream)
+  if (options.source == block_source_kind::upstream) {
+    context_->metrics->count_relay_link();
     context_->upstream_link =
         system.spawn(upstream_link, context_->block_source,
                      upstream_link_settings{options.upstream, newest_block, relay_tls}, context_->metrics);
+  }
   if (options.publish_port) {
     follower_link_settings followers;
     followers.max_pending_blocks = context_->settings.max_blocks_behind;

@@ -127,16 +127,6 @@ metrics::metrics(const metric_labels& labels) : registry_(std::make_shared<prome
                                          "having sent it to every subscribed session")
                                    .Register(registry)
                                    .Add({}, dispatch_buckets)};
-  relay_upstream_connected = gauge{BuildGauge()
-                                       .Name("evstream_relay_upstream_connected")
-                                       .Help("1 while this relay is connected to its upstream node, else 0")
-                                       .Register(registry)
-                                       .Add({})};
-  relay_reconnects = counter{BuildCounter()
-                                 .Name("evstream_relay_reconnects_total")
-                                 .Help("Times this relay dialled its upstream node again")
-                                 .Register(registry)
-                                 .Add({})};
   BuildGauge()
       .Name("evstream_build_info")
       .Help("Always 1: the labels say which evstream this is")
@@ -152,6 +142,19 @@ metrics::metrics(const metric_labels& labels) : registry_(std::make_shared<prome
 }
 
 metrics::~metrics() = default;
+
+void metrics::count_relay_link() {
+  relay_upstream_connected = gauge{BuildGauge()
+                                       .Name("evstream_relay_upstream_connected")
+                                       .Help("1 while this relay is connected to its upstream node, else 0")
+                                       .Register(*registry_)
+                                       .Add({})};
+  relay_reconnects = counter{BuildCounter()
+                                 .Name("evstream_relay_reconnects_total")
+                                 .Help("Times this relay dialled its upstream node again")
+                                 .Register(*registry_)
+                                 .Add({})};
+}
 
 std::string metrics::text() const { return prometheus::TextSerializer{}.Serialize(registry_->Collect()); }
 

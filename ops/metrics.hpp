@@ -129,9 +129,13 @@ public:
   // sent it to every subscribed session.
   histogram dispatch_latency;
   // A relay's link to its upstream node: 1 while connected, else 0; and how
-  // often it dialled again after losing the link or failing to get it.
+  // often it dialled again after losing the link or failing to get it. On a
+  // relay only (count_relay_link), so that an "== 0" alert cannot fire on an
+  // origin; until then they count nothing.
   gauge relay_upstream_connected;
   counter relay_reconnects;
+  // Adds the relay series. Once, before the relay link counts.
+  void count_relay_link();
   // Accepts that failed, most for want of descriptors or memory.
   counter accept_failures;
 

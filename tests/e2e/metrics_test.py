@@ -95,8 +95,9 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(samples['evstream_websocket_closes_total{reason="client"}'], 0)
             self.assertEqual(samples["evstream_dispatch_latency_seconds_count"], 2)
             self.assertEqual(samples['evstream_dispatch_latency_seconds_bucket{le="+Inf"}'], 2)
-            self.assertEqual(samples["evstream_relay_upstream_connected"], 0)
-            self.assertEqual(samples["evstream_relay_reconnects_total"], 0)
+            # Not a relay: no relay series, so an "== 0" alert on them cannot fire here.
+            self.assertNotIn("evstream_relay_upstream_connected", text)
+            self.assertNotIn("evstream_relay_reconnects_total", text)
             checked = subprocess.run([PROMTOOL, "check", "metrics"], input=text, capture_output=True,
                                      text=True, timeout=DEADLINE)
             self.assertEqual(checked.returncode, 0, checked.stdout + checked.stderr)

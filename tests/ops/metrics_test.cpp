@@ -41,7 +41,6 @@ TEST_CASE("a new registry shows every labelled series at zero") {
   }
   for (auto name :
        {"evstream_events_sent_total", "evstream_sent_bytes_total", "evstream_blocks_ingested_total",
-        "evstream_relay_upstream_connected", "evstream_relay_reconnects_total",
         "evstream_dispatch_latency_seconds_count", "evstream_accept_failures_total"})
     CHECK(has_sample(text, name, "0"));
   CHECK(text.find("# TYPE evstream_dispatch_latency_seconds histogram") != std::string::npos);
@@ -51,6 +50,7 @@ TEST_CASE("a new registry shows every labelled series at zero") {
 
 TEST_CASE("counts show in the text under their labels") {
   metrics m{labels};
+  m.count_relay_link();
   m.subscribers("blocks").increment();
   m.websocket_closes("keepalive").increment();
   m.ingest_errors(ingest_refusal::too_large).increment();
@@ -77,6 +77,18 @@ TEST_CASE("evstream_build_info names the version and the commit, at 1") {
                    "evstream_build_info{commit=\"" + std::string{commit()} + "\",version=\""
                        + std::string{version()} + "\"}",
                    "1"));
+}
+
+TEST_CASE("the relay series exist on a relay only") {
+  metrics m{labels};
+  auto text = m.text();
+  CHECK(text.find("evstream_relay_upstream_connected") == std::string::npos);
+  CHECK(text.find("evstream_relay_reconnects_total") == std::string::npos);
+  m.relay_reconnects.increment(); // before: counts nothing
+  m.count_relay_link();
+  text = m.text();
+  CHECK(has_sample(text, "evstream_relay_upstream_connected", "0"));
+  CHECK(has_sample(text, "evstream_relay_reconnects_total", "0"));
 }
 
 TEST_CASE("a label value not given at construction gets its series on first use") {
