@@ -7,8 +7,12 @@
 
 #include <boost/asio/ssl/context.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 
+#include <cctype>
 #include <charconv>
+#include <fstream>
+#include <iterator>
 
 namespace evstream {
 
@@ -35,6 +39,8 @@ config::config() {
       .add(tls_cert, "tls-cert", "PEM certificate chain: serve https:// and wss:// (needs --tls-key)")
       .add(tls_key, "tls-key", "PEM private key of --tls-cert")
       .add(ingest_token, "ingest-token", "require Authorization: Bearer TOKEN on ingest, from every client")
+      .add(ingest_token_file, "ingest-token-file",
+           "read --ingest-token from this file (e.g. a systemd credential), out of sight of ps")
       .add(ingest_allow_origin, "ingest-allow-origin",
            "web page origins that may ingest, e.g. [\"https://admin.example.com\"]; requests from any other "
            "page get 403 (default: none)")
@@ -78,6 +84,53 @@ config::config() {
            "limit of the WebSocket opening and closing handshakes (default 5s)")
       .add(log_level, "log-level",
            "lowest level logged to stderr: debug, info, warn or error (default info)");
+}
+
+namespace {
+
+// --advertised-url as the WebSocket base URL discovery advertises: ws or wss
+// as given, or http and https as the matching ws and wss (the same server);
+// with a host, and no query or fragment. Anything else would be advertised
+// as it is, and no client could dial it.
+result<std::string, problem> stream_base_of(const std::string& text) {
+  auto refused = [&] {
+    return problem{
+        "--advertised-url must be a ws, wss, http or https URL such as wss://node.example.com, not \"" + text
+        + "\""};
+  };
+  auto url = boost::urls::parse_absolute_uri(text);
+  if (!url || url->encoded_host().empty() || url->has_query() || url->has_fragment()) return refused();
+  boost::urls::url base{*url};
+  switch (url->scheme_id()) {
+  case boost::urls::scheme::ws:
+  case boost::urls::scheme::wss:
+    break;
+  case boost::urls::scheme::http:
+    base.set_scheme_id(boost::urls::scheme::ws);
+    break;
+  case boost::urls::scheme::https:
+    base.set_scheme_id(boost::urls::scheme::wss);
+    break;
+  default:
+    return refused();
+  }
+  return std::string{base.buffer()};
+}
+
+} // namespace
+
+result<std::string, problem> config::ingest_token_value() const {
+  if (ingest_token_file.empty()) return ingest_token;
+  if (!ingest_token.empty())
+    return problem{"--ingest-token and --ingest-token-file exclude each other: give one"};
+  std::ifstream file{ingest_token_file};
+  if (!file) return problem{"--ingest-token-file: cannot read \"" + ingest_token_file + "\""};
+  std::string token{std::istreambuf_iterator<char>{file}, std::istreambuf_iterator<char>{}};
+  // A file written by echo or an editor ends with a newline; it is not part of the token.
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())))
+    token.pop_back();
+  if (token.empty()) return problem{"--ingest-token-file: \"" + ingest_token_file + "\" is empty"};
+  return token;
 }
 
 result<service_options, std::string> config::to_service_options() const {
@@ -134,13 +187,19 @@ result<service_options, std::string> config::to_service_options() const {
   options.retention.max_bytes = retain_bytes;
   options.journal_path = journal;
   auto& server = options.server;
-  server.advertised_url = advertised_url;
+  if (!advertised_url.empty()) {
+    auto advertised = stream_base_of(advertised_url);
+    if (!advertised) return std::move(advertised.error().message);
+    server.advertised_url = std::move(*advertised);
+  }
   server.keepalive_timeout = keepalive_timeout;
   server.max_inbound_message_bytes = max_message_bytes;
   server.send_budget_bytes = send_budget_bytes;
   server.send_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(send_timeout);
   server.max_body_bytes = max_body_bytes;
-  server.ingest_token = ingest_token;
+  auto token = ingest_token_value();
+  if (!token) return std::move(token.error().message);
+  server.ingest_token = std::move(*token);
   for (const auto& origin : ingest_allow_origin) {
     auto normalized = net::normalized_origin(origin);
     if (!normalized)

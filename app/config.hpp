@@ -20,6 +20,9 @@ public:
   // The options as the service takes them, or a message saying which value is wrong.
   result<service_options, std::string> to_service_options() const;
 
+  // The ingest token: --ingest-token, or the contents of --ingest-token-file.
+  result<std::string, problem> ingest_token_value() const;
+
   // Whether the options need CAF's network layer (main loads it then only).
   bool relays() const { return publish_port >= 0 || !upstream.empty(); }
   // The relay link's TLS files, checked, or a message saying what is wrong;
@@ -35,6 +38,7 @@ public:
   std::size_t demo_block_size = 10;
   std::uint64_t demo_seed = 1;
   std::string ingest_token;
+  std::string ingest_token_file;
   std::vector<std::string> ingest_allow_origin;
   std::size_t max_message_bytes = 4096;
   std::size_t send_budget_bytes = 8u << 20;

@@ -7,6 +7,8 @@
 #include "net/listener.hpp"
 #include "store/journal.hpp"
 
+#include <stdexcept>
+
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 #include <caf/openssl/publish.hpp>
@@ -15,16 +17,42 @@ namespace evstream {
 
 namespace {
 
-// Throws boost::system::system_error naming the OpenSSL problem when a file
-// is missing or not a matching PEM certificate and key.
+// Throws std::runtime_error naming the option, the file and OpenSSL's
+// problem when a file is missing or not a matching PEM certificate and key.
 std::shared_ptr<boost::asio::ssl::context> make_tls_context(const net::server_settings& settings) {
   namespace ssl = boost::asio::ssl;
   auto tls = std::make_shared<ssl::context>(ssl::context::tls_server);
   tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3
                    | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
-  tls->use_certificate_chain_file(settings.tls_cert_file);
-  tls->use_private_key_file(settings.tls_key_file, ssl::context::pem);
+  auto load = [](const char* option, const std::string& file, auto&& use) {
+    try {
+      use(file);
+    } catch (const boost::system::system_error& error) {
+      throw std::runtime_error(std::string{option} + ": cannot load \"" + file
+                               + "\": " + error.code().message());
+    }
+  };
+  load("--tls-cert", settings.tls_cert_file,
+       [&](const std::string& file) { tls->use_certificate_chain_file(file); });
+  load("--tls-key", settings.tls_key_file,
+       [&](const std::string& file) { tls->use_private_key_file(file, ssl::context::pem); });
   return tls;
+}
+
+// --host as an address: an IP literal as it is, a name (localhost) resolved,
+// its first address taken and logged.
+boost::asio::ip::address listen_address(boost::asio::io_context& io, const std::string& host) {
+  boost::system::error_code ec;
+  auto literal = boost::asio::ip::make_address(host, ec);
+  if (!ec) return literal;
+  boost::asio::ip::tcp::resolver resolver{io};
+  auto found = resolver.resolve(host, "", boost::asio::ip::resolver_base::passive, ec);
+  if (ec || found.empty())
+    throw std::runtime_error("--host: cannot resolve \"" + host
+                             + "\": " + (ec ? ec.message() : "no address"));
+  auto address = found.begin()->endpoint().address();
+  ops::log(ops::log_level::info, "host_resolved", {{"host", host}, {"address", address.to_string()}});
+  return address;
 }
 
 // A journal's contents, as the block source and the dispatcher start from them.
@@ -55,8 +83,8 @@ service::service(caf::actor_system& system, service_options options) {
         "relaying needs CAF's network layer: load caf::io::middleman in the actor system's config");
   // Relay links are mutual TLS when the system has CAF's OpenSSL module (enable_relays with certificates).
   bool relay_tls = system.has_openssl_manager();
-  auto address = boost::asio::ip::make_address(options.host);
-  listener_ = std::make_shared<net::listener>(io_, net::tcp::endpoint{address, options.port}, context_);
+  listener_ = std::make_shared<net::listener>(
+      io_, net::tcp::endpoint{listen_address(io_, options.host), options.port}, context_);
   dispatcher_history history;
   block_source_settings source;
   if (!options.journal_path.empty()) {

@@ -27,6 +27,13 @@ result<tail_url, std::string> stream_or_node(urls::url_view url) {
 } // namespace
 
 result<tail_url, std::string> read_tail_url(std::string_view text) {
+  // HOST:PORT, without a scheme, names a node: "localhost:9984" would
+  // otherwise parse as the scheme "localhost".
+  std::string with_scheme;
+  if (text.find("://") == std::string_view::npos) {
+    with_scheme = "http://" + std::string{text};
+    text = with_scheme;
+  }
   auto parsed = urls::parse_absolute_uri(text);
   if (!parsed) return "\"" + std::string(text) + "\" is not a URL: " + parsed.error().message();
   return stream_or_node(*parsed);

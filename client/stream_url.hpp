@@ -23,6 +23,7 @@ struct tail_url {
 };
 
 // The URL as `evstream tail` takes it, or a message saying what is wrong.
+// HOST:PORT, without a scheme, is the node http://HOST:PORT.
 result<tail_url, std::string> read_tail_url(std::string_view text);
 
 // One server to dial, as the resolver, TLS and the HTTP request need it.

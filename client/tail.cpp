@@ -27,6 +27,15 @@ std::string describe_seconds(std::chrono::milliseconds delay) {
   return text.str();
 }
 
+// What asking again cannot change: the client's request is wrong (an unknown
+// stream, a bad query, no or a wrong credential). 5xx and 429 are the node's
+// state, and pass.
+bool permanent(http::status status) {
+  auto code = static_cast<unsigned>(status);
+  return code >= 400 && code < 500 && status != http::status::too_many_requests
+         && status != http::status::request_timeout;
+}
+
 } // namespace
 
 tail::tail(asio::io_context& io, tail_options options, std::ostream& events, std::ostream& log)
@@ -114,11 +123,14 @@ void tail::on_discovered(error_code ec) {
   beast::get_lowest_layer(*discovery_).close();
   buffer_.clear();
   if (ec) return end_attempt("discovery at " + stream_url_ + " failed: " + ec.message());
-  if (discovery_response_.result() != http::status::ok)
-    return end_attempt("discovery at " + stream_url_ + " answered "
-                       + std::to_string(discovery_response_.result_int()));
+  if (discovery_response_.result() != http::status::ok) {
+    auto answered =
+        "discovery at " + stream_url_ + " answered " + std::to_string(discovery_response_.result_int());
+    return permanent(discovery_response_.result()) ? give_up(answered) : end_attempt(answered);
+  }
   auto stream = valid_tx_stream_of(discovery_response_.body());
-  if (!stream) return end_attempt("discovery at " + stream_url_ + ": " + stream.error());
+  // Not a node's discovery: asking again gets the same answer.
+  if (!stream) return give_up("discovery at " + stream_url_ + ": " + stream.error());
   open_stream(*stream);
 }
 
@@ -186,6 +198,8 @@ void tail::on_declined() {
          << " (restarted without a journal?); going on with the live stream, events in between may be lost"
          << std::endl;
     position_.forget();
+  } else if (permanent(status)) {
+    return give_up(refused);
   }
   end_attempt(refused);
 }
@@ -255,6 +269,12 @@ void tail::close_stream() {
     log_ << "evstream tail: closed " << stream_url_ << " with 1000"
          << (ec ? " (" + ec.message() + ")" : std::string{}) << std::endl;
   });
+}
+
+void tail::give_up(const std::string& what) {
+  log_ << "evstream tail: " << what << "; giving up" << std::endl;
+  exit_code_ = 1;
+  stop();
 }
 
 void tail::end_attempt(const std::string& what) {

@@ -37,6 +37,9 @@ public:
   tail(net::asio::io_context& io, tail_options options, std::ostream& events, std::ostream& log);
 
   void start();
+  // 0, or 1 once the node refused for good (a 4xx other than a cursor it
+  // lacks); the io_context then runs out of work.
+  int exit_code() const { return exit_code_; }
   // Closes a live stream with 1000 and abandons any other step; the
   // io_context then runs out of work.
   void stop();
@@ -58,6 +61,7 @@ private:
   void schedule_ping();
   void expect_message_soon();
   void end_attempt(const std::string& what);
+  void give_up(const std::string& what);
   void close_stream();
   net::tcp_or_tls_stream fresh_stream(const endpoint& to);
 
@@ -77,6 +81,7 @@ private:
   // The current attempt: handlers of an earlier one see a different number.
   unsigned attempt_ = 0;
   bool stopping_ = false;
+  int exit_code_ = 0;
   std::optional<net::tcp_or_tls_stream> discovery_;
   net::http::response<net::http::string_body> discovery_response_;
   std::optional<websocket_stream> ws_;

@@ -47,8 +47,13 @@ int run_tail(int argc, char** argv) {
     if (!ec) client->stop();
   });
   client->start();
+  // Until a signal stops the client or the client gives up; then the signal
+  // wait, the one thing left, is cancelled.
+  while (client->exit_code() == 0 && io.run_one()) {
+  }
+  signals.cancel();
   io.run();
-  return 0;
+  return client->exit_code();
 }
 
 } // namespace evstream::client

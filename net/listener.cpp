@@ -5,6 +5,7 @@
 #include "ops/log.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace evstream::net {
 
@@ -24,10 +25,16 @@ bool needs_back_off(const error_code& ec) { return ec != asio::error::connection
 listener::listener(asio::io_context& io, const tcp::endpoint& endpoint, server_context_ptr context)
     : io_(io), acceptor_(asio::make_strand(io)), context_(std::move(context)),
       retry_(acceptor_.get_executor()) {
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(asio::socket_base::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen(asio::socket_base::max_listen_connections);
+  // Asio's own exception names its source file; an operator wants the address.
+  error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec == asio::error::address_in_use)
+    throw std::runtime_error(endpoint_text(endpoint)
+                             + " is already in use (another evstream, or another server)");
+  if (ec) throw std::runtime_error("cannot listen on " + endpoint_text(endpoint) + ": " + ec.message());
   port_ = acceptor_.local_endpoint().port();
 }
 

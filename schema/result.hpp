@@ -14,9 +14,18 @@
 
 #include <boost/system/result.hpp>
 
+#include <string>
+
 namespace evstream {
 
 template <class T, class E>
 using result = boost::system::result<T, E>;
+
+// A refusal that is a sentence for a person and nothing more, where the value
+// is itself a string (result<std::string, std::string> could not tell them
+// apart); elsewhere std::string is that sentence.
+struct problem {
+  std::string message;
+};
 
 } // namespace evstream

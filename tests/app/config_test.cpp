@@ -3,6 +3,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 using namespace std::chrono_literals;
@@ -75,6 +79,41 @@ TEST_CASE("an INI file sets options and the command line wins over it") {
   CHECK(p.options->port == 7001);
   CHECK(p.options->source == evstream::block_source_kind::stdin_lines);
   CHECK(p.options->server.keepalive_timeout == 500ms);
+}
+
+TEST_CASE(
+    "the advertised URL is one clients can dial: ws or wss, or http and https as their WebSocket twins") {
+  auto advertised = [](const std::string& url) {
+    parsed p{{"--advertised-url=" + url}};
+    REQUIRE(p.options);
+    return p.options->server.advertised_url;
+  };
+  CHECK(advertised("wss://node.example.com") == "wss://node.example.com");
+  CHECK(advertised("ws://127.0.0.1:9984/") == "ws://127.0.0.1:9984/");
+  CHECK(advertised("https://node.example.com/evstream") == "wss://node.example.com/evstream");
+  CHECK(advertised("http://[::1]:9984") == "ws://[::1]:9984");
+  for (auto wrong : {"node.example.com", "node.example.com:9984", "ftp://node.example.com", "wss://",
+                     "wss://node.example.com/?token=x", "wss://node.example.com/#top"})
+    CHECK(parsed{{std::string{"--advertised-url="} + wrong}}.problem
+          == std::string{"--advertised-url must be a ws, wss, http or https URL such as "
+                         "wss://node.example.com, not \""}
+                 + wrong + "\"");
+}
+
+TEST_CASE("the ingest token can come from a file, its final newline dropped") {
+  auto path = std::filesystem::temp_directory_path() / ("evstream-token-" + std::to_string(::getpid()));
+  std::ofstream{path} << "s3cret-from-a-file\n";
+  parsed from_file{{"--ingest-token-file=" + path.string()}};
+  REQUIRE(from_file.options);
+  CHECK(from_file.options->server.ingest_token == "s3cret-from-a-file");
+  CHECK(parsed{{"--ingest-token=x", "--ingest-token-file=" + path.string()}}.problem
+        == "--ingest-token and --ingest-token-file exclude each other: give one");
+  std::ofstream{path} << "\n";
+  CHECK(parsed{{"--ingest-token-file=" + path.string()}}.problem
+        == "--ingest-token-file: \"" + path.string() + "\" is empty");
+  std::filesystem::remove(path);
+  CHECK(parsed{{"--ingest-token-file=" + path.string()}}.problem
+        == "--ingest-token-file: cannot read \"" + path.string() + "\"");
 }
 
 TEST_CASE("wrong values are refused with a sentence naming the option") {

@@ -31,6 +31,17 @@ TEST_CASE("a stream URL is dialled as it is, with the scheme's default port") {
   CHECK(to.target == "/api/v1/streams/valid_tx");
 }
 
+TEST_CASE("HOST:PORT alone names a node, dialled for discovery") {
+  for (auto text : {"127.0.0.1:9984", "localhost:9984", "[::1]:9984"}) {
+    auto url = read_tail_url(text);
+    REQUIRE(url.has_value());
+    CHECK(url->kind == url_kind::node);
+    CHECK(url->url.buffer() == "http://" + std::string{text});
+    CHECK(endpoint_of(url->url).port == "9984");
+  }
+  CHECK_FALSE(read_tail_url("localhost:9984/x y").has_value());
+}
+
 TEST_CASE("an IPv6 host is resolved without its brackets but sent with them") {
   auto to = endpoint_of(read_tail_url("ws://[::1]:9984/api/v1/streams/valid_tx")->url);
   CHECK(to.host == "::1");
@@ -40,7 +51,6 @@ TEST_CASE("an IPv6 host is resolved without its brackets but sent with them") {
 TEST_CASE("URLs tail cannot dial are refused with the reason") {
   CHECK(read_tail_url("ftp://127.0.0.1/").error()
         == "\"ftp://127.0.0.1/\" is not an http, https, ws or wss URL");
-  CHECK_FALSE(read_tail_url("127.0.0.1:9984").has_value());
   CHECK(read_tail_url("http://").error() == "\"http://\" names no host");
 }
 

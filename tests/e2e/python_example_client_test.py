@@ -1,7 +1,8 @@
 """examples/clients/tail_valid_tx.py (Python's websockets) against the real
 evstream binary on 127.0.0.1: through discovery it prints the events of posted
 blocks as JSON lines, in order and never `pong`, comes back after the server
-restarts, and closes on SIGTERM.
+restarts, and closes on SIGTERM; HOST:PORT and stream URLs work too, and a
+refusal asking again cannot change exits 1.
 
 Usage: python3 python_example_client_test.py PATH_TO_EVSTREAM PATH_TO_TAIL_VALID_TX_PY
 """
@@ -51,6 +52,26 @@ class PythonExampleClientTest(unittest.TestCase):
         block = new_block(2)
         second.post(block)
         self.assert_prints(client, block)
+
+    def test_host_and_port_and_the_stream_url_work_too(self):
+        server = Server(EVSTREAM)
+        self.addCleanup(server.stop)
+        for url in (f"127.0.0.1:{server.port}", server.stream_url):
+            client = self.subscribed(url)
+            block = new_block(2)
+            server.post(block)
+            self.assert_prints(client, block)
+            self.assertEqual(client.terminate()[0], 0)
+
+    def test_a_refusal_asking_again_cannot_change_exits_1(self):
+        server = Server(EVSTREAM)
+        self.addCleanup(server.stop)
+        for url, said in ((f"ws://127.0.0.1:{server.port}/api/v1/streams/valid_txs", "HTTP 404"),
+                          (f"http://127.0.0.1:{server.port}/api/v2", "answered 404")):
+            client = Client([sys.executable, EXAMPLE, url])
+            self.addCleanup(client.close)
+            self.assertIn(said, client.wait_for_log("giving up"))
+            self.assertEqual(client.finish()[0], 1)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """`evstream tail` against the real evstream binary on 127.0.0.1: events of
 posted blocks as JSON lines in order and never `pong`, pings that keep the
 stream open, reconnecting after the server restarts, discovery and stream
-URLs, wss with a generated certificate, and exit 0 on SIGTERM.
+URLs (and HOST:PORT), wss with a generated certificate, exit 0 on SIGTERM,
+and exit 1 on a refusal that asking again cannot change.
 
 Usage: python3 tail_client_test.py PATH_TO_EVSTREAM
 """
@@ -214,6 +215,33 @@ class TailTest(unittest.TestCase):
         client.wait_for_log("connected")
         self.assertEqual(client.terminate()[0], 0)
         self.assertEqual(silent.close_codes.get(timeout=DEADLINE), 1000)
+
+    def test_host_and_port_alone_name_the_node(self):
+        server = self.serve()
+        client = self.subscribed(f"127.0.0.1:{server.port}")
+        self.assertIn(f"connected to {server.stream_url}", client.log[0])
+        block = new_block(2)
+        server.post(block)
+        self.assert_prints(client, block)
+
+    def test_a_refusal_asking_again_cannot_change_ends_tail_with_exit_code_1(self):
+        server = self.serve()
+        for target, said in (("/api/v1/streams/valid_txs", "HTTP 404 (unknown stream"),
+                             ("/api/v1/streams/valid_tx?asset_id=ab", "HTTP 400 (\"asset_id\" must be"),
+                             ("/api/v2/", "discovery at http://127.0.0.1:%d/api/v2/ answered 404" % server.port)):
+            scheme = "http" if target == "/api/v2/" else "ws"
+            client = self.tail(f"{scheme}://127.0.0.1:{server.port}{target}", "--retry-delay=100ms")
+            line = client.wait_for_log("giving up")
+            self.assertIn(said, line)
+            self.assertEqual(client.finish()[0], 1, target)
+            self.assertFalse(any("retrying" in logged for logged in client.log), client.log)
+
+    def test_a_busy_node_is_asked_again(self):
+        server = self.serve("--max-connections=0")
+        client = self.tail(server.stream_url, "--retry-delay=100ms")
+        self.assertIn("HTTP 503", client.wait_for_log("retrying in"))
+        self.assertIn("retrying in", client.wait_for_log("HTTP 503"))
+        self.assertEqual(client.terminate()[0], 0)
 
     def test_a_wrong_url_is_refused_with_exit_code_2(self):
         for url in ("ftp://127.0.0.1/", "not a url", "http://"):

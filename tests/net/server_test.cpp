@@ -98,6 +98,24 @@ TEST_CASE("discovery advertises the configured URL") {
   CHECK(json_of(res).at("_links").at("streams_v1").as_string() == "wss://node.example.com/api/v1/streams/");
 }
 
+TEST_CASE_METHOD(server_fixture, "a port in use is refused in words, naming the address") {
+  auto options = ingest_options();
+  options.port = port();
+  CHECK_THROWS_WITH(service(sys, options), "127.0.0.1:" + std::to_string(port())
+                                               + " is already in use (another evstream, or another server)");
+}
+
+TEST_CASE_METHOD(server_fixture,
+                 "a host name to listen on is resolved; one that does not resolve is refused in words") {
+  auto options = ingest_options();
+  options.host = "localhost";
+  options.port = 0;
+  CHECK_NOTHROW(service(sys, options));
+  options.host = "no-such-host.invalid";
+  CHECK_THROWS_WITH(service(sys, options),
+                    Catch::StartsWith("--host: cannot resolve \"no-such-host.invalid\": "));
+}
+
 TEST_CASE_METHOD(server_fixture, "wrong paths and methods get JSON errors") {
   auto unknown = http_request(port(), http::verb::get, "/nowhere");
   CHECK(unknown.result() == http::status::not_found);

@@ -121,12 +121,17 @@ TEST_CASE_METHOD(tls_fixture, "under TLS, a plain-text client gets no answer in 
   CHECK(std::string(reply, ec ? 0 : n).find("HTTP/1.1 200") == std::string::npos);
 }
 
-TEST_CASE("a missing certificate file stops the service from starting") {
+TEST_CASE("a missing certificate or key file stops the service, naming the option and the path") {
   caf::actor_system_config cfg;
   caf::actor_system sys{threaded(cfg)};
   service_options options;
   options.port = 0;
   options.server.tls_cert_file = "/nonexistent/cert.pem";
   options.server.tls_key_file = "/nonexistent/key.pem";
-  CHECK_THROWS_AS(service(sys, options), boost::system::system_error);
+  CHECK_THROWS_WITH(service(sys, options),
+                    Catch::StartsWith("--tls-cert: cannot load \"/nonexistent/cert.pem\": "));
+  test_certificate certificate;
+  options.server.tls_cert_file = certificate.cert_file;
+  CHECK_THROWS_WITH(service(sys, options),
+                    Catch::StartsWith("--tls-key: cannot load \"/nonexistent/key.pem\": "));
 }
