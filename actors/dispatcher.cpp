@@ -2,6 +2,8 @@
 
 #include "ops/log.hpp"
 
+#include <charconv>
+
 namespace evstream {
 
 namespace {
@@ -49,6 +51,21 @@ void tell_every_session(caf::stateful_actor<dispatcher_state>* self, const Messa
   for (auto& [key, group] : self->state.views)
     for (auto& entry : group.sessions)
       self->send(entry.second, message);
+}
+
+// The gauges a staleness alert and a memory dashboard read. A timestamp that
+// is not a number of seconds (BigchainDB writes them as decimal strings)
+// leaves the last one.
+void count_dispatched(const dispatcher_state& state, const encoded_block& block) {
+  auto& metrics = *state.metrics;
+  metrics.last_block_height.set(static_cast<double>(block.sequence));
+  const auto& timestamp = block.block.timestamp;
+  double seconds = 0;
+  auto [end, error] = std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), seconds);
+  if (error == std::errc{} && end == timestamp.data() + timestamp.size())
+    metrics.last_block_timestamp.set(seconds);
+  metrics.retained_blocks.set(static_cast<double>(state.window.size()));
+  metrics.retained_bytes.set(static_cast<double>(state.window_bytes));
 }
 
 } // namespace
@@ -106,6 +123,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         }
         state.last_sequence = block->sequence;
         retain(state, block);
+        count_dispatched(state, *block);
         for (auto& [key, group] : state.views) {
           auto batch = select_events(block, group.wanted);
           if (!batch) continue; // the filter chose nothing

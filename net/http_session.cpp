@@ -80,6 +80,7 @@ void http_session::force_close() {
 }
 
 void http_session::do_read() {
+  route_name_ = "unrouted";
   parser_.emplace();
   parser_->body_limit(context_->settings.max_body_bytes);
   parser_->header_limit(static_cast<std::uint32_t>(context_->settings.max_header_bytes));
@@ -139,9 +140,11 @@ void http_session::on_read(error_code ec, std::size_t) {
 
 void http_session::route(request&& req) {
   ++requests_;
+  route_name_ = "unrouted";
   auto routed =
       route_request(req.method(), {req.target().data(), req.target().size()}, websocket::is_upgrade(req));
   if (!routed) return send(refusal_response(req.keep_alive(), routed.error()));
+  route_name_ = name_of(routed->to);
   switch (routed->to) {
   case endpoint_kind::discovery:
     return discover(std::move(req), routed->path);
@@ -368,6 +371,7 @@ void http_session::ingest(request&& req) {
 }
 
 void http_session::send(response&& res) {
+  context_->metrics->http_requests(route_name_, res.result_int()).increment();
   pending_response_ = std::make_shared<response>(std::move(res));
   bool close = pending_response_->need_eof();
   http::async_write(stream_, *pending_response_,

@@ -65,6 +65,8 @@ private:
   std::string remote_;
   std::size_t requests_ = 0;
   std::string_view end_reason_ = "closed";
+  // The endpoint of the request being answered, for evstream_http_requests_total.
+  std::string_view route_name_ = "unrouted";
 };
 
 } // namespace evstream::net

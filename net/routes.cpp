@@ -65,6 +65,26 @@ result<route, route_refusal> route_stream(http::verb method, std::string_view pa
 
 } // namespace
 
+std::string_view name_of(endpoint_kind to) {
+  switch (to) {
+  case endpoint_kind::discovery:
+    return "discovery";
+  case endpoint_kind::stream:
+    return "stream";
+  case endpoint_kind::ingest:
+    return "ingest";
+  case endpoint_kind::health:
+    return "health";
+  case endpoint_kind::readiness:
+    return "readiness";
+  case endpoint_kind::metrics:
+    return "metrics";
+  case endpoint_kind::demo:
+    return "demo";
+  }
+  return "unknown";
+}
+
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
 result<route, route_refusal> route_request(http::verb method, std::string_view target, bool upgrade) {

@@ -35,6 +35,9 @@ struct route_refusal {
   std::string allow;         // for 405: the methods the endpoint takes
 };
 
+// "discovery", "stream", "ingest", …: the endpoint's label in the metrics.
+std::string_view name_of(endpoint_kind to);
+
 result<route, route_refusal> route_request(http::verb method, std::string_view target, bool upgrade);
 
 // The response a refusal stands for: its JSON error body, Allow on 405, and

@@ -67,6 +67,7 @@ void websocket_connection::start(http::request<http::string_body> upgrade_reques
 void websocket_connection::on_accept(error_code ec) {
   if (ec) return; // Beast answered the failed handshake; nothing was subscribed
   open_ = context_->metrics->connection_opened(ops::connection_kind::websocket);
+  context_->metrics->http_requests("stream", 101).increment();
   accepted_ = true;
   opened_at_ = std::chrono::steady_clock::now();
   ws_.next_layer().count_written(context_->metrics->sent_bytes);

@@ -70,6 +70,7 @@ struct metrics::families {
   prometheus::Family<prometheus::Gauge>& subscribers;
   prometheus::Family<prometheus::Counter>& closes;
   prometheus::Family<prometheus::Counter>& ingest_errors;
+  prometheus::Family<prometheus::Counter>& http_requests;
 };
 
 metrics::metrics(const metric_labels& labels) : registry_(std::make_shared<prometheus::Registry>()) {
@@ -105,7 +106,11 @@ metrics::metrics(const metric_labels& labels) : registry_(std::make_shared<prome
                       .Name("evstream_ingest_errors_total")
                       .Help("Blocks offered for ingest and not streamed, by why")
                       .Register(registry),
-                  "reason", refusals)});
+                  "reason", refusals),
+      BuildCounter()
+          .Name("evstream_http_requests_total")
+          .Help("HTTP answers, by the endpoint that gave them and status code (101: an accepted upgrade)")
+          .Register(registry)});
   events_sent = counter{BuildCounter()
                             .Name("evstream_events_sent_total")
                             .Help("Stream messages queued for WebSocket subscribers")
@@ -127,6 +132,16 @@ metrics::metrics(const metric_labels& labels) : registry_(std::make_shared<prome
                                          "having sent it to every subscribed session")
                                    .Register(registry)
                                    .Add({}, dispatch_buckets)};
+  auto plain_gauge = [&](const char* name, const char* help) {
+    return gauge{BuildGauge().Name(name).Help(help).Register(registry).Add({})};
+  };
+  last_block_height =
+      plain_gauge("evstream_last_block_height", "Height in this node of the newest block dispatched");
+  last_block_timestamp = plain_gauge("evstream_last_block_timestamp_seconds",
+                                     "The newest dispatched block's own timestamp, in Unix seconds");
+  retained_blocks = plain_gauge("evstream_retained_blocks", "Blocks in the retention window (resumable)");
+  retained_bytes =
+      plain_gauge("evstream_retained_bytes", "Bytes the retention window holds, encodings included");
   BuildGauge()
       .Name("evstream_build_info")
       .Help("Always 1: the labels say which evstream this is")
@@ -169,6 +184,11 @@ gauge metrics::subscribers(std::string_view stream) {
 
 counter metrics::websocket_closes(std::string_view cause) {
   return counter{families_->closes.Add({{"reason", std::string{cause}}})};
+}
+
+counter metrics::http_requests(std::string_view route, unsigned status) {
+  return counter{
+      families_->http_requests.Add({{"route", std::string{route}}, {"code", std::to_string(status)}})};
 }
 
 counter metrics::ingest_errors(ingest_refusal reason) {

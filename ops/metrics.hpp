@@ -121,6 +121,9 @@ public:
   gauge subscribers(std::string_view stream);
   counter websocket_closes(std::string_view cause);
   counter ingest_errors(ingest_refusal reason);
+  // HTTP answers by the endpoint that gave them ("unrouted" for a request no
+  // endpoint took) and their status code; 101 for an accepted upgrade.
+  counter http_requests(std::string_view route, unsigned status);
 
   counter events_sent;
   counter sent_bytes;
@@ -138,6 +141,13 @@ public:
   void count_relay_link();
   // Accepts that failed, most for want of descriptors or memory.
   counter accept_failures;
+  // The newest block dispatched: its height here and its own timestamp (Unix
+  // seconds), so that an alert can tell a stream gone stale.
+  gauge last_block_height;
+  gauge last_block_timestamp;
+  // What the retention window holds.
+  gauge retained_blocks;
+  gauge retained_bytes;
 
 private:
   struct families;

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <boost/json.hpp>
+
 using namespace std::chrono_literals;
 using namespace evstream;
 using evstream::testing::actor_fixture;
@@ -153,6 +155,19 @@ TEST_CASE_METHOD(pipeline_fixture, "the dispatcher counts subscribers by stream 
   advance(10s); // the valid_tx session times out
   CHECK(metrics->subscribers(name_of(stream_kind::valid_tx)).value() == 0);
   CHECK(metrics->subscribers(name_of(stream_kind::blocks)).value() == 1);
+}
+
+TEST_CASE_METHOD(pipeline_fixture,
+                 "the dispatcher shows the newest block's height and timestamp and what it retains") {
+  demo_chain chain{8};
+  ingest(chain.next_block_json(2));
+  auto second = boost::json::parse(chain.next_block_json(3)).as_object();
+  second["block"].as_object()["timestamp"] = "1700000123";
+  ingest(boost::json::serialize(second));
+  CHECK(metrics->last_block_height.value() == 2);
+  CHECK(metrics->last_block_timestamp.value() == 1700000123);
+  CHECK(metrics->retained_blocks.value() == 2);
+  CHECK(metrics->retained_bytes.value() > 0);
 }
 
 TEST_CASE_METHOD(pipeline_fixture, "the block source counts blocks ingested and refusals by why") {

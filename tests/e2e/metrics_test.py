@@ -94,6 +94,17 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(samples['evstream_websocket_closes_total{reason="keepalive"}'], 1)
             self.assertEqual(samples['evstream_websocket_closes_total{reason="client"}'], 0)
             self.assertEqual(samples["evstream_dispatch_latency_seconds_count"], 2)
+            self.assertEqual(samples["evstream_last_block_height"], 2)
+            self.assertEqual(samples["evstream_last_block_timestamp_seconds"], float(blocks[1]["block"]["timestamp"]))
+            self.assertEqual(samples["evstream_retained_blocks"], 2)
+            self.assertGreater(samples["evstream_retained_bytes"], 0)
+            self.assertEqual(samples['evstream_http_requests_total{code="101",route="stream"}'], 2)
+            self.assertEqual(samples['evstream_http_requests_total{code="202",route="ingest"}'], 2)
+            self.assertEqual(samples['evstream_http_requests_total{code="400",route="ingest"}'], 1)
+            self.assertEqual(samples['evstream_http_requests_total{code="409",route="ingest"}'], 1)
+            self.assertEqual(samples['evstream_http_requests_total{code="413",route="unrouted"}'], 1)
+            build = [series for series in samples if series.startswith("evstream_build_info{")]
+            self.assertEqual(len(build), 1, build)
             self.assertEqual(samples['evstream_dispatch_latency_seconds_bucket{le="+Inf"}'], 2)
             # Not a relay: no relay series, so an "== 0" alert on them cannot fire here.
             self.assertNotIn("evstream_relay_upstream_connected", text)
