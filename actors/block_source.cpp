@@ -34,6 +34,9 @@ ingest_result publish(caf::stateful_actor<block_source_state>* self, const schem
   state.remembered.remember(block.id, state.next_sequence);
   ++state.counters.blocks_published;
   state.metrics->blocks_ingested.increment();
+  ops::log(
+      ops::log_level::info, "block_accepted",
+      {{"blockid", block.id}, {"height", state.next_sequence}, {"transactions", block.transactions.size()}});
   self->send(state.dispatcher, encode_block(block, state.next_sequence++, received_at));
   return {ingest_result::outcome::accepted, block.id, block.transactions.size(), {}};
 }

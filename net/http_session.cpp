@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include <cmath>
 #include <type_traits>
 
 namespace evstream::net {
@@ -81,6 +82,9 @@ void http_session::force_close() {
 
 void http_session::do_read() {
   route_name_ = "unrouted";
+  method_.clear();
+  path_.clear();
+  started_ = std::chrono::steady_clock::now();
   parser_.emplace();
   parser_->body_limit(context_->settings.max_body_bytes);
   parser_->header_limit(static_cast<std::uint32_t>(context_->settings.max_header_bytes));
@@ -91,6 +95,10 @@ void http_session::do_read() {
 
 void http_session::on_header(error_code ec, std::size_t bytes) {
   if (ec) return on_read(ec, bytes);
+  started_ = std::chrono::steady_clock::now();
+  const auto& header = parser_->get();
+  method_ = std::string{header.method_string()};
+  path_ = std::string{path_of({header.target().data(), header.target().size()})};
   // Beast reads as much as the buffer's free capacity (at least 512 bytes):
   // give a large body room, or a 1 MB block takes two thousand reads.
   if (auto length = parser_->content_length(); length && *length > buffer_.capacity())
@@ -372,10 +380,26 @@ void http_session::ingest(request&& req) {
 
 void http_session::send(response&& res) {
   context_->metrics->http_requests(route_name_, res.result_int()).increment();
+  log_request(res);
   pending_response_ = std::make_shared<response>(std::move(res));
   bool close = pending_response_->need_eof();
   http::async_write(stream_, *pending_response_,
                     beast::bind_front_handler(&http_session::on_write, shared_from_this(), close));
+}
+
+// One line per answer; probes and scrapes, which come every few seconds, at debug.
+void http_session::log_request(const response& res) const {
+  bool polled = route_name_ == "health" || route_name_ == "readiness" || route_name_ == "metrics";
+  auto level = polled ? ops::log_level::debug : ops::log_level::info;
+  if (!ops::log_enabled(level)) return;
+  std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started_;
+  ops::log(level, "http_request",
+           {{"remote", remote_},
+            {"method", method_},
+            {"path", path_},
+            {"status", res.result_int()},
+            {"bytes", res.body().size()},
+            {"duration_ms", std::round(took.count() * 1000) / 1000}});
 }
 
 void http_session::on_write(bool close, error_code ec, std::size_t) {

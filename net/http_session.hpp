@@ -9,7 +9,9 @@
 #include "net/server_context.hpp"
 #include "net/tcp_or_tls_stream.hpp"
 
+#include <chrono>
 #include <optional>
+#include <string>
 
 namespace evstream::net {
 
@@ -46,6 +48,7 @@ private:
   void upgrade(request&& req, subscription wanted);
   void ingest(request&& req);
   void send(response&& res);
+  void log_request(const response& res) const;
   void on_write(bool close, error_code ec, std::size_t bytes);
   void drain();
 
@@ -65,8 +68,12 @@ private:
   std::string remote_;
   std::size_t requests_ = 0;
   std::string_view end_reason_ = "closed";
-  // The endpoint of the request being answered, for evstream_http_requests_total.
+  // The request being answered, for evstream_http_requests_total and its
+  // log line: its endpoint, method, path (never the query) and start.
   std::string_view route_name_ = "unrouted";
+  std::string method_;
+  std::string path_;
+  std::chrono::steady_clock::time_point started_;
 };
 
 } // namespace evstream::net

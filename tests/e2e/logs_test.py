@@ -1,5 +1,6 @@
 """The structured log of the real evstream binary: one JSON object per stderr
-line with ts, level and event; the "listening" line with the version and
+line with ts, level and event; a line per HTTP answer (never its query) and
+per accepted block; the "listening" line with the version and
 commit that --version prints; a line per connection opened and closed (with
 the remote address and the reason), one per refused ingest; never the ingest
 token, an Authorization header or a query string; --log-level=warn keeps the
@@ -17,7 +18,7 @@ import unittest
 
 import websockets
 
-from harness import DEADLINE, Server
+from harness import DEADLINE, Server, new_block
 
 EVSTREAM = sys.argv.pop(1) if len(sys.argv) > 1 else "./evstream"
 TOKEN = "tok-3f9a1c7e5d2b"
@@ -81,6 +82,8 @@ class LogsTest(unittest.TestCase):
         subscriber = asyncio.run(open_and_close(f"{server.stream_url}?asset_id={FILTER_ASSET}"))
         invalid_status, poster = post(server, b'{"id": 5}', TOKEN)
         self.assertEqual(invalid_status, 400)
+        self.accepted = new_block(2)
+        self.assertEqual(post(server, json.dumps(self.accepted).encode(), TOKEN)[0], 202)
         self.assertEqual(post(server, b"{}", WRONG_TOKEN)[0], 403)
         code, stderr = server.stop_reading_stderr()
         self.assertEqual(code, 0)
@@ -106,6 +109,15 @@ class LogsTest(unittest.TestCase):
         self.assertEqual(only(lines, event="http_close", remote=poster)["reason"], "client_closed")
         unauthorized = only(lines, event="ingest_error", reason="unauthorized")
         self.assertEqual((unauthorized["level"], unauthorized["error"]), ("warn", "wrong ingest token"))
+
+        refused = only(lines, event="http_request", remote=poster)
+        self.assertEqual([refused[k] for k in ("level", "method", "path", "status")],
+                         ["info", "POST", "/api/v1/blocks", 400])
+        self.assertGreater(refused["bytes"], 0)
+        self.assertGreaterEqual(refused["duration_ms"], 0)
+        block = only(lines, event="block_accepted")
+        self.assertEqual([block[k] for k in ("level", "blockid", "height", "transactions")],
+                         ["info", self.accepted["id"], 1, 2])
 
         listening = only(lines, event="listening")
         self.assertEqual(listening["level"], "info")
