@@ -148,7 +148,6 @@ void http_session::on_read(error_code ec, std::size_t) {
 
 void http_session::route(request&& req) {
   ++requests_;
-  route_name_ = "unrouted";
   auto routed =
       route_request(req.method(), {req.target().data(), req.target().size()}, websocket::is_upgrade(req));
   if (!routed) return send(refusal_response(req.keep_alive(), routed.error()));
