@@ -9,6 +9,7 @@
 #include "ops/log.hpp"
 #include "scenario/command.hpp"
 
+#include <boost/json/object.hpp>
 #include <caf/io/middleman.hpp>
 
 #include <atomic>
@@ -20,24 +21,61 @@
 #include <thread>
 #include <unistd.h>
 
+namespace {
+
+constexpr const char* usage = R"(evstream: streams every newly validated transaction to WebSocket subscribers.
+
+usage: evstream [OPTIONS]                 serve (on the demo source unless --source says otherwise)
+       evstream tail [OPTIONS] URL        print a node's events, one JSON line each (tail --help)
+       evstream scenario [OPTIONS] FILE   play scenario files (scenario --help)
+
+Each option can be given on the command line (--port=9984 or --port 9984),
+as an environment variable (EVSTREAM_PORT=9984, EVSTREAM_CAF_SCHEDULER_MAX_THREADS=2)
+or in an INI file (port = 9984); the command line wins over the environment,
+and the environment over the files. --dump-config shows where each value came from.
+
+)";
+
+// `evstream tial …`: a word where none belongs, likely a misspelt command.
+std::string stray_word(const std::string& word) {
+  if (auto command = evstream::cli::closest(word, {"tail", "scenario"}))
+    return "unexpected word \"" + word + "\" (did you mean evstream " + *command + "?)";
+  return "unexpected word \"" + word + "\": evstream takes options only; its commands are tail and scenario";
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
-  if (argc == 2 && std::string_view{argv[1]} == "--version") {
-    std::cout << "evstream " << evstream::ops::version() << " (commit " << evstream::ops::commit() << ")\n";
-    return 0;
-  }
   if (argc > 1 && std::string_view{argv[1]} == "tail") return evstream::client::run_tail(argc - 1, argv + 1);
   if (argc > 1 && std::string_view{argv[1]} == "scenario")
     return evstream::scenario::scenario_command(argc - 1, argv + 1);
-  evstream::config cfg;
-  if (auto err = cfg.parse(argc, argv, "evstream.ini")) {
-    std::cerr << "evstream: " << cfg.render(err) << "\n";
+  evstream::settings values;
+  auto table = evstream::options_of(values);
+  auto read = evstream::cli::read(table, evstream::sources_of({argv + 1, argv + argc}));
+  if (!read) {
+    std::cerr << "evstream: " << read.error().message << "\n";
     return 2;
   }
-  if (cfg.cli_helptext_printed) return 0;
-  auto options = cfg.to_service_options();
+  if (read->help) {
+    std::cout << usage << evstream::cli::describe(table);
+    return 0;
+  }
+  if (values.version) {
+    std::cout << "evstream " << evstream::ops::version() << " (commit " << evstream::ops::commit() << ")\n";
+    return 0;
+  }
+  if (!read->words.empty()) {
+    std::cerr << "evstream: " << stray_word(read->words.front()) << "\n";
+    return 2;
+  }
+  auto options = evstream::to_service_options(values);
   if (!options) {
     std::cerr << "evstream: " << options.error() << "\n";
     return 2;
+  }
+  if (values.dump_config) {
+    std::cout << evstream::cli::dump(table, *read);
+    return 0;
   }
   // Block the shutdown signals before any thread starts, so every thread
   // inherits the mask and only sigwait below receives them.
@@ -48,7 +86,9 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
 
   // The network layer starts a thread of its own; only a node that relays needs it.
-  if (cfg.relays()) {
+  caf::actor_system_config cfg;
+  evstream::configure(cfg, values);
+  if (evstream::relays(values)) {
     if (options->relay_tls)
       evstream::enable_relays(cfg, *options->relay_tls);
     else
@@ -65,21 +105,29 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto address = options->host + ":" + std::to_string(service->port());
-  evstream::ops::log(evstream::ops::log_level::info, "listening",
-                     {{"address", address},
-                      {"tls", service->tls()},
-                      {"version", evstream::ops::version()},
-                      {"commit", evstream::ops::commit()}});
-  std::cout << "evstream listening on " << (service->tls() ? "https://" : "http://") << address
-            << " (stream: " << (service->tls() ? "wss://" : "ws://") << address
-            << "/api/v1/streams/valid_tx, source: "
-            << (options->source == evstream::block_source_kind::upstream ? "upstream " + cfg.upstream
-                                                                         : cfg.source);
-  if (auto port = service->published_port())
-    std::cout << ", relay feed: " << options->publish_host << ":" << *port;
-  std::cout << ")\n"
-            << "evstream: watch it live at " << (service->tls() ? "https://" : "http://") << address
-            << "/demo" << std::endl;
+  auto url = (service->tls() ? "https://" : "http://") + address;
+  auto stream_url = (service->tls() ? "wss://" : "ws://") + address + "/api/v1/streams/valid_tx";
+  auto source = values.upstream.empty() ? values.source : "upstream " + values.upstream;
+  boost::json::object listening{{"address", address},
+                                {"url", url},
+                                {"stream_url", stream_url},
+                                {"source", source},
+                                {"tls", service->tls()},
+                                {"version", evstream::ops::version()},
+                                {"commit", evstream::ops::commit()}};
+  auto feed = service->published_port();
+  if (feed) listening["relay_feed"] = options->publish_host + ":" + std::to_string(*feed);
+  boost::json::object effective;
+  for (auto& [name, value] : evstream::cli::effective(table))
+    effective[name] = value;
+  listening["config"] = std::move(effective);
+  evstream::ops::log_lifecycle("listening", std::move(listening));
+  // For a person at a terminal; under systemd or a pipe, stderr's JSON says it all.
+  if (isatty(STDOUT_FILENO)) {
+    std::cout << "evstream listening on " << url << " (stream: " << stream_url << ", source: " << source;
+    if (feed) std::cout << ", relay feed: " << options->publish_host << ":" << *feed;
+    std::cout << ")\nevstream: watch it live at " << url << "/demo" << std::endl;
+  }
 
   std::atomic<bool> stop_feeding{false};
   std::thread feeder;
@@ -91,10 +139,11 @@ int main(int argc, char** argv) {
 
   int received = 0;
   sigwait(&shutdown_signals, &received);
-  std::cout << "evstream: shutting down (" << (received == SIGINT ? "SIGINT" : "SIGTERM") << ")" << std::endl;
+  evstream::ops::log_lifecycle("shutting_down", {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
   stop_feeding = true;
   if (feeder.joinable()) feeder.join();
   service->stop();
   service.reset();
+  evstream::ops::log_lifecycle("stopped");
   return 0;
 }

@@ -91,7 +91,8 @@ server_process::server_process(std::vector<std::string> argv, unsigned long open
     live_servers.insert(pid_);
   }
 
-  const std::regex listening{R"(listening on https?://[0-9.]+:([0-9]+))"};
+  // evstream's "listening" log line ("url":"http://…"), or the reference server's banner.
+  const std::regex listening{R"((?:listening on |"url":")https?://[0-9.]+:([0-9]+))"};
   const auto give_up = std::chrono::steady_clock::now() + startup;
   while (std::chrono::steady_clock::now() < give_up) {
     std::ifstream file{log_path_};

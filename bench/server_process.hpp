@@ -1,7 +1,8 @@
 // A server under test in its own process: started with a given descriptor
 // limit (setrlimit in the child before exec: raised for the many-connection
 // workloads, lowered to starve it in W7), its port read from the
-// "listening on http[s]://127.0.0.1:PORT" line it prints, its CPU time and
+// "listening" log line ("url":"http[s]://127.0.0.1:PORT"), or the reference
+// server's "listening on" banner, its CPU time and
 // memory read from /proc, and stopped with SIGTERM. Its output goes to a log
 // file, whose tail a report quotes when the server misbehaves.
 #pragma once

@@ -2,34 +2,29 @@
 
 #include "client/tail_config.hpp"
 
-#include <algorithm>
 #include <csignal>
 #include <iostream>
-#include <sstream>
 #include <string>
-#include <vector>
 
 namespace evstream::client {
 
 int run_tail(int argc, char** argv) {
-  tail_config cfg;
-  // CAF's parser stops at the first argument that is not an option and
-  // leaves the rest in `remainder`: the URL goes last, wherever it was given.
-  std::vector<std::string> args(argv + 1, argv + argc);
-  std::stable_partition(args.begin(), args.end(),
-                        [](const std::string& arg) { return arg.rfind('-', 0) == 0; });
-  std::istringstream no_ini_file;
-  if (auto err = cfg.parse(std::move(args), no_ini_file)) {
-    std::cerr << "evstream tail: " << cfg.render(err) << "\n";
+  tail_settings values;
+  auto table = options_of(values);
+  auto read = cli::read(table, {{argv + 1, argv + argc}, {}, {}, {}, {}});
+  if (!read) {
+    std::cerr << "evstream tail: " << read.error().message << "\n";
     return 2;
   }
-  if (cfg.cli_helptext_printed) {
-    std::cout << "usage: evstream tail [OPTIONS] URL\n"
-                 "  URL: a node's base URL (http://host:port, https://...), whose discovery names the\n"
-                 "  stream, or the stream's URL (ws://host:port/api/v1/streams/valid_tx, wss://...)\n";
+  if (read->help) {
+    std::cout
+        << "usage: evstream tail [OPTIONS] URL\n"
+           "  URL: a node's base URL (http://host:port, https://..., or host:port), whose discovery\n"
+           "  names the stream, or the stream's URL (ws://host:port/api/v1/streams/valid_tx, wss://...)\n\n"
+        << cli::describe(table);
     return 0;
   }
-  auto options = cfg.to_tail_options();
+  auto options = to_tail_options(values, read->words);
   if (!options) {
     std::cerr << "evstream tail: " << options.error() << "\n";
     return 2;

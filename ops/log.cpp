@@ -75,8 +75,9 @@ void set_log_level(log_level level) { logger().set_level(spdlog_level(level)); }
 
 bool log_enabled(log_level level) { return logger().should_log(spdlog_level(level)); }
 
-void log(log_level level, std::string_view event, boost::json::object fields) {
-  if (!log_enabled(level)) return;
+namespace {
+
+std::string line_of(log_level level, std::string_view event, boost::json::object fields) {
   boost::json::object line;
   line.reserve(fields.size() + 3);
   line.emplace("ts", utc_timestamp(std::chrono::system_clock::now()));
@@ -84,7 +85,19 @@ void log(log_level level, std::string_view event, boost::json::object fields) {
   line.emplace("event", event);
   for (auto& field : fields)
     line.emplace(field.key(), std::move(field.value()));
-  logger().log(spdlog_level(level), boost::json::serialize(line));
+  return boost::json::serialize(line);
+}
+
+} // namespace
+
+void log(log_level level, std::string_view event, boost::json::object fields) {
+  if (!log_enabled(level)) return;
+  logger().log(spdlog_level(level), line_of(level, event, std::move(fields)));
+}
+
+void log_lifecycle(std::string_view event, boost::json::object fields) {
+  // spdlog's highest level passes every threshold; the line itself says info.
+  logger().log(spdlog::level::critical, line_of(log_level::info, event, std::move(fields)));
 }
 
 void log_relay_link(bool connected, std::string_view upstream, std::string_view detail) {

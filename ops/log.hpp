@@ -29,6 +29,10 @@ bool log_enabled(log_level level);
 // One line: ts, level, `event`, then `fields` in their order.
 void log(log_level level, std::string_view event, boost::json::object fields = {});
 
+// The process's own start and stop (listening, shutting_down, stopped): at
+// info, but written at every --log-level, since they say where it listens.
+void log_lifecycle(std::string_view event, boost::json::object fields = {});
+
 // A relay's link to its upstream (HOST:PORT, which --upstream checks carries
 // no credentials) came up (`connected`) or went down, with why (`detail`,
 // may be empty).

@@ -1,5 +1,6 @@
 #include "scenario/command.hpp"
 
+#include "cli/options.hpp"
 #include "scenario/duration.hpp"
 #include "scenario/live_stage.hpp"
 #include "scenario/runner.hpp"
@@ -17,22 +18,26 @@ namespace evstream::scenario {
 
 namespace {
 
-struct command_options : caf::actor_system_config {
+struct command_options {
   std::string live;
   double time_scale = 1.0;
-  int server_pid = 0;
+  std::size_t server_pid = 0;
   bool server_options = false;
-
-  command_options() {
-    opt_group{custom_options_, "global"}
-        .add(live, "live,l", "play against the server at this URL (http://HOST:PORT) instead of simulating")
-        .add(time_scale, "time-scale",
-             "live: real seconds per scenario second, e.g. 0.01 (the server's timeouts scaled alike)")
-        .add(server_pid, "server-pid", "live: the server's process id, for the shutdown step (SIGTERM)")
-        .add(server_options, "server-options",
-             "print the options a live server needs for these scenarios at --time-scale, and exit");
-  }
 };
+
+cli::option_table options_of(command_options& v) {
+  cli::option_table table;
+  table.group("Options")
+      .add("live", v.live, "URL",
+           "play against the server at this URL (http://HOST:PORT) instead of simulating")
+      .add("time-scale", v.time_scale, "FACTOR",
+           "live: real seconds per scenario second, e.g. 0.01 (the server's timeouts scaled alike)")
+      .add("server-pid", v.server_pid, "PID",
+           "live: the server's process id, for the shutdown step (SIGTERM)")
+      .add("server-options", v.server_options,
+           "print the options a live server needs for these scenarios at --time-scale, and exit");
+  return table;
+}
 
 std::optional<scenario> load(const std::string& path) {
   std::ifstream file{path};
@@ -72,7 +77,8 @@ bool play_file(const std::string& path, const scenario& scenario, const command_
   if (options.live.empty()) {
     where = std::make_unique<simulated_stage>(scenario.settings);
   } else {
-    where = std::make_unique<live_stage>(live_target{options.live, options.time_scale, options.server_pid});
+    where = std::make_unique<live_stage>(
+        live_target{options.live, options.time_scale, static_cast<pid_t>(options.server_pid)});
     // A server keeps refusing blocks it has seen: a fresh chain per run.
     if (!scenario.seed) seed = std::random_device{}();
   }
@@ -91,13 +97,17 @@ bool play_file(const std::string& path, const scenario& scenario, const command_
 
 int scenario_command(int argc, char** argv) {
   command_options options;
-  std::istringstream no_ini_file;
-  if (auto err = options.parse(caf::actor_system_config::string_list(argv + 1, argv + argc), no_ini_file)) {
-    std::cerr << "evstream scenario: " << options.render(err) << "\n";
+  auto table = options_of(options);
+  auto read = cli::read(table, {{argv + 1, argv + argc}, {}, {}, {}, {}});
+  if (!read) {
+    std::cerr << "evstream scenario: " << read.error().message << "\n";
     return 2;
   }
-  if (options.cli_helptext_printed) return 0;
-  const auto& paths = options.remainder;
+  if (read->help) {
+    std::cout << "usage: evstream scenario [OPTIONS] FILE...\n\n" << cli::describe(table);
+    return 0;
+  }
+  const auto& paths = read->words;
   if (paths.empty()) {
     std::cerr
         << "usage: evstream scenario [--live=http://HOST:PORT [--time-scale=F] [--server-pid=PID]] FILE...\n"

@@ -13,21 +13,37 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// The server's options read from `args` (and an INI file and environment, when given).
 struct parsed {
-  evstream::config cfg;
-  caf::error error;
+  evstream::settings values;
+  std::string error; // the front end's refusal
   std::optional<evstream::service_options> options;
-  std::string problem;
+  std::string problem; // to_service_options's refusal
 
-  parsed(std::vector<std::string> args, const std::string& ini = "") {
-    std::istringstream ini_stream{ini};
-    error = cfg.parse(std::move(args), ini_stream);
-    if (error) return;
-    auto read = cfg.to_service_options();
-    if (read)
-      options = std::move(*read);
+  explicit parsed(std::vector<std::string> args, const std::string& ini = "",
+                  std::vector<std::string> environment = {}) {
+    std::filesystem::path file;
+    if (!ini.empty()) {
+      file =
+          std::filesystem::temp_directory_path() / ("evstream-config-" + std::to_string(::getpid()) + ".ini");
+      std::ofstream{file} << ini;
+      args.push_back("--config-file=" + file.string());
+    }
+    auto table = evstream::options_of(values);
+    auto sources = evstream::sources_of(std::move(args));
+    sources.environment = std::move(environment);
+    sources.default_file.clear();
+    auto read = evstream::cli::read(table, sources);
+    if (!file.empty()) std::filesystem::remove(file);
+    if (!read) {
+      error = read.error().message;
+      return;
+    }
+    auto service = evstream::to_service_options(values);
+    if (service)
+      options = std::move(*service);
     else
-      problem = std::move(read.error());
+      problem = std::move(service.error());
   }
 };
 
@@ -74,7 +90,7 @@ TEST_CASE("every option is read in --name=value form") {
 }
 
 TEST_CASE("an INI file sets options and the command line wins over it") {
-  parsed p{{"--port=7001"}, "[global]\nport=7000\nsource=\"stdin\"\nkeepalive-timeout=500ms\n"};
+  parsed p{{"--port=7001"}, "port=7000\nsource=stdin\nkeepalive-timeout=500ms\n"};
   REQUIRE(p.options);
   CHECK(p.options->port == 7001);
   CHECK(p.options->source == evstream::block_source_kind::stdin_lines);
@@ -124,8 +140,10 @@ TEST_CASE("wrong values are refused with a sentence naming the option") {
   CHECK(parsed{{"--send-timeout=0s"}}.problem == "--send-timeout must be above 0");
   CHECK(parsed{{"--log-level=verbose"}}.problem
         == "--log-level must be debug, info, warn or error, not \"verbose\"");
-  CHECK(parsed{{"--port=70000"}}.error);
-  CHECK(parsed{{"--no-such-option=1"}}.error);
+  CHECK(parsed{{"--port=70000"}}.error == "--port: \"70000\" is not a port number (0-65535)");
+  CHECK(parsed{{"--no-such-option=1"}}.error == "unknown option --no-such-option");
+  CHECK(parsed{{"--caf.scheduler.policy=fifo"}}.problem
+        == "--caf.scheduler.policy must be stealing or sharing, not \"fifo\"");
 }
 
 TEST_CASE(
@@ -138,7 +156,7 @@ TEST_CASE(
   CHECK(relay.options->upstream.port == 9990);
   CHECK(relay.options->publish_port == 9991);
   CHECK(relay.options->publish_host == "0.0.0.0");
-  CHECK(relay.cfg.relays());
+  CHECK(evstream::relays(relay.values));
 
   parsed private_feed{{"--host=0.0.0.0", "--publish-port=0", "--publish-host=10.0.0.5", "--relay-insecure"}};
   REQUIRE(private_feed.options);
@@ -152,7 +170,7 @@ TEST_CASE(
   parsed plain{{}};
   REQUIRE(plain.options);
   CHECK_FALSE(plain.options->publish_port);
-  CHECK_FALSE(plain.cfg.relays());
+  CHECK_FALSE(evstream::relays(plain.values));
 }
 
 TEST_CASE("relay options that cannot work are refused with the reason") {
@@ -167,24 +185,30 @@ TEST_CASE("relay options that cannot work are refused with the reason") {
   parsed both{{"--upstream=origin.internal:9990", "--source=ingest", "--relay-insecure"}};
   CHECK_FALSE(both.options);
   CHECK(both.problem == "--upstream replaces --source; drop --source=ingest");
-  parsed port{{"--publish-port=70000", "--relay-insecure"}};
-  CHECK_FALSE(port.options);
-  CHECK(port.problem == "--publish-port must be a TCP port (0 to 65535)");
+  CHECK(parsed{{"--publish-port=70000", "--relay-insecure"}}.error
+        == "--publish-port: \"70000\" is not a port number (0-65535)");
 }
 
 TEST_CASE("the allowed ingest origins are a list, normalized, and anything else is refused") {
-  parsed p{{R"(--ingest-allow-origin=["https://Admin.Example.com:443", "http://127.0.0.1:8080"])"}};
+  parsed p{
+      {"--ingest-allow-origin=https://Admin.Example.com:443", "--ingest-allow-origin=http://127.0.0.1:8080"}};
   REQUIRE(p.options);
   CHECK(p.options->server.ingest_allowed_origins
         == std::vector<std::string>{"https://admin.example.com", "http://127.0.0.1:8080"});
   CHECK(parsed{{}}.options->server.ingest_allowed_origins.empty());
   CHECK(parsed{{"--ingest-allow-origin=https://admin.example.com"}}.options->server.ingest_allowed_origins
         == std::vector<std::string>{"https://admin.example.com"});
-  CHECK(parsed{{R"(--ingest-allow-origin=["https://admin.example.com/"])"}}.problem
+  CHECK(parsed{{"--ingest-allow-origin=https://admin.example.com/"}}.problem
         == "--ingest-allow-origin takes origins like https://admin.example.com (scheme, host and port only), "
            "not \"https://admin.example.com/\"");
-  CHECK_FALSE(parsed{{R"(--ingest-allow-origin=["*"])"}}.options);
-  CHECK_FALSE(parsed{{R"(--ingest-allow-origin=["null"])"}}.options);
+  CHECK_FALSE(parsed{{"--ingest-allow-origin=*"}}.options);
+  CHECK_FALSE(parsed{{"--ingest-allow-origin=null"}}.options);
+  // The file's list replaces, and is never merged with, a weaker source's.
+  parsed replaced{
+      {"--ingest-allow-origin=https://a.example.com"},
+      "ingest-allow-origin = https://b.example.com\ningest-allow-origin = https://c.example.com\n"};
+  REQUIRE(replaced.options);
+  CHECK(replaced.options->server.ingest_allowed_origins == std::vector<std::string>{"https://a.example.com"});
 }
 
 TEST_CASE("relay links are mutual TLS unless --relay-insecure says otherwise, and their files must load") {
@@ -220,4 +244,60 @@ TEST_CASE("relay links are mutual TLS unless --relay-insecure says otherwise, an
                 "--relay-key=" + ca.key_file.string()}}
             .problem.find("--relay-ca: cannot load \"/nonexistent.pem\"")
         == 0);
+}
+
+TEST_CASE("every option can come from EVSTREAM_*: the command line wins over it, and it over the file") {
+  CHECK(parsed{{}, "port=7000\n", {"EVSTREAM_PORT=7002"}}.options->port == 7002);
+  CHECK(parsed{{"--port=7001"}, "port=7000\n", {"EVSTREAM_PORT=7002"}}.options->port == 7001);
+  CHECK(parsed{{}, "port=7000\n", {"OTHER_PORT=7002"}}.options->port == 7000);
+  parsed token{{},
+               "",
+               {"EVSTREAM_INGEST_TOKEN=from-the-environment", "EVSTREAM_CAF_SCHEDULER_MAX_THREADS=2",
+                "EVSTREAM_RELAY_INSECURE=true", "EVSTREAM_UPSTREAM=origin.internal:9990",
+                "EVSTREAM_SOURCE=demo"}};
+  REQUIRE(token.options);
+  CHECK(token.options->server.ingest_token == "from-the-environment");
+  CHECK(token.values.caf_max_threads == 2);
+  CHECK(token.values.relay_insecure);
+  CHECK(parsed{{}, "", {"EVSTREAM_PROT=7000"}}.error
+        == "EVSTREAM_PROT is set, but names no option (did you mean EVSTREAM_PORT?)");
+  CHECK(parsed{{}, "", {"EVSTREAM_PORT=abc"}}.error
+        == "EVSTREAM_PORT: \"abc\" is not a port number (0-65535)");
+}
+
+TEST_CASE("the dump of the configuration shows each value and where it came from, and never a secret") {
+  evstream::settings values;
+  auto table = evstream::options_of(values);
+  auto sources = evstream::sources_of({"--port=7001", "--dump-config"});
+  sources.environment = {"EVSTREAM_INGEST_TOKEN=s3cret", "EVSTREAM_KEEPALIVE_TIMEOUT=90s"};
+  sources.default_file.clear();
+  auto read = evstream::cli::read(table, sources);
+  REQUIRE(read.has_value());
+  CHECK(values.dump_config);
+  auto text = evstream::cli::dump(table, *read);
+  INFO(text);
+  CHECK(text.find("s3cret") == std::string::npos);
+  CHECK(text.find("ingest-token = <redacted>") != std::string::npos);
+  CHECK(text.find("# EVSTREAM_INGEST_TOKEN\n") != std::string::npos);
+  CHECK(text.find("port = 7001") != std::string::npos);
+  CHECK(text.find("# --port\n") != std::string::npos);
+  CHECK(text.find("keepalive-timeout = 90s") != std::string::npos);
+  CHECK(text.find("host = 127.0.0.1") != std::string::npos);
+  CHECK(text.find("caf.scheduler.max-threads = 1") != std::string::npos);
+  for (const auto& [name, value] : evstream::cli::effective(table))
+    CHECK(value.find("s3cret") == std::string::npos);
+}
+
+TEST_CASE("help names the default file, the environment and every group, CAF's apart") {
+  evstream::settings values;
+  auto text = evstream::cli::describe(evstream::options_of(values));
+  CHECK(text.find("--port PORT") != std::string::npos);
+  CHECK(text.find("(default 9984)") != std::string::npos);
+  CHECK(text.find("(default 3min)") != std::string::npos);
+  CHECK(text.find("./evstream.ini") != std::string::npos);
+  auto caf_group = text.find("The actor system (CAF's own options):");
+  REQUIRE(caf_group != std::string::npos);
+  CHECK(text.find("--caf.scheduler.max-threads") > caf_group);
+  CHECK(text.find("--tls-cert") < caf_group);
+  CHECK(text.find("opencl") == std::string::npos);
 }

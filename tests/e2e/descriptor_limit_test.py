@@ -8,6 +8,7 @@ quantity under test, not a wait for something to happen.
 
 Usage: python3 descriptor_limit_test.py PATH_TO_EVSTREAM
 """
+import json
 import os
 import socket
 import sys
@@ -42,7 +43,8 @@ class DescriptorLimitTest(unittest.TestCase):
         server = Client(["prlimit", f"--nofile={MAX_OPEN_FILES}", EVSTREAM, "--port=0", "--source=ingest",
                          "--request-timeout=60s"])
         self.addCleanup(server.close)
-        port = int(server.next_line().split("127.0.0.1:")[1].split()[0])
+        listening = json.loads(server.wait_for_log('"event":"listening"'))
+        port = int(listening["url"].rsplit(":", 1)[1])
 
         held = [socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) for _ in range(HELD)]
         server.wait_for_log('"event":"accept_failed"')

@@ -17,25 +17,45 @@ DEADLINE = 15  # seconds any single wait may take
 
 
 class Server:
-    """evstream on 127.0.0.1; port 0 picks a free one, read from its banner
-    (source=None: no --source, as a relay with --upstream has none).
-    Its stdin is a pipe (for --source=stdin); its stderr is kept only when a
-    test reads it, so that an unread pipe never fills and stalls the server."""
+    """evstream on 127.0.0.1; port 0 picks a free one, read from its "listening"
+    log line (source=None: no --source, as a relay with --upstream has none).
+    Its stdin is a pipe (for --source=stdin). Its stderr is read all along by
+    a thread, so that the pipe never fills and stalls the server; `log` holds
+    every line so far."""
 
-    def __init__(self, evstream, *args, port=0, tls=None, source="ingest", read_stderr=False):
+    def __init__(self, evstream, *args, port=0, tls=None, source="ingest"):
         command = [evstream, f"--port={port}", *([f"--source={source}"] if source else []), *args]
         if tls:
             command += [f"--tls-cert={tls.cert_file}", f"--tls-key={tls.key_file}"]
         self.tls = tls
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE if read_stderr else subprocess.DEVNULL, text=True)
-        line = self.process.stdout.readline()
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, text=True)
+        self.log = []
+        self.logged = threading.Condition()
+        started = queue.Queue()
+
+        def read_stderr():
+            for line in self.process.stderr:
+                with self.logged:
+                    self.log.append(line)
+                    self.logged.notify_all()
+                if line.startswith("{") and json.loads(line).get("event") == "listening":
+                    started.put(json.loads(line))
+            started.put(None)
+
+        self.reader = threading.Thread(target=read_stderr, daemon=True)
+        self.reader.start()
+        try:
+            self.listening = started.get(timeout=DEADLINE)
+        except queue.Empty:
+            self.listening = None
+        if not self.listening:
+            self.process.kill()
+            raise RuntimeError("evstream did not start: " + "".join(self.log))
+        self.port = int(self.listening["url"].rsplit(":", 1)[1])
         scheme = "https" if tls else "http"
-        if f"listening on {scheme}://127.0.0.1:" not in line:
-            raise RuntimeError("evstream did not start: " + line)
-        self.banner = line
-        self.port = int(line.split("127.0.0.1:")[1].split()[0])
         self.base_url = f"{scheme}://127.0.0.1:{self.port}"
+        assert self.listening["url"] == self.base_url, self.listening
         self.stream_url = f"{'wss' if tls else 'ws'}://127.0.0.1:{self.port}/api/v1/streams/valid_tx"
 
     def post(self, block):
@@ -45,11 +65,23 @@ class Server:
         with urllib.request.urlopen(request, timeout=DEADLINE, context=context) as res:
             assert res.status == 202, res.status
 
+    def wait_for_event(self, event):
+        """The first stderr line logging `event`, as JSON; waits up to DEADLINE."""
+        deadline = time.monotonic() + DEADLINE
+        with self.logged:
+            while True:
+                for line in self.log:
+                    if line.startswith("{") and json.loads(line).get("event") == event:
+                        return json.loads(line)
+                left = deadline - time.monotonic()
+                if left <= 0 or not self.reader.is_alive():
+                    raise AssertionError(f"no {event} logged within {DEADLINE} s: {''.join(self.log)}")
+                self.logged.wait(left)
+
     def stop_reading_stderr(self):
-        """SIGTERM; returns the exit code and everything written to stderr (needs read_stderr)."""
-        self.process.send_signal(signal.SIGTERM)
-        _, stderr = self.process.communicate(timeout=DEADLINE)
-        return self.process.returncode, stderr
+        """SIGTERM; returns the exit code and everything written to stderr."""
+        code = self.stop()
+        return code, "".join(self.log)
 
     def kill(self):
         self.process.kill()
@@ -60,6 +92,7 @@ class Server:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         code = self.process.wait(timeout=DEADLINE)
+        self.reader.join(timeout=DEADLINE)
         for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
             if pipe:
                 pipe.close()

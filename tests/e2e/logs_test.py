@@ -77,7 +77,7 @@ class LogsTest(unittest.TestCase):
     def run_story(self, level):
         """Opens and closes a filtered subscription, posts an invalid block and
         one with a wrong token; returns the client addresses and the log."""
-        server = Server(EVSTREAM, f"--log-level={level}", f"--ingest-token={TOKEN}", read_stderr=True)
+        server = Server(EVSTREAM, f"--log-level={level}", f"--ingest-token={TOKEN}")
         self.addCleanup(server.stop)
         subscriber = asyncio.run(open_and_close(f"{server.stream_url}?asset_id={FILTER_ASSET}"))
         invalid_status, poster = post(server, b'{"id": 5}', TOKEN)
@@ -124,6 +124,12 @@ class LogsTest(unittest.TestCase):
         self.assertTrue(listening["address"].startswith("127.0.0.1:"), listening)
         self.assertEqual(listening["tls"], False)
         self.assertEqual((listening["version"], listening["commit"]), version_and_commit())
+        self.assertEqual(listening["url"], "http://" + listening["address"])
+        self.assertEqual(listening["source"], "ingest")
+        self.assertEqual(listening["config"]["ingest-token"], "<redacted>")
+        self.assertEqual(listening["config"]["log-level"], "info")
+        self.assertEqual(only(lines, event="shutting_down")["signal"], "SIGTERM")
+        self.assertEqual(lines[-1]["event"], "stopped")
 
     def test_version_names_the_version_and_the_commit(self):
         version, commit = version_and_commit()
@@ -132,7 +138,9 @@ class LogsTest(unittest.TestCase):
 
     def test_warn_keeps_refused_ingests_and_drops_connection_lines(self):
         _, poster, lines = self.run_story("warn")
-        self.assertEqual({line["event"] for line in lines}, {"ingest_error"})
+        # The start and the stop are written at every level: they say where it listens.
+        self.assertEqual({line["event"] for line in lines},
+                         {"listening", "ingest_error", "shutting_down", "stopped"})
         self.assertEqual(only(lines, reason="invalid")["remote"], poster)
         only(lines, reason="unauthorized")
 

@@ -20,8 +20,8 @@ DEADLINE = 10  # seconds any single wait may take
 
 
 class EvstreamTest(unittest.TestCase):
-    def serve(self, *args, source="ingest", read_stderr=False):
-        server = Server(EVSTREAM, *args, source=source, read_stderr=read_stderr)
+    def serve(self, *args, source="ingest"):
+        server = Server(EVSTREAM, *args, source=source)
         self.addCleanup(server.stop)
         return server
 
@@ -58,7 +58,7 @@ class EvstreamTest(unittest.TestCase):
         asyncio.run(scenario())
 
     def test_stdin_lines_stream_and_bad_lines_are_skipped(self):
-        server = self.serve(source="stdin", read_stderr=True)
+        server = self.serve(source="stdin")
 
         async def scenario():
             async with websockets.connect(server.stream_url, open_timeout=DEADLINE) as ws:
@@ -71,10 +71,7 @@ class EvstreamTest(unittest.TestCase):
                 server.process.stdin.flush()
                 event = json.loads(await asyncio.wait_for(ws.recv(), DEADLINE))
                 self.assertEqual(event, {"txid": tx, "assetid": tx, "blockid": "b" * 64})
-            for line in server.process.stderr:  # one JSON object a line
-                logged = json.loads(line)
-                if logged["event"] == "ingest_error":
-                    break
+            logged = server.wait_for_event("ingest_error")
             self.assertEqual((logged["source"], logged["line"], logged["reason"]), ("stdin", 1, "invalid"))
             self.assertIn("malformed JSON", logged["error"])
         asyncio.run(scenario())

@@ -128,8 +128,8 @@ class RelayPki:
 
 
 def feed_port(server):
-    """The relay feed port from a node's banner ("…, relay feed: 127.0.0.1:N)")."""
-    return int(server.banner.split("relay feed: 127.0.0.1:")[1].split(")")[0])
+    """The relay feed port from a node's "listening" line ("relay_feed": "127.0.0.1:N")."""
+    return int(server.listening["relay_feed"].rsplit(":", 1)[1])
 
 
 def readiness(server):
@@ -176,7 +176,7 @@ class RelayTreeTest(unittest.TestCase):
 
     def relay(self, upstream_port, *args, port=0):
         server = self.serve(f"--upstream=127.0.0.1:{upstream_port}", *args, source=None, port=port)
-        self.assertIn(f"source: upstream 127.0.0.1:{upstream_port}", server.banner)
+        self.assertEqual(server.listening["source"], f"upstream 127.0.0.1:{upstream_port}")
         wait_until_ready(server)
         return server
 

@@ -23,23 +23,28 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 options=$("$evstream" scenario --server-options --time-scale="$scale" "$scenario")
-mkfifo "$workdir/stdout"
+mkfifo "$workdir/stderr"
 # Run in the scratch directory, so that no evstream.ini is picked up.
-(cd "$workdir" && exec "$evstream" --host=127.0.0.1 --port=0 $options >"$workdir/stdout" 2>"$workdir/stderr") &
+(cd "$workdir" && exec "$evstream" --host=127.0.0.1 --port=0 $options 2>"$workdir/stderr" >/dev/null) &
 server_pid=$!
-# Kept open until the end: the server writes again when it shuts down.
-exec 3<"$workdir/stdout"
-if ! IFS= read -r line <&3; then
+exec 3<"$workdir/stderr"
+# Its log, up to the "listening" line with the URL; the rest is drained to a
+# file, so that the server never blocks on a full pipe.
+port=
+while IFS= read -r line <&3; do
+  echo "$line" >>"$workdir/log"
+  case $line in
+    *'"event":"listening"'*)
+      port=$(printf '%s\n' "$line" | sed -n 's/.*"url":"http:\/\/127\.0\.0\.1:\([0-9]*\)".*/\1/p')
+      break ;;
+  esac
+done
+if [ -z "$port" ]; then
   echo "run_live.sh: evstream did not start:" >&2
-  cat "$workdir/stderr" >&2
+  cat "$workdir/log" >&2
   exit 1
 fi
-case $line in
-  *"listening on http://127.0.0.1:"*) ;;
-  *) echo "run_live.sh: unexpected first line from evstream: $line" >&2; exit 1 ;;
-esac
-port=${line#*http://127.0.0.1:}
-port=${port%% *}
+cat <&3 >>"$workdir/log" &
 echo "server: evstream $options on port $port (pid $server_pid)"
 
 status=0
