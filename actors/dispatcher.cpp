@@ -124,6 +124,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         state.last_sequence = block->sequence;
         retain(state, block);
         count_dispatched(state, *block);
+        std::size_t sent_to = 0;
         for (auto& [key, group] : state.views) {
           auto batch = select_events(block, group.wanted);
           if (!batch) continue; // the filter chose nothing
@@ -131,7 +132,15 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
           auto message = caf::make_message(std::move(*batch));
           for (auto& entry : group.sessions)
             self->send(entry.second, message);
+          sent_to += group.sessions.size();
         }
+        if (ops::log_enabled(ops::log_level::debug))
+          ops::log(ops::log_level::debug, "block_dispatched",
+                   {{"blockid", block->blockid()},
+                    {"height", block->sequence},
+                    {"subscribers", sent_to},
+                    {"views", state.views.size()},
+                    {"retained_blocks", state.window.size()}});
         if (block->received_at) {
           std::chrono::duration<double> took = std::chrono::steady_clock::now() - *block->received_at;
           state.metrics->dispatch_latency.observe(took.count());

@@ -1,8 +1,10 @@
 // evstream: reads the configuration, starts the service, serves until SIGINT
-// or SIGTERM, then closes every client with 1001 and exits 0.
+// or SIGTERM, then closes every client with 1001 and exits 0. SIGHUP reloads
+// what can change without a restart (app/reload.hpp).
 // `evstream tail URL` is the command-line subscriber instead, and
 // `evstream scenario …` plays scenario files (scenario/command.hpp).
 #include "app/config.hpp"
+#include "app/reload.hpp"
 #include "app/stdin_feeder.hpp"
 #include "client/tail_command.hpp"
 #include "ops/build_info.hpp"
@@ -51,7 +53,8 @@ int main(int argc, char** argv) {
     return evstream::scenario::scenario_command(argc - 1, argv + 1);
   evstream::settings values;
   auto table = evstream::options_of(values);
-  auto read = evstream::cli::read(table, evstream::sources_of({argv + 1, argv + argc}));
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  auto read = evstream::cli::read(table, evstream::sources_of(args));
   if (!read) {
     std::cerr << "evstream: " << read.error().message << "\n";
     return 2;
@@ -77,13 +80,14 @@ int main(int argc, char** argv) {
     std::cout << evstream::cli::dump(table, *read);
     return 0;
   }
-  // Block the shutdown signals before any thread starts, so every thread
+  // Block the shutdown and reload signals before any thread starts, so every thread
   // inherits the mask and only sigwait below receives them.
-  sigset_t shutdown_signals;
-  sigemptyset(&shutdown_signals);
-  sigaddset(&shutdown_signals, SIGINT);
-  sigaddset(&shutdown_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
+  sigset_t handled_signals;
+  sigemptyset(&handled_signals);
+  sigaddset(&handled_signals, SIGINT);
+  sigaddset(&handled_signals, SIGTERM);
+  sigaddset(&handled_signals, SIGHUP); // a reload
+  pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
 
   // The network layer starts a thread of its own; only a node that relays needs it.
   caf::actor_system_config cfg;
@@ -138,7 +142,8 @@ int main(int argc, char** argv) {
     }};
 
   int received = 0;
-  sigwait(&shutdown_signals, &received);
+  while (sigwait(&handled_signals, &received) == 0 && received == SIGHUP)
+    evstream::reload(*service, args, values);
   evstream::ops::log_lifecycle("shutting_down", {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
   stop_feeding = true;
   if (feeder.joinable()) feeder.join();

@@ -7,6 +7,8 @@
 #include "net/listener.hpp"
 #include "store/journal.hpp"
 
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 #include <caf/io/middleman.hpp>
@@ -19,7 +21,8 @@ namespace {
 
 // Throws std::runtime_error naming the option, the file and OpenSSL's
 // problem when a file is missing or not a matching PEM certificate and key.
-std::shared_ptr<boost::asio::ssl::context> make_tls_context(const net::server_settings& settings) {
+std::shared_ptr<boost::asio::ssl::context> make_tls_context(const std::string& cert_file,
+                                                            const std::string& key_file) {
   namespace ssl = boost::asio::ssl;
   auto tls = std::make_shared<ssl::context>(ssl::context::tls_server);
   tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3
@@ -32,11 +35,21 @@ std::shared_ptr<boost::asio::ssl::context> make_tls_context(const net::server_se
                                + "\": " + error.code().message());
     }
   };
-  load("--tls-cert", settings.tls_cert_file,
-       [&](const std::string& file) { tls->use_certificate_chain_file(file); });
-  load("--tls-key", settings.tls_key_file,
+  load("--tls-cert", cert_file, [&](const std::string& file) { tls->use_certificate_chain_file(file); });
+  load("--tls-key", key_file,
        [&](const std::string& file) { tls->use_private_key_file(file, ssl::context::pem); });
   return tls;
+}
+
+// The two PEM files' contents, to tell a renewed certificate from the same one.
+std::string pem_files_of(const std::string& cert_file, const std::string& key_file) {
+  std::string both;
+  for (const auto* path : {&cert_file, &key_file}) {
+    std::ifstream file{*path};
+    both.append(std::istreambuf_iterator<char>{file}, std::istreambuf_iterator<char>{});
+    both += '\0';
+  }
+  return both;
 }
 
 // --host as an address: an IP literal as it is, a name (localhost) resolved,
@@ -76,7 +89,12 @@ service::service(caf::actor_system& system, service_options options) {
   ops::set_log_level(options.log_level);
   // What can fail comes before any actor exists, so a failed start leaves
   // nothing running.
-  if (!options.server.tls_cert_file.empty()) context_->tls = make_tls_context(options.server);
+  context_->tls = !options.server.tls_cert_file.empty();
+  log_level_ = options.log_level;
+  context_->replace_credentials(std::make_shared<const net::credentials>(net::credentials{
+      context_->tls ? make_tls_context(options.server.tls_cert_file, options.server.tls_key_file) : nullptr,
+      options.server.ingest_token}));
+  if (context_->tls) tls_files_ = pem_files_of(options.server.tls_cert_file, options.server.tls_key_file);
   bool relays = options.publish_port || options.source == block_source_kind::upstream;
   if (relays && !system.has_middleman())
     throw std::runtime_error(
@@ -132,6 +150,32 @@ service::service(caf::actor_system& system, service_options options) {
 }
 
 service::~service() { stop(); }
+
+std::vector<std::string> service::reload(const reloadable_settings& next) {
+  if (context_->tls != !next.tls_cert_file.empty())
+    throw std::runtime_error(context_->tls ? "TLS cannot be turned off without a restart"
+                                           : "TLS cannot be turned on without a restart");
+  auto current = context_->current_credentials();
+  auto replaced = std::make_shared<net::credentials>(*current);
+  std::vector<std::string> changed;
+  std::string files;
+  if (context_->tls) {
+    // Loaded before anything changes: a file that does not load keeps the old ones.
+    replaced->tls = make_tls_context(next.tls_cert_file, next.tls_key_file);
+    files = pem_files_of(next.tls_cert_file, next.tls_key_file);
+    if (files != tls_files_) changed.emplace_back("tls");
+  }
+  if (next.ingest_token != current->ingest_token) changed.emplace_back("ingest-token");
+  replaced->ingest_token = next.ingest_token;
+  context_->replace_credentials(std::move(replaced));
+  if (context_->tls) tls_files_ = std::move(files);
+  if (next.log_level != log_level_) {
+    changed.emplace_back("log-level");
+    log_level_ = next.log_level;
+    ops::set_log_level(next.log_level);
+  }
+  return changed;
+}
 
 void service::stop_actors() {
   for (auto* actor :

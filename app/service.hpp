@@ -55,6 +55,15 @@ struct service_options {
   ops::log_level log_level = ops::log_level::info;
 };
 
+// What a reload (SIGHUP) may change; the TLS files are read again, so a
+// renewed certificate at the same paths is taken up.
+struct reloadable_settings {
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string ingest_token;
+  ops::log_level log_level = ops::log_level::info;
+};
+
 class service {
 public:
   // Opens the journal if any, spawns the actors, loads the TLS certificate if
@@ -65,7 +74,7 @@ public:
   service& operator=(const service&) = delete;
 
   std::uint16_t port() const;
-  bool tls() const { return context_->tls != nullptr; }
+  bool tls() const { return context_->tls; }
   caf::actor block_source() const { return context_->block_source; }
   caf::actor dispatcher() const { return context_->dispatcher; }
   // Where other nodes follow this one, when it publishes.
@@ -73,6 +82,12 @@ public:
   std::uint64_t slow_consumers_closed() const { return context_->slow_consumers_closed; }
   // What GET /metrics serves; whatever else counts (a relay link) counts here.
   ops::metrics& metrics() const { return *context_->metrics; }
+
+  // Swaps in what may change without a restart: new connections and ingests
+  // use it, open ones keep going. Returns the names of what changed ("tls",
+  // "ingest-token", "log-level"); throws, changing nothing, when the TLS
+  // files do not load or TLS would be turned on or off.
+  std::vector<std::string> reload(const reloadable_settings& next);
 
   // Every subscriber gets close 1001 and up to `grace` to finish; then the
   // rest is cut, the actors end and the I/O threads stop. Idempotent.
@@ -85,6 +100,8 @@ private:
   caf::actor demo_;
   caf::actor feed_;
   std::optional<std::uint16_t> published_port_;
+  ops::log_level log_level_ = ops::log_level::info;
+  std::string tls_files_; // the PEM files' contents, as last loaded
   boost::asio::io_context io_;
   // Keeps the I/O threads running while nothing is pending on a socket, such
   // as at shutdown with only an ingest waiting for the block source's answer.

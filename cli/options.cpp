@@ -106,9 +106,8 @@ std::string suggestion(const option_table& table, std::string_view name, std::st
   return near ? " (did you mean " + std::string{shown_prefix} + *near + "?)" : "";
 }
 
-result<std::vector<occurrence>, problem> from_command_line(const option_table& table,
-                                                           const std::vector<std::string>& args,
-                                                           reading& out) {
+result<std::vector<occurrence>, problem>
+from_command_line(const option_table& table, const std::vector<std::string>& args, reading& out) {
   namespace style = po::command_line_style;
   po::parsed_options parsed{nullptr};
   try {
@@ -146,8 +145,10 @@ result<std::vector<occurrence>, problem> from_command_line(const option_table& t
       continue;
     }
     const auto* entry = table.find(item.string_key);
-    occurrence seen{entry, item.value.empty() ? "true" : item.value.front(),
-                    {origin::command_line, "--" + entry->name}, "--" + entry->name};
+    occurrence seen{entry,
+                    item.value.empty() ? "true" : item.value.front(),
+                    {origin::command_line, "--" + entry->name},
+                    "--" + entry->name};
     found.push_back(std::move(seen));
   }
   for (const auto& word : out.words)
@@ -203,7 +204,8 @@ std::vector<ini_line> ini_lines(const std::string& text) {
       continue;
     }
     auto equals = content.find('=');
-    lines.push_back({number, equals == std::string::npos ? content : section + trimmed(content.substr(0, equals)),
+    lines.push_back({number,
+                     equals == std::string::npos ? content : section + trimmed(content.substr(0, equals)),
                      equals == std::string::npos || equals == 0});
   }
   return lines;
@@ -248,7 +250,8 @@ result<std::vector<occurrence>, problem> from_file(const option_table& table, co
       return problem{where + ": unknown option \"" + key + "\"" + suggestion(table, key, "")};
     auto value = item.value.empty() ? std::string{} : item.value.front();
     // Quoted strings, as CAF's INI syntax wrote them, mean the same unquoted.
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
     found.push_back({entry, std::move(value), {origin::file, where}, where + ": " + entry->name});
   }
   return found;
@@ -315,26 +318,46 @@ const option* option_table::find(std::string_view name) const {
 
 option_table& option_table::add(std::string name, std::string& target, std::string value_name,
                                 std::string help) {
-  return push({std::move(name), {}, std::move(help), std::move(value_name), false, false, false,
+  return push({std::move(name),
+               {},
+               std::move(help),
+               std::move(value_name),
+               false,
+               false,
+               false,
                [&target](std::string_view text) -> std::optional<std::string> {
                  target = std::string{text};
                  return std::nullopt;
                },
-               {}, [&target] { return std::vector<std::string>{target}; }});
+               {},
+               [&target] { return std::vector<std::string>{target}; }});
 }
 
 option_table& option_table::add(std::string name, std::vector<std::string>& target, std::string value_name,
                                 std::string help) {
-  return push({std::move(name), {}, std::move(help), std::move(value_name), false, true, false,
+  return push({std::move(name),
+               {},
+               std::move(help),
+               std::move(value_name),
+               false,
+               true,
+               false,
                [&target](std::string_view text) -> std::optional<std::string> {
                  target.emplace_back(text);
                  return std::nullopt;
                },
-               [&target] { target.clear(); }, [&target] { return target; }});
+               [&target] { target.clear(); },
+               [&target] { return target; }});
 }
 
 option_table& option_table::add(std::string name, bool& target, std::string help) {
-  return push({std::move(name), {}, std::move(help), {}, true, false, false,
+  return push({std::move(name),
+               {},
+               std::move(help),
+               {},
+               true,
+               false,
+               false,
                [&target](std::string_view text) -> std::optional<std::string> {
                  if (text == "true" || text == "yes" || text == "on" || text == "1")
                    target = true;
@@ -344,46 +367,75 @@ option_table& option_table::add(std::string name, bool& target, std::string help
                    return is_not("true or false");
                  return std::nullopt;
                },
-               {}, [&target] { return std::vector<std::string>{target ? "true" : "false"}; }});
+               {},
+               [&target] { return std::vector<std::string>{target ? "true" : "false"}; }});
 }
 
 option_table& option_table::add(std::string name, std::uint16_t& target, std::string help) {
-  return push({std::move(name), {}, std::move(help), "PORT", false, false, false,
+  return push({std::move(name),
+               {},
+               std::move(help),
+               "PORT",
+               false,
+               false,
+               false,
                [&target](std::string_view text) {
                  return read_unsigned<std::uint16_t>(text, target, 65535, "a port number (0-65535)");
                },
-               {}, [&target] { return std::vector<std::string>{std::to_string(target)}; }});
+               {},
+               [&target] { return std::vector<std::string>{std::to_string(target)}; }});
 }
 
 option_table& option_table::add(std::string name, std::optional<std::uint16_t>& target, std::string help) {
-  return push({std::move(name), {}, std::move(help), "PORT", false, false, false,
+  return push({std::move(name),
+               {},
+               std::move(help),
+               "PORT",
+               false,
+               false,
+               false,
                [&target](std::string_view text) -> std::optional<std::string> {
                  if (text.empty() || text == "off") {
                    target.reset();
                    return std::nullopt;
                  }
                  std::uint16_t port = 0;
-                 if (auto refused = read_unsigned<std::uint16_t>(text, port, 65535, "a port number (0-65535)"))
+                 if (auto refused =
+                         read_unsigned<std::uint16_t>(text, port, 65535, "a port number (0-65535)"))
                    return refused;
                  target = port;
                  return std::nullopt;
                },
-               {}, [&target] { return std::vector<std::string>{target ? std::to_string(*target) : "off"}; }});
+               {},
+               [&target] { return std::vector<std::string>{target ? std::to_string(*target) : "off"}; }});
 }
 
 option_table& option_table::add(std::string name, std::size_t& target, std::string value_name,
                                 std::string help) {
-  return push({std::move(name), {}, std::move(help), std::move(value_name), false, false, false,
+  return push({std::move(name),
+               {},
+               std::move(help),
+               std::move(value_name),
+               false,
+               false,
+               false,
                [&target](std::string_view text) {
                  return read_unsigned<std::size_t>(
                      text, target, std::numeric_limits<std::size_t>::max(),
                      "a whole number (0 to " + std::to_string(std::numeric_limits<std::size_t>::max()) + ")");
                },
-               {}, [&target] { return std::vector<std::string>{std::to_string(target)}; }});
+               {},
+               [&target] { return std::vector<std::string>{std::to_string(target)}; }});
 }
 
 option_table& option_table::add(std::string name, double& target, std::string value_name, std::string help) {
-  return push({std::move(name), {}, std::move(help), std::move(value_name), false, false, false,
+  return push({std::move(name),
+               {},
+               std::move(help),
+               std::move(value_name),
+               false,
+               false,
+               false,
                [&target](std::string_view text) -> std::optional<std::string> {
                  double value = 0;
                  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -392,11 +444,18 @@ option_table& option_table::add(std::string name, double& target, std::string va
                  target = value;
                  return std::nullopt;
                },
-               {}, [&target] { return std::vector<std::string>{show_double(target)}; }});
+               {},
+               [&target] { return std::vector<std::string>{show_double(target)}; }});
 }
 
 option_table& option_table::add(std::string name, caf::timespan& target, std::string help) {
-  return push({std::move(name), {}, std::move(help), "DURATION", false, false, false,
+  return push({std::move(name),
+               {},
+               std::move(help),
+               "DURATION",
+               false,
+               false,
+               false,
                [&target](std::string_view text) -> std::optional<std::string> {
                  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos)
                    return "needs a unit, e.g. " + std::string{text} + "s or 3min";
@@ -408,7 +467,8 @@ option_table& option_table::add(std::string name, caf::timespan& target, std::st
                  target = *duration;
                  return std::nullopt;
                },
-               {}, [&target] { return std::vector<std::string>{to_text(target)}; }});
+               {},
+               [&target] { return std::vector<std::string>{to_text(target)}; }});
 }
 
 result<reading, problem> read(const option_table& table, const sources& from) {
@@ -452,8 +512,8 @@ result<reading, problem> read(const option_table& table, const sources& from) {
     for (const auto& seen : found->second) {
       auto value = entry.flag && seen.value.empty() ? std::string{"true"} : seen.value;
       if (auto refused = entry.read(value))
-        return problem{seen.label + ": " + (entry.secret ? std::string{"the value"} : "\"" + value + "\"") + " "
-                       + *refused};
+        return problem{seen.label + ": " + (entry.secret ? std::string{"the value"} : "\"" + value + "\"")
+                       + " " + *refused};
     }
     out.origins[entry.name] = found->second.back().from;
   }
@@ -530,8 +590,11 @@ std::string to_text(caf::timespan duration) {
   using namespace std::chrono;
   auto ns = duration.count();
   if (ns == 0) return "0s";
-  const std::pair<std::int64_t, const char*> units[] = {
-      {3600'000'000'000, "h"}, {60'000'000'000, "min"}, {1'000'000'000, "s"}, {1'000'000, "ms"}, {1'000, "us"}};
+  const std::pair<std::int64_t, const char*> units[] = {{3600'000'000'000, "h"},
+                                                        {60'000'000'000, "min"},
+                                                        {1'000'000'000, "s"},
+                                                        {1'000'000, "ms"},
+                                                        {1'000, "us"}};
   for (const auto& [size, unit] : units)
     if (ns % size == 0) return std::to_string(ns / size) + unit;
   return std::to_string(ns) + "ns";

@@ -91,9 +91,9 @@ struct sources {
 };
 
 struct reading {
-  std::vector<std::string> words;       // arguments that are not options
+  std::vector<std::string> words;        // arguments that are not options
   std::map<std::string, origin> origins; // the options not at their default
-  bool help = false;                    // --help: nothing else was read
+  bool help = false;                     // --help: nothing else was read
 };
 
 // Fills the table's variables; or says, in one line, what is wrong. A

@@ -45,7 +45,8 @@ bool token_matches(std::string_view given, const std::string& expected) {
 } // namespace
 
 http_session::http_session(tcp::socket&& socket, server_context_ptr context)
-    : context_(std::move(context)), stream_(beast::tcp_stream{std::move(socket)}, context_->tls.get()) {}
+    : context_(std::move(context)), credentials_(context_->current_credentials()),
+      stream_(beast::tcp_stream{std::move(socket)}, credentials_->tls.get()) {}
 
 http_session::~http_session() {
   ops::log(ops::log_level::info, "http_close",
@@ -57,7 +58,7 @@ void http_session::start() {
   open_ = context_->metrics->connection_opened(ops::connection_kind::http);
   error_code ec;
   remote_ = endpoint_text(socket_stream().socket().remote_endpoint(ec));
-  ops::log(ops::log_level::info, "http_open", {{"remote", remote_}, {"tls", context_->tls != nullptr}});
+  ops::log(ops::log_level::info, "http_open", {{"remote", remote_}, {"tls", context_->tls}});
   // The TLS handshake shares the request timeout: a client that never
   // finishes it cannot hold the slot.
   socket_stream().expires_after(context_->settings.request_timeout);
@@ -330,7 +331,9 @@ void http_session::ingest(request&& req) {
   if (!settings.ingest_enabled)
     return send(error_response(shape_of(req), http::status::not_found,
                                "ingest is off; start evstream with --source=ingest"));
-  if (!settings.ingest_token.empty()) {
+  // The token in force now: a reload may have replaced the one this connection started with.
+  auto token = context_->current_credentials()->ingest_token;
+  if (!token.empty()) {
     auto authorization = req[http::field::authorization];
     constexpr std::string_view scheme = "Bearer ";
     if (authorization.empty()) {
@@ -341,8 +344,7 @@ void http_session::ingest(request&& req) {
       return send(std::move(res));
     }
     std::string_view given{authorization.data(), authorization.size()};
-    if (given.substr(0, scheme.size()) != scheme
-        || !token_matches(given.substr(scheme.size()), settings.ingest_token)) {
+    if (given.substr(0, scheme.size()) != scheme || !token_matches(given.substr(scheme.size()), token)) {
       constexpr std::string_view wrong = "wrong ingest token"; // the given one is never logged
       refuse_ingest(ops::ingest_refusal::unauthorized, wrong);
       return send(error_response(shape_of(req), http::status::forbidden, wrong));
@@ -355,8 +357,8 @@ void http_session::ingest(request&& req) {
   }
   // Without its local address (the socket failed), the Host rule refuses.
   error_code no_address;
-  auto checked =
-      check_ingest_request(req, settings, socket_stream().socket().local_endpoint(no_address).address());
+  auto checked = check_ingest_request(req, settings, !token.empty(),
+                                      socket_stream().socket().local_endpoint(no_address).address());
   if (!checked) {
     refuse_ingest(checked.error().reason, checked.error().message);
     return send(error_response(shape_of(req), checked.error().status, checked.error().message));

@@ -54,6 +54,8 @@ private:
 
   // Declared first: destroyed after the socket (see registration).
   server_context_ptr context_;
+  // Those in force when it was accepted: its TLS context lives as long as its stream.
+  credentials_ptr credentials_;
   registration registration_;
   ops::open_connection open_;
   tcp_or_tls_stream stream_;

@@ -82,14 +82,14 @@ std::optional<std::string> normalized_origin(std::string_view text) {
 }
 
 result<void, ingest_refused> check_ingest_request(const http::request_header<>& req,
-                                                  const server_settings& settings,
+                                                  const server_settings& settings, bool token_required,
                                                   const asio::ip::address& local) {
   if (auto mark = cross_site_mark(req);
       mark && !origin_allowed(view_of(req[http::field::origin]), settings.ingest_allowed_origins))
     return ingest_refused{http::status::forbidden, ops::ingest_refusal::cross_site,
                           "ingest refuses requests from web pages (" + *mark
                               + "); --ingest-allow-origin admits an origin"};
-  if (settings.ingest_token.empty()) {
+  if (!token_required) {
     auto host = view_of(req[http::field::host]);
     if (!names_this_node(host, settings.advertised_url, local))
       return ingest_refused{http::status::forbidden, ops::ingest_refusal::foreign_host,

@@ -27,9 +27,11 @@ struct ingest_refused {
   std::string message;
 };
 
-// Passes if the request may go on to the block source.
+// Passes if the request may go on to the block source. Without a token
+// (`token_required` false, the token checked before this), the Host must name
+// this node.
 result<void, ingest_refused> check_ingest_request(const http::request_header<>& req,
-                                                  const server_settings& settings,
+                                                  const server_settings& settings, bool token_required,
                                                   const asio::ip::address& local);
 
 // An origin as browsers serialize it ("https://host[:port]", lower-case,

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,7 @@ struct server_settings {
   std::size_t max_connections = 150000;
   std::size_t max_connections_per_ip = 1000;
   bool ingest_enabled = false;
+  // The token at start; a reload replaces it (server_context::credentials).
   std::string ingest_token;
   // Origins (as normalized_origin writes them) whose pages may ingest; any
   // other request a browser marks as cross-site gets 403.
@@ -53,6 +55,18 @@ struct server_settings {
   std::string tls_key_file;
 };
 
+// What a reload (SIGHUP) replaces while every connection stays open. A
+// connection takes the current one as it starts (TLS) or as it needs it
+// (ingest); one it already took stays valid as long as it holds it.
+struct credentials {
+  // Set when the server speaks TLS; a reload swaps in a new certificate and key.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  // Empty: no token (loopback ingest only).
+  std::string ingest_token;
+};
+
+using credentials_ptr = std::shared_ptr<const credentials>;
+
 struct server_context {
   server_settings settings;
   caf::actor_system* system = nullptr;
@@ -61,13 +75,27 @@ struct server_context {
   // Set on a relay (--upstream): readiness is its link being up.
   caf::actor upstream_link;
   connection_registry connections;
-  // Set when the server speaks TLS.
-  std::shared_ptr<boost::asio::ssl::context> tls;
+  // Whether the port speaks TLS: fixed at start, whatever a reload brings.
+  bool tls = false;
   // Subscribers closed for leaving too much unsent. Written from every
   // connection's strand and read by whoever asks (event_stream::counters).
   std::atomic<std::uint64_t> slow_consumers_closed{0};
   // What GET /metrics shows; connections count into it from their strands.
   ops::metrics_ptr metrics;
+
+  credentials_ptr current_credentials() const {
+    std::lock_guard lock{credentials_mutex_};
+    return credentials_;
+  }
+  void replace_credentials(credentials_ptr next) {
+    std::lock_guard lock{credentials_mutex_};
+    credentials_ = std::move(next);
+  }
+
+private:
+  // Read by every new connection and every ingest, written by a reload.
+  mutable std::mutex credentials_mutex_;
+  credentials_ptr credentials_ = std::make_shared<const credentials>();
 };
 
 using server_context_ptr = std::shared_ptr<server_context>;

@@ -36,8 +36,8 @@ struct command {
         .add("origin", origins, "ORIGIN", "origins");
   }
 
-  evstream::result<evstream::cli::reading, evstream::problem> read(std::vector<std::string> args,
-                                                                    std::vector<std::string> environment = {}) {
+  evstream::result<evstream::cli::reading, evstream::problem>
+  read(std::vector<std::string> args, std::vector<std::string> environment = {}) {
     return evstream::cli::read(table, {std::move(args), std::move(environment), "APP_", "config-file", ""});
   }
 
@@ -105,15 +105,18 @@ TEST_CASE("an unknown option or a stray word is refused, with the nearest real o
 TEST_CASE("the environment sets options under the command's prefix, between the command line and the files") {
   ini_file file{"env", "port = 7000\nhost = 10.0.0.1\ncount = 5\n"};
   command c;
-  REQUIRE(c.read({file.option(), "--count=7"}, {"APP_PORT=7001", "APP_COUNT=6", "PATH=/usr/bin"}).has_value());
+  REQUIRE(
+      c.read({file.option(), "--count=7"}, {"APP_PORT=7001", "APP_COUNT=6", "PATH=/usr/bin"}).has_value());
   CHECK(c.host == "10.0.0.1"); // file
   CHECK(c.port == 7001);       // environment over file
   CHECK(c.count == 7);         // command line over environment
-  CHECK(command{}.refusal({}, {"APP_PROT=1"}) == "APP_PROT is set, but names no option (did you mean APP_PORT?)");
+  CHECK(command{}.refusal({}, {"APP_PROT=1"})
+        == "APP_PROT is set, but names no option (did you mean APP_PORT?)");
 }
 
 TEST_CASE("INI files: errors name the file and line, and a later file wins without dropping the earlier") {
-  ini_file first{"first", "; a comment in the INI habit\n# and one in Boost's\nport = 7000\nhost = \"10.0.0.1\"\n"};
+  ini_file first{"first",
+                 "; a comment in the INI habit\n# and one in Boost's\nport = 7000\nhost = \"10.0.0.1\"\n"};
   ini_file second{"second", "[global]\nport = 7001\n"};
   command c;
   auto read = c.read({first.option(), second.option()});
@@ -127,12 +130,14 @@ TEST_CASE("INI files: errors name the file and line, and a later file wins witho
   CHECK(command{}.refusal({unknown.option()})
         == unknown.path.string() + ":3: unknown option \"prot\" (did you mean port?)");
   ini_file malformed{"malformed", "port = 7000\njust words\n"};
-  CHECK(command{}.refusal({malformed.option()}) == malformed.path.string() + ":2: \"just words\" is not name=value");
+  CHECK(command{}.refusal({malformed.option()})
+        == malformed.path.string() + ":2: \"just words\" is not name=value");
   ini_file wrong{"wrong", "\ntimeout = 180\n"};
-  CHECK(command{}.refusal({wrong.option()}) == wrong.path.string() + ":2: timeout: \"180\" needs a unit, e.g. 180s or 3min");
+  CHECK(command{}.refusal({wrong.option()})
+        == wrong.path.string() + ":2: timeout: \"180\" needs a unit, e.g. 180s or 3min");
   ini_file twice{"twice", "port = 1\nport = 2\n"};
-  CHECK(command{}.refusal({twice.option()}) == twice.path.string() + ":2: port is given twice (also as "
-                                                   + twice.path.string() + ":1)");
+  CHECK(command{}.refusal({twice.option()})
+        == twice.path.string() + ":2: port is given twice (also as " + twice.path.string() + ":1)");
   CHECK(command{}.refusal({"--config-file=/nonexistent/evstream.ini"})
         == "cannot read the config file \"/nonexistent/evstream.ini\": No such file or directory");
 }

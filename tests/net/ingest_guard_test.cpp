@@ -32,7 +32,7 @@ http::request_header<> feeder_post() {
 std::optional<ops::ingest_refusal> refusal(const http::request_header<>& req,
                                            const net::server_settings& settings = {},
                                            const asio::ip::address& local = loopback) {
-  auto checked = net::check_ingest_request(req, settings, local);
+  auto checked = net::check_ingest_request(req, settings, !settings.ingest_token.empty(), local);
   return checked ? std::nullopt : std::optional{checked.error().reason};
 }
 
@@ -121,7 +121,7 @@ TEST_CASE("ingest takes application/json only") {
   for (auto type : {"text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded",
                     "multipart/form-data; boundary=x", "application/jsonx", "application/json-seq", ""}) {
     req.set(http::field::content_type, type);
-    auto checked = net::check_ingest_request(req, {}, loopback);
+    auto checked = net::check_ingest_request(req, {}, false, loopback);
     REQUIRE_FALSE(checked.has_value());
     CHECK(checked.error().status == http::status::unsupported_media_type);
     CHECK(checked.error().reason == ops::ingest_refusal::not_json);
