@@ -11,12 +11,13 @@ namespace evstream {
 namespace {
 
 void refuse(const std::string& why) {
-  ops::log(ops::log_level::error, "reload_failed", {{"error", why}, {"detail", "the running values are kept"}});
+  ops::log(ops::log_level::error, "reload_failed",
+           {{"error", why}, {"detail", "the running values are kept"}});
 }
 
 // Options whose new value waits for a restart.
 boost::json::array needing_restart(settings before, settings after) {
-  static const std::vector<std::string> reloadable{"tls-cert",  "tls-key",     "ingest-token",
+  static const std::vector<std::string> reloadable{"tls-cert",          "tls-key",   "ingest-token",
                                                    "ingest-token-file", "log-level", "config-file"};
   auto old_values = cli::effective(options_of(before));
   auto new_values = cli::effective(options_of(after));
@@ -39,16 +40,16 @@ void reload(service& running, const std::vector<std::string>& args, const settin
   if (!options) return refuse(options.error());
   std::vector<std::string> changed;
   try {
-    changed = running.reload({options->server.tls_cert_file, options->server.tls_key_file, options->server.ingest_token,
-                              options->log_level});
+    changed = running.reload({options->server.tls_cert_file, options->server.tls_key_file,
+                              options->server.ingest_token, options->log_level});
   } catch (const std::exception& error) {
     return refuse(error.what());
   }
   boost::json::array names;
   for (const auto& name : changed)
     names.emplace_back(name);
-  ops::log_lifecycle("reloaded", {{"changed", std::move(names)},
-                                  {"needs_restart", needing_restart(at_start, next)}});
+  ops::log_lifecycle("reloaded",
+                     {{"changed", std::move(names)}, {"needs_restart", needing_restart(at_start, next)}});
 }
 
 } // namespace evstream

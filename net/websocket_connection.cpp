@@ -119,7 +119,7 @@ void websocket_connection::send_events(event_batch batch) {
     auto owner = batch.chosen_frames ? std::shared_ptr<const void>{std::move(batch.chosen_frames)}
                                      : std::shared_ptr<const void>{std::move(batch.block)};
     if (self->enqueue(std::move(owner), frames))
-      self->context_->metrics->events_sent.increment(static_cast<double>(batch.size()));
+      self->context_->metrics->events_queued.increment(static_cast<double>(batch.size()));
   });
 }
 

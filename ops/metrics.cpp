@@ -8,7 +8,78 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
 namespace evstream::ops {
+
+namespace {
+
+prometheus::MetricFamily process_family(const char* name, const char* help, prometheus::MetricType type,
+                                        double value) {
+  prometheus::ClientMetric sample;
+  if (type == prometheus::MetricType::Counter)
+    sample.counter.value = value;
+  else
+    sample.gauge.value = value;
+  return {name, help, type, {sample}};
+}
+
+// The process's own figures, read from /proc at each scrape, under the names
+// Prometheus's client libraries give them; prometheus-cpp has no process
+// collector.
+std::vector<prometheus::MetricFamily> process_families() {
+  using prometheus::MetricType;
+  std::vector<prometheus::MetricFamily> families;
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  families.push_back(process_family("process_cpu_seconds_total", "User and system CPU time spent, in seconds",
+                                    MetricType::Counter, seconds(usage.ru_utime) + seconds(usage.ru_stime)));
+  std::error_code ec;
+  std::size_t open = 0;
+  for (std::filesystem::directory_iterator fd{"/proc/self/fd", ec}, end; !ec && fd != end; fd.increment(ec))
+    ++open;
+  families.push_back(process_family("process_open_fds", "Open file descriptors", MetricType::Gauge,
+                                    static_cast<double>(open)));
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  families.push_back(process_family("process_max_fds", "Most file descriptors the process may open",
+                                    MetricType::Gauge, static_cast<double>(files.rlim_cur)));
+  double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+  double virtual_pages = 0, resident_pages = 0;
+  std::ifstream{"/proc/self/statm"} >> virtual_pages >> resident_pages;
+  families.push_back(process_family("process_resident_memory_bytes", "Resident memory size, in bytes",
+                                    MetricType::Gauge, resident_pages * page));
+  families.push_back(process_family("process_virtual_memory_bytes", "Virtual memory size, in bytes",
+                                    MetricType::Gauge, virtual_pages * page));
+  // Field 22 of /proc/self/stat is the start in clock ticks after boot;
+  // /proc/stat's btime is the boot in Unix seconds. The fields after the
+  // command name (in parentheses, which may hold spaces) start at field 3.
+  std::ifstream stat_file{"/proc/self/stat"};
+  std::string stat{std::istreambuf_iterator<char>{stat_file}, std::istreambuf_iterator<char>{}};
+  std::istringstream fields{stat.substr(stat.rfind(')') + 1)};
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+  }
+  std::ifstream boot{"/proc/stat"};
+  std::string line;
+  double boot_time = 0;
+  while (std::getline(boot, line))
+    if (line.rfind("btime ", 0) == 0) boot_time = std::stod(line.substr(6));
+  families.push_back(process_family(
+      "process_start_time_seconds", "Start time of the process since the Unix epoch, in seconds",
+      MetricType::Gauge,
+      boot_time + std::stod(field.empty() ? "0" : field) / static_cast<double>(sysconf(_SC_CLK_TCK))));
+  return families;
+}
+
+} // namespace
 
 void counter::increment(double by) const {
   if (series_) series_->Increment(by);
@@ -111,11 +182,11 @@ metrics::metrics(const metric_labels& labels) : registry_(std::make_shared<prome
           .Name("evstream_http_requests_total")
           .Help("HTTP answers, by the endpoint that gave them and status code (101: an accepted upgrade)")
           .Register(registry)});
-  events_sent = counter{BuildCounter()
-                            .Name("evstream_events_sent_total")
-                            .Help("Stream messages queued for WebSocket subscribers")
-                            .Register(registry)
-                            .Add({})};
+  events_queued = counter{BuildCounter()
+                              .Name("evstream_events_queued_total")
+                              .Help("Stream messages queued on WebSocket subscribers' connections")
+                              .Register(registry)
+                              .Add({})};
   sent_bytes = counter{BuildCounter()
                            .Name("evstream_sent_bytes_total")
                            .Help("Bytes written to WebSocket subscribers, frame headers included")
@@ -171,7 +242,12 @@ void metrics::count_relay_link() {
                                  .Add({})};
 }
 
-std::string metrics::text() const { return prometheus::TextSerializer{}.Serialize(registry_->Collect()); }
+std::string metrics::text() const {
+  auto collected = registry_->Collect();
+  for (auto& family : process_families())
+    collected.push_back(std::move(family));
+  return prometheus::TextSerializer{}.Serialize(collected);
+}
 
 open_connection metrics::connection_opened(connection_kind kind) {
   families_->connections_opened.Add({{"kind", label_of(kind)}}).Increment();

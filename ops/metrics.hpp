@@ -125,7 +125,8 @@ public:
   // endpoint took) and their status code; 101 for an accepted upgrade.
   counter http_requests(std::string_view route, unsigned status);
 
-  counter events_sent;
+  // Queued on a connection; what reached the socket is sent_bytes.
+  counter events_queued;
   counter sent_bytes;
   counter blocks_ingested;
   // Seconds from the block source taking a block to the dispatcher having

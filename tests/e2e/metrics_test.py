@@ -8,6 +8,7 @@ Usage: python3 metrics_test.py PATH_TO_EVSTREAM
 """
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -85,8 +86,14 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(samples['evstream_connections_opened_total{kind="websocket"}'], 2)
             self.assertGreaterEqual(samples['evstream_connections_opened_total{kind="http"}'], 8)
             self.assertEqual(samples["evstream_blocks_ingested_total"], 2)
-            self.assertEqual(samples["evstream_events_sent_total"], 2 + 6)  # two summaries, six events
+            self.assertEqual(samples["evstream_events_queued_total"], 2 + 6)  # two summaries, six events
             self.assertGreater(samples["evstream_sent_bytes_total"], 0)
+            # The process's own figures, as /proc shows them from outside.
+            open_now = len(os.listdir(f"/proc/{server.process.pid}/fd"))
+            self.assertLessEqual(abs(samples["process_open_fds"] - open_now), 4)
+            self.assertLess(abs(samples["process_start_time_seconds"] - time.time()), 120)
+            self.assertGreater(samples["process_resident_memory_bytes"], 1e6)
+            self.assertGreater(samples["process_cpu_seconds_total"], 0)
             self.assertEqual(samples['evstream_ingest_errors_total{reason="invalid"}'], 1)
             self.assertEqual(samples['evstream_ingest_errors_total{reason="duplicate"}'], 1)
             self.assertEqual(samples['evstream_ingest_errors_total{reason="too_large"}'], 1)

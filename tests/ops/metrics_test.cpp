@@ -40,12 +40,12 @@ TEST_CASE("a new registry shows every labelled series at zero") {
     CHECK(has_sample(text, std::string{"evstream_connections_opened_total{kind=\""} + kind + "\"}", "0"));
   }
   for (auto name :
-       {"evstream_events_sent_total", "evstream_sent_bytes_total", "evstream_blocks_ingested_total",
+       {"evstream_events_queued_total", "evstream_sent_bytes_total", "evstream_blocks_ingested_total",
         "evstream_dispatch_latency_seconds_count", "evstream_accept_failures_total"})
     CHECK(has_sample(text, name, "0"));
   CHECK(text.find("# TYPE evstream_dispatch_latency_seconds histogram") != std::string::npos);
   CHECK(text.find("# TYPE evstream_subscribers gauge") != std::string::npos);
-  CHECK(text.find("# TYPE evstream_events_sent_total counter") != std::string::npos);
+  CHECK(text.find("# TYPE evstream_events_queued_total counter") != std::string::npos);
 }
 
 TEST_CASE("counts show in the text under their labels") {
@@ -54,7 +54,7 @@ TEST_CASE("counts show in the text under their labels") {
   m.subscribers("blocks").increment();
   m.websocket_closes("keepalive").increment();
   m.ingest_errors(ingest_refusal::too_large).increment();
-  m.events_sent.increment(3);
+  m.events_queued.increment(3);
   m.dispatch_latency.observe(0.002);
   m.relay_upstream_connected.set(1);
   m.relay_reconnects.increment();
@@ -63,7 +63,7 @@ TEST_CASE("counts show in the text under their labels") {
   CHECK(has_sample(text, "evstream_subscribers{stream=\"valid_tx\"}", "0"));
   CHECK(has_sample(text, "evstream_websocket_closes_total{reason=\"keepalive\"}", "1"));
   CHECK(has_sample(text, "evstream_ingest_errors_total{reason=\"too_large\"}", "1"));
-  CHECK(has_sample(text, "evstream_events_sent_total", "3"));
+  CHECK(has_sample(text, "evstream_events_queued_total", "3"));
   CHECK(has_sample(text, "evstream_dispatch_latency_seconds_count", "1"));
   CHECK(has_sample(text, "evstream_dispatch_latency_seconds_bucket{le=\"0.001\"}", "0"));
   CHECK(has_sample(text, "evstream_dispatch_latency_seconds_bucket{le=\"0.0025\"}", "1"));
@@ -123,4 +123,30 @@ TEST_CASE("an open connection is counted until it is destroyed, once however it 
   CHECK(has_sample(text, "evstream_connections{kind=\"websocket\"}", "0"));
   CHECK(has_sample(text, "evstream_connections_opened_total{kind=\"websocket\"}", "1"));
   CHECK(has_sample(text, "evstream_connections{kind=\"http\"}", "0"));
+}
+
+TEST_CASE("the process's own figures come from /proc at each scrape") {
+  metrics m{labels};
+  auto text = m.text();
+  CHECK(text.find("# TYPE process_cpu_seconds_total counter") != std::string::npos);
+  for (auto name : {"process_open_fds", "process_max_fds", "process_resident_memory_bytes",
+                    "process_virtual_memory_bytes", "process_start_time_seconds"})
+    CHECK(text.find(std::string{"# TYPE "} + name + " gauge") != std::string::npos);
+  auto value_of = [&](const std::string& name) {
+    auto at = text.find("\n" + name + " ");
+    REQUIRE(at != std::string::npos);
+    return std::stod(text.substr(at + name.size() + 2));
+  };
+  CHECK(value_of("process_open_fds") >= 3); // stdin, stdout, stderr at least
+  CHECK(value_of("process_resident_memory_bytes") > 1e6);
+  auto started = value_of("process_start_time_seconds");
+  auto now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  CHECK(started <= now + 1);
+  CHECK(started > now - 3600); // a test process started within the hour
+  // A new descriptor shows at the next scrape.
+  auto before = value_of("process_open_fds");
+  std::FILE* extra = std::fopen("/proc/self/stat", "r");
+  text = m.text();
+  CHECK(value_of("process_open_fds") == before + 1);
+  std::fclose(extra);
 }
