@@ -52,13 +52,15 @@ std::optional<ops::ingest_refusal> ingest_refusal_of(ingest_result::outcome outc
 }
 
 void log_refused_block(const ingest_result& refused, boost::json::object where) {
-  if (auto refusal = ingest_refusal_of(refused.result)) where.emplace("reason", ops::label_of(*refusal));
+  auto refusal = ingest_refusal_of(refused.result);
+  const char* reason = refusal ? ops::label_of(*refusal) : "";
+  if (refusal) where.emplace("reason", reason);
   if (!refused.blockid.empty()) where.emplace("blockid", refused.blockid);
   if (!refused.error.message.empty()) {
     where.emplace("error", refused.error.message);
     where.emplace("path", refused.error.path);
   }
-  ops::log(ops::log_level::warn, "ingest_error", std::move(where));
+  ops::log_repeatable(ops::log_level::warn, "ingest_error", reason, std::move(where));
 }
 
 } // namespace evstream

@@ -269,8 +269,8 @@ void http_session::serve_metrics(const request& req) {
 // A refusal of the HTTP layer; the block source counts and reports its own.
 void http_session::refuse_ingest(ops::ingest_refusal reason, std::string_view error) {
   context_->metrics->ingest_errors(reason).increment();
-  ops::log(ops::log_level::warn, "ingest_error",
-           {{"remote", remote_}, {"reason", ops::label_of(reason)}, {"error", error}});
+  ops::log_repeatable(ops::log_level::warn, "ingest_error", ops::label_of(reason),
+                      {{"remote", remote_}, {"reason", ops::label_of(reason)}, {"error", error}});
 }
 
 void http_session::subscribe(request&& req, stream_kind stream) {

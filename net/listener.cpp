@@ -13,7 +13,6 @@ namespace {
 
 constexpr std::chrono::milliseconds first_retry_delay{5};
 constexpr std::chrono::milliseconds max_retry_delay{1000};
-constexpr std::chrono::seconds log_interval{10};
 
 // A connection that went away while queued is that client's trouble: accept
 // the next at once. Anything else (out of descriptors, buffers or memory, most
@@ -69,18 +68,10 @@ void listener::on_accept(error_code ec, tcp::socket socket) {
 
 void listener::on_accept_failed(const error_code& ec) {
   context_->metrics->accept_failures.increment();
-  ++failures_unlogged_;
-  auto now = std::chrono::steady_clock::now();
   bool backing_off = needs_back_off(ec);
   if (backing_off) retry_delay_ = std::clamp(retry_delay_ * 2, first_retry_delay, max_retry_delay);
-  if (!last_logged_ || now - *last_logged_ >= log_interval) {
-    ops::log(ops::log_level::error, "accept_failed",
-             {{"error", ec.message()},
-              {"failures", failures_unlogged_},
-              {"retry_in_ms", backing_off ? retry_delay_.count() : 0}});
-    last_logged_ = now;
-    failures_unlogged_ = 0;
-  }
+  ops::log_repeatable(ops::log_level::error, "accept_failed", ec.message(),
+                      {{"error", ec.message()}, {"retry_in_ms", backing_off ? retry_delay_.count() : 0}});
   if (!backing_off) return do_accept();
   retry_.expires_after(retry_delay_);
   retry_.async_wait([self = shared_from_this()](error_code waited) {

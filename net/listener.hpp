@@ -32,9 +32,6 @@ private:
   // once: wait this long first, doubling while it lasts (as Go's net/http).
   asio::steady_timer retry_;
   std::chrono::milliseconds retry_delay_{0};
-  // One log line at most per log_interval, counting the failures since the last.
-  std::optional<std::chrono::steady_clock::time_point> last_logged_;
-  std::uint64_t failures_unlogged_ = 0;
 };
 
 } // namespace evstream::net

@@ -100,10 +100,41 @@ void log_lifecycle(std::string_view event, boost::json::object fields) {
   logger().log(spdlog::level::critical, line_of(log_level::info, event, std::move(fields)));
 }
 
+std::optional<std::uint64_t> log_throttle::admit(std::string_view key, clock::time_point now) {
+  std::lock_guard lock{mutex_};
+  auto found = episodes_.find(key);
+  if (found == episodes_.end()) {
+    episodes_.emplace(std::string{key}, episode{now, 0});
+    return 0;
+  }
+  auto& seen = found->second;
+  if (now - seen.last_written < interval_) {
+    ++seen.held;
+    return std::nullopt;
+  }
+  auto held = seen.held;
+  seen = {now, 0};
+  return held;
+}
+
+void log_repeatable(log_level level, std::string_view event, std::string_view key,
+                    boost::json::object fields) {
+  static log_throttle throttle{std::chrono::seconds(10)};
+  if (!log_enabled(level)) return;
+  auto held = throttle.admit(std::string{event} + "/" + std::string{key});
+  if (!held) return;
+  if (*held > 0) fields.emplace("repeated", *held);
+  log(level, event, std::move(fields));
+}
+
 void log_relay_link(bool connected, std::string_view upstream, std::string_view detail) {
   boost::json::object fields{{"state", connected ? "connected" : "disconnected"}, {"upstream", upstream}};
   if (!detail.empty()) fields.emplace("detail", detail);
-  log(connected ? log_level::info : log_level::warn, "relay_link", std::move(fields));
+  // A link that keeps failing would log every retry, for as long as the upstream is away.
+  if (connected)
+    log(log_level::info, "relay_link", std::move(fields));
+  else
+    log_repeatable(log_level::warn, "relay_link", upstream, std::move(fields));
 }
 
 } // namespace evstream::ops

@@ -18,7 +18,7 @@ import unittest
 
 import websockets
 
-from harness import DEADLINE, Server, new_block
+from harness import DEADLINE, Server, new_block, scrape
 
 EVSTREAM = sys.argv.pop(1) if len(sys.argv) > 1 else "./evstream"
 TOKEN = "tok-3f9a1c7e5d2b"
@@ -143,6 +143,17 @@ class LogsTest(unittest.TestCase):
                          {"listening", "ingest_error", "shutting_down", "stopped"})
         self.assertEqual(only(lines, reason="invalid")["remote"], poster)
         only(lines, reason="unauthorized")
+
+    def test_a_flood_of_bad_blocks_is_one_line_and_the_metric_counts_all(self):
+        server = Server(EVSTREAM, f"--ingest-token={TOKEN}")
+        self.addCleanup(server.stop)
+        for _ in range(30):
+            self.assertEqual(post(server, b'{"id": 5}', TOKEN)[0], 400)
+        _, samples = scrape(server)
+        self.assertEqual(samples['evstream_ingest_errors_total{reason="invalid"}'], 30)
+        code, stderr = server.stop_reading_stderr()
+        self.assertEqual(code, 0)
+        only(logged(stderr), event="ingest_error", reason="invalid")
 
     def test_an_unknown_level_is_refused(self):
         result = subprocess.run([EVSTREAM, "--port=0", "--log-level=verbose"], capture_output=True, text=True,

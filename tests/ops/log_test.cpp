@@ -93,6 +93,7 @@ TEST_CASE("lines below the level are dropped") {
 }
 
 TEST_CASE("a relay link change is info when it comes up and warn when it goes down, with why") {
+  // (Its disconnected lines go through the throttle: this upstream appears in no other test.)
   captured_stderr captured;
   log_relay_link(true, "up.example.com:9990");
   log_relay_link(false, "up.example.com:9990", "connection refused");
@@ -105,4 +106,30 @@ TEST_CASE("a relay link change is info when it comes up and warn when it goes do
   CHECK(lines[1].at("level") == "warn");
   CHECK(lines[1].at("state") == "disconnected");
   CHECK(lines[1].at("detail") == "connection refused");
+}
+
+TEST_CASE("repeated lines: the first of an episode at once, then one per interval with the count held back") {
+  log_throttle throttle{std::chrono::seconds(10)};
+  log_throttle::clock::time_point start{};
+  using std::chrono::seconds;
+  CHECK(throttle.admit("invalid", start) == 0u);
+  for (int i = 1; i <= 5; ++i)
+    CHECK_FALSE(throttle.admit("invalid", start + seconds(i)));
+  CHECK(throttle.admit("duplicate", start + seconds(5)) == 0u); // another key, its own episode
+  CHECK(throttle.admit("invalid", start + seconds(10)) == 5u);
+  CHECK_FALSE(throttle.admit("invalid", start + seconds(19)));
+  CHECK(throttle.admit("invalid", start + seconds(60)) == 1u);
+  CHECK(throttle.admit("invalid", start + seconds(120)) == 0u); // a new episode, nothing held back
+}
+
+TEST_CASE("a flood of the same error writes one line, not one per error") {
+  captured_stderr captured;
+  for (int i = 0; i < 1000; ++i)
+    log_repeatable(log_level::warn, "ingest_error", "flood_test", {{"reason", "flood_test"}});
+  log_repeatable(log_level::warn, "ingest_error", "other_flood_test", {{"reason", "other_flood_test"}});
+  auto lines = captured.lines();
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].at("reason") == "flood_test");
+  CHECK_FALSE(lines[0].contains("repeated"));
+  CHECK(lines[1].at("reason") == "other_flood_test");
 }
