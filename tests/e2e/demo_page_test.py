@@ -34,6 +34,11 @@ PAGE_VIEW = """JSON.stringify({
   stateText: document.getElementById("state").textContent,
   connections: Number(document.getElementById("connection-detail").dataset.connections || 0),
   total: Number(document.getElementById("events-total").textContent.replace(/,/g, "")),
+  waiting: document.getElementById("events-detail").dataset.waiting === "true",
+  eventsDetail: document.getElementById("events-detail").textContent,
+  caption: document.getElementById("events-caption").textContent,
+  nodeHeight: document.getElementById("node-last-block").dataset.height || "",
+  nodeLastBlock: document.getElementById("node-last-block").textContent,
   blocksPerSecond: Number(document.getElementById("blocks-per-second").textContent),
   pings: Number(document.getElementById("keepalive-detail").dataset.pings),
   pongs: Number(document.getElementById("keepalive-detail").dataset.pongs),
@@ -123,6 +128,38 @@ class DemoPageTest(unittest.TestCase):
             view = await page.wait_until(lambda view: view["total"] == len(expected) + 1, "the next block")
             self.assertEqual(view["rows"][0], more[0])
             self.assertEqual(view["connections"], 1)
+        read_page(browser, PAGE_VIEW, self.fail, scenario)
+
+    def test_before_the_first_event_it_says_it_is_connected_and_waiting_with_the_nodes_last_block(self):
+        server = self.serve()
+        server.post(new_block(2))  # streamed before the page opened: the page will not see it
+        browser = self.open(f"{server.base_url}/demo")
+
+        async def scenario(page):
+            view = await page.wait_until(lambda view: live(view) and view["nodeHeight"] == "1",
+                                         "live, and the node's block from /metrics")
+            self.assertEqual(view["total"], 0)
+            self.assertTrue(view["waiting"])
+            self.assertIn("connected, waiting for the next block", view["eventsDetail"])
+            self.assertIn("the node's last came", view["eventsDetail"])
+            self.assertIn("waiting for the next block", view["caption"])
+            self.assertTrue(view["nodeLastBlock"].startswith("height 1, "), view["nodeLastBlock"])
+
+            expected = self.post_blocks(server, 1)
+            view = await page.wait_until(lambda view: view["total"] == 1, "the next block's event")
+            self.assertFalse(view["waiting"])
+            self.assertEqual(view["eventsDetail"], "")
+            self.assertEqual(view["rows"], expected)
+        read_page(browser, PAGE_VIEW, self.fail, scenario)
+
+    def test_a_node_that_has_streamed_nothing_says_so(self):
+        server = self.serve()
+        browser = self.open(f"{server.base_url}/demo")
+
+        async def scenario(page):
+            view = await page.wait_until(lambda view: live(view) and view["waiting"], "live and waiting")
+            self.assertIn("the node has streamed none yet", view["eventsDetail"])
+            self.assertEqual(view["nodeLastBlock"], "none yet")
         read_page(browser, PAGE_VIEW, self.fail, scenario)
 
     def test_a_node_that_stops_answering_is_dialled_again(self):
