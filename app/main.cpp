@@ -45,6 +45,16 @@ std::string stray_word(const std::string& word) {
   return "unexpected word \"" + word + "\": evstream takes options only; its commands are tail and scenario";
 }
 
+// A configuration that cannot start: a sentence for a person at a terminal,
+// a JSON log line like every other for journald or a pipe. Exit code 2.
+int refuse_configuration(const std::string& why) {
+  if (isatty(STDERR_FILENO))
+    std::cerr << "evstream: " << why << "\n";
+  else
+    evstream::ops::log(evstream::ops::log_level::error, "invalid_configuration", {{"error", why}});
+  return 2;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -56,8 +66,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   auto read = evstream::cli::read(table, evstream::sources_of(args));
   if (!read) {
-    std::cerr << "evstream: " << read.error().message << "\n";
-    return 2;
+    return refuse_configuration(read.error().message);
   }
   if (read->help) {
     std::cout << usage << evstream::cli::describe(table);
@@ -68,13 +77,11 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!read->words.empty()) {
-    std::cerr << "evstream: " << stray_word(read->words.front()) << "\n";
-    return 2;
+    return refuse_configuration(stray_word(read->words.front()));
   }
   auto options = evstream::to_service_options(values);
   if (!options) {
-    std::cerr << "evstream: " << options.error() << "\n";
-    return 2;
+    return refuse_configuration(options.error());
   }
   if (values.dump_config) {
     std::cout << evstream::cli::dump(table, *read);

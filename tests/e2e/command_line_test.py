@@ -1,7 +1,9 @@
 """The real binary's command line, as an operator meets it: every mistake
-exits 2 with one line naming the option, the value and what was expected;
+exits 2 with one line naming the option, the value and what was expected
+(a sentence at a terminal, a JSON log line otherwise);
 EVSTREAM_* variables and INI files fill in what the command line leaves out,
 and --dump-config says where each value came from, secrets redacted."""
+import json
 import os
 import subprocess
 import sys
@@ -23,8 +25,12 @@ def run(*args, env=None, cwd=None):
 
 class CommandLineTest(unittest.TestCase):
     def assert_refused(self, expected, *args, env=None):
+        """Exit 2 and one JSON line naming the mistake (stderr is a pipe here, not a terminal)."""
         result = run(*args, env=env)
-        self.assertEqual((result.returncode, result.stderr, result.stdout), (2, f"evstream: {expected}\n", ""))
+        self.assertEqual((result.returncode, result.stdout), (2, ""), result.stderr)
+        [line] = result.stderr.splitlines()
+        logged = json.loads(line)
+        self.assertEqual((logged["level"], logged["event"], logged["error"]), ("error", "invalid_configuration", expected))
 
     def test_wrong_values_are_named_in_words(self):
         self.assert_refused('--port: "abc" is not a port number (0-65535)', "--port=abc")
@@ -85,6 +91,17 @@ class CommandLineTest(unittest.TestCase):
         self.assertNotIn("caf-application.ini", result.stdout)
         self.assertNotIn("opencl", result.stdout)
         self.assertLess(result.stdout.index("--tls-cert"), result.stdout.index("CAF's own options"))
+
+    def test_at_a_terminal_the_mistake_is_a_plain_sentence(self):
+        import pty
+        leader, follower = pty.openpty()
+        with os.fdopen(leader, "rb", buffering=0) as terminal:
+            process = subprocess.Popen([EVSTREAM, "--port=abc"], stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.DEVNULL, stderr=follower)
+            os.close(follower)
+            self.assertEqual(process.wait(timeout=DEADLINE), 2)
+            self.assertEqual(terminal.read(200).decode().replace("\r\n", "\n"),
+                             'evstream: --port: "abc" is not a port number (0-65535)\n')
 
     def test_tail_and_scenario_read_options_the_same_way(self):
         tail = run("tail", "--ping-interval=30", "127.0.0.1:9")

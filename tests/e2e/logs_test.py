@@ -159,7 +159,7 @@ class LogsTest(unittest.TestCase):
         result = subprocess.run([EVSTREAM, "--port=0", "--log-level=verbose"], capture_output=True, text=True,
                                 timeout=DEADLINE)
         self.assertEqual(result.returncode, 2)
-        self.assertIn("--log-level must be debug, info, warn or error", result.stderr)
+        self.assertIn("--log-level must be debug, info, warn or error", json.loads(result.stderr)["error"])
 
 
 if __name__ == "__main__":
