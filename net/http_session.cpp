@@ -109,7 +109,9 @@ void http_session::on_header(error_code ec, std::size_t bytes) {
 }
 
 void http_session::on_read(error_code ec, std::size_t) {
-  if (ec == http::error::end_of_stream) {
+  // Closed between requests, or in the middle of one (partial_message): the
+  // client went away, and there is no one to answer.
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
     end_reason_ = "client_closed";
     socket_stream().socket().shutdown(tcp::socket::shutdown_send, ec);
     return;

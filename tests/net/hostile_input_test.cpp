@@ -718,6 +718,16 @@ TEST_CASE_METHOD(server_fixture, "http: a TLS ClientHello gets 400 or a closed c
   expect_normal_client_served(*this);
 }
 
+TEST_CASE_METHOD(server_fixture, "http: a client that goes away in the middle of its header gets no answer",
+                 "[hostile][http]") {
+  raw_client client{port()};
+  REQUIRE(client.send("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: appl"));
+  client.socket().shutdown(net::tcp::socket::shutdown_send);
+  CHECK(client.closed_within(5s));
+  CHECK(client.received().empty()); // it left: nothing to answer, nothing refused
+  expect_normal_client_served(*this);
+}
+
 TEST_CASE_METHOD(server_fixture, "http: a request line without a version gets 400", "[hostile][http]") {
   expect_bad_request_or_closed(*this, "GET /\r\n\r\n");
   expect_normal_client_served(*this);
