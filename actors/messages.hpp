@@ -6,7 +6,7 @@
 //   dispatcher    <- encoded_block_ptr, subscribe, going_away, upstream_gap,
 //                    (cursor_atom, blockid)         replies cursor_status
 //                    (get_atom, subscribers_atom)   replies std::size_t
-//   session       <- event_batch, backlog, cursor_expired, client_ping,
+//   session       <- event_batch, backlog, cursor_expired,
 //                    keepalive_atom (its own timer), transport_drained, connection_closed,
 //                    going_away, upstream_gap
 // The relay protocol between nodes is in actors/relay_messages.hpp.
@@ -86,12 +86,6 @@ struct cursor_expired {
 // Everything a session handed its transport so far is on the wire.
 struct transport_drained {};
 
-// The client showed it is alive: a text "ping" (which wants a text "pong") or
-// an RFC 6455 ping frame (which the WebSocket layer answers itself).
-struct client_ping {
-  bool wants_text_pong = false;
-};
-
 // The client's connection ended (closed by either side, reset or failed).
 struct connection_closed {
   std::string reason;
@@ -103,10 +97,6 @@ struct going_away {};
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, source_counters& x) {
   return f(caf::meta::type_name("source_counters"), x.blocks_published, x.blocks_refused);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, client_ping& x) {
-  return f(caf::meta::type_name("client_ping"), x.wants_text_pong);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, connection_closed& x) {

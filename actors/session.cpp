@@ -4,6 +4,8 @@
 
 #include <caf/default_attachable.hpp>
 
+#include <algorithm>
+
 namespace evstream {
 
 namespace {
@@ -18,14 +20,16 @@ void end_session(session_actor self, close_code code, std::string reason, close_
 // pending delayed message holds its receiver, so every ended session would
 // stay in memory until its timer fired, minutes later; a request's timeout
 // goes with the actor. One timer at a time, however often the client pings:
-// when it fires early (a ping came since), it is set again for what is left.
+// when it fires early (the transport saw a ping since), it is set again for
+// what is left.
 void expect_ping_within(session_actor self, caf::timespan within) {
   self->request(caf::actor_cast<caf::actor>(self), within, keepalive_atom::value)
       .then([] {},
             [=](const caf::error& error) {
               if (error != caf::sec::request_timeout) return;
               const auto& s = self->state;
-              auto silent = self->clock().now() - s.last_ping;
+              auto last = std::max(s.last_ping, s.connection->last_ping().value_or(s.last_ping));
+              auto silent = self->clock().now() - last;
               if (silent < s.settings.keepalive_timeout)
                 return expect_ping_within(self, s.settings.keepalive_timeout - silent);
               end_session(self, close_code::policy_violation,
@@ -89,6 +93,9 @@ caf::behavior session(session_actor self, caf::actor dispatcher, transport_ptr c
                   close_cause::internal_error);
   });
   self->send(dispatcher, subscribe{caf::actor_cast<caf::actor>(self), state.settings.wanted});
+  // After the subscription is on its way: a block posted once the client has
+  // its pong reaches the dispatcher after it.
+  state.connection->subscribed();
   state.last_ping = self->clock().now();
   expect_ping_within(self, state.settings.keepalive_timeout);
   return {
@@ -122,10 +129,6 @@ caf::behavior session(session_actor self, caf::actor dispatcher, transport_ptr c
                         ? std::string{"resume cursor left the window; no block is retained"}
                         : "resume cursor left the window; oldest is " + expired.oldest_available,
                     close_cause::limits);
-      },
-      [=](client_ping ping) {
-        if (ping.wants_text_pong) self->state.connection->send_text("pong");
-        self->state.last_ping = self->clock().now();
       },
       // The keep-alive timer's question, left unanswered on purpose.
       [=](keepalive_atom) -> caf::response_promise { return self->make_response_promise(); },

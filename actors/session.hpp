@@ -1,14 +1,16 @@
 // One subscriber's WebSocket, as an actor: forwards the dispatcher's batches
 // (its view of each block: the stream it asked for, filtered as it asked) to
-// its transport, answers keep-alive pings, and owns the keep-alive rule: no
-// ping for `keepalive_timeout` and it closes the connection (1008) and ends.
+// its transport, and owns the keep-alive rule: no ping for
+// `keepalive_timeout` and it closes the connection (1008) and ends. The
+// transport answers pings and notes when the last came; the session reads
+// that when its keep-alive timer fires, so a ping costs no message.
 //
 // A resuming session first gets its backlog as whole blocks and takes its
 // view of them itself; it hands them to the transport a chunk at a time,
 // waiting for each to be written, so a long catch-up never counts as a slow
 // consumer. New batches queue behind it.
 //
-//   accepts: event_batch, backlog, cursor_expired, client_ping,
+//   accepts: event_batch, backlog, cursor_expired,
 //            keepalive (its own timer), transport_drained, connection_closed,
 //            going_away, upstream_gap (a relay missed blocks: close 1011)
 //   sends:   subscribe (to the dispatcher, once at start)
@@ -37,7 +39,8 @@ struct session_settings {
 struct session_state {
   transport_ptr connection;
   session_settings settings;
-  // When the client last pinged (or the session began), by the actor clock.
+  // When the session began, by the actor clock: the keep-alive rule counts
+  // from there until the transport reports a ping.
   caf::actor_clock::time_point last_ping;
   // Not yet handed to the transport while catching up, oldest first: backlog
   // blocks (this session makes their batches) and live batches.

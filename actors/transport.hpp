@@ -9,6 +9,8 @@
 #include "actors/messages.hpp"
 #include "actors/subscription.hpp"
 
+#include <caf/actor_clock.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -48,8 +50,15 @@ public:
   virtual ~transport() = default;
   // Sends the batch's messages as one text message each, in order.
   virtual void send_events(event_batch batch) = 0;
-  // Sends one text message (the keep-alive "pong").
-  virtual void send_text(std::string text) = 0;
+  // The session has asked the dispatcher for its blocks. From now on the
+  // transport answers each text "ping" with "pong" itself, those owed first:
+  // a client's first pong says it is subscribed.
+  virtual void subscribed() = 0;
+  // When the client last pinged (a text "ping" or a ping frame, which the
+  // WebSocket layer answers), by the actor clock; none before the first.
+  // Pings never reach the session: it reads this when its keep-alive timer
+  // fires.
+  virtual std::optional<caf::actor_clock::time_point> last_ping() const = 0;
   // Sends a close frame after what is already queued; the connection then
   // reports connection_closed to its session.
   virtual void close(close_code code, std::string reason, close_cause cause) = 0;

@@ -42,8 +42,7 @@ websocket_connection::websocket_connection(tcp_or_tls_stream&& stream, server_co
   // Our own limit applies per chunk read, with a reason in the close frame.
   ws_.read_message_max(0);
   ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
-    if (kind == websocket::frame_type::ping && session_ && !closing_)
-      caf::anon_send(session_, client_ping{false});
+    if (kind == websocket::frame_type::ping && !closing_) note_ping();
     if (kind == websocket::frame_type::close) {
       // Beast answers and then waits for the client to drop TCP: the
       // subscriber is gone now, and the socket goes at the deadline.
@@ -104,7 +103,13 @@ void websocket_connection::on_read(error_code ec, std::size_t bytes) {
   if (ws_.is_message_done()) {
     bool is_ping = ws_.got_text() && inbound_message_bytes_ == ping_text.size()
                    && beast::buffers_to_string(inbound_.data()) == ping_text;
-    if (is_ping && !closing_) caf::anon_send(session_, client_ping{true});
+    if (is_ping && !closing_) {
+      note_ping();
+      if (answering_pings_)
+        send_pong();
+      else
+        ++pongs_owed_;
+    }
     inbound_.clear();
     inbound_message_bytes_ = 0;
   } else if (inbound_message_bytes_ > ping_text.size()) {
@@ -123,12 +128,33 @@ void websocket_connection::send_events(event_batch batch) {
   });
 }
 
-void websocket_connection::send_text(std::string text) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)] {
-    auto framed = std::make_shared<schema::encoded_events>();
-    framed->append(text);
-    self->enqueue(framed, framed->frames());
+void websocket_connection::subscribed() {
+  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->answering_pings_ = true;
+    for (; self->pongs_owed_ > 0 && !self->closing_; --self->pongs_owed_)
+      self->send_pong();
   });
+}
+
+void websocket_connection::send_pong() {
+  // One frame for every pong: nothing is allocated per ping.
+  static const auto pong = [] {
+    auto framed = std::make_shared<schema::encoded_events>();
+    framed->append("pong");
+    return framed;
+  }();
+  enqueue(pong, pong->frames());
+}
+
+void websocket_connection::note_ping() {
+  last_ping_ticks_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                         std::memory_order_relaxed);
+}
+
+std::optional<caf::actor_clock::time_point> websocket_connection::last_ping() const {
+  auto ticks = last_ping_ticks_.load(std::memory_order_relaxed);
+  if (ticks == 0) return std::nullopt;
+  return caf::actor_clock::time_point{caf::actor_clock::time_point::duration{ticks}};
 }
 
 void websocket_connection::close(close_code code, std::string reason, close_cause cause) {

@@ -1,8 +1,9 @@
 // One subscriber's WebSocket over Beast, on its own strand. It is the
 // session actor's transport: it queues each block's shared, already framed
 // events (coalescing_stream writes them), holds at most `send_budget_bytes`
-// unsent (past that the client is slow and is closed with 1008), and reports
-// client pings and the end of the connection to its session.
+// unsent (past that the client is slow and is closed with 1008), answers
+// text pings with pong and notes when the last ping came (its session reads
+// that), and reports the end of the connection to its session.
 #pragma once
 
 #include "actors/client_limits.hpp"
@@ -13,6 +14,9 @@
 #include "net/server_context.hpp"
 
 #include <caf/all.hpp>
+
+#include <atomic>
+#include <cstdint>
 
 namespace evstream::net {
 
@@ -30,7 +34,8 @@ public:
   void start(http::request<http::string_body> upgrade_request, subscription wanted);
 
   void send_events(event_batch batch) override;
-  void send_text(std::string text) override;
+  void subscribed() override;
+  std::optional<caf::actor_clock::time_point> last_ping() const override;
   void close(close_code code, std::string reason, close_cause cause) override;
   void notify_when_drained() override;
   void force_close() override;
@@ -38,6 +43,8 @@ public:
 private:
   void on_accept(error_code ec);
   void do_read();
+  void note_ping();
+  void send_pong();
   void on_read(error_code ec, std::size_t bytes);
   bool enqueue(std::shared_ptr<const void> owner, std::string_view frames);
   void begin_close(close_code code, std::string reason, close_cause cause);
@@ -68,6 +75,12 @@ private:
   beast::flat_buffer inbound_;
   std::size_t inbound_message_bytes_ = 0;
   bool closing_ = false;
+  // The last ping, as steady_clock ticks (CAF's clock); 0: none yet. Written
+  // on the strand, read by the session's worker when its timer fires.
+  std::atomic<std::int64_t> last_ping_ticks_{0};
+  // Text pings are answered once the session has subscribed; until then they are owed.
+  bool answering_pings_ = false;
+  std::size_t pongs_owed_ = 0;
   // Set once the handshake succeeded: the connection counts as open.
   ops::open_connection open_;
   bool accepted_ = false;

@@ -12,10 +12,16 @@ void simulated_connection::send_events(event_batch batch) {
   enqueue(std::move(batch.block), std::move(texts), wire_bytes);
 }
 
-void simulated_connection::send_text(std::string text) {
+void simulated_connection::subscribed() {
+  answering_pings_ = true;
+  for (; pongs_owed_ > 0; --pongs_owed_)
+    send_pong();
+}
+
+void simulated_connection::send_pong() {
   // Framed as net/ frames it, for its size on the wire.
   auto framed = std::make_shared<schema::encoded_events>();
-  framed->append(text);
+  framed->append("pong");
   auto texts = std::vector<std::string_view>{(*framed)[0]};
   auto wire_bytes = framed->wire_bytes();
   enqueue(std::move(framed), std::move(texts), wire_bytes);
@@ -40,7 +46,13 @@ void simulated_connection::client_sends(const std::string& text) {
     close(too_big->code, std::move(too_big->reason), too_big->cause);
     return end_session("closed: message too big");
   }
-  if (text == "ping") caf::anon_send(session_, client_ping{true});
+  if (text == "ping") {
+    last_ping_ = clock_.now();
+    if (answering_pings_)
+      send_pong();
+    else
+      ++pongs_owed_;
+  }
 }
 
 void simulated_connection::client_resumes_reading() {

@@ -20,15 +20,18 @@ namespace evstream::scenario {
 
 class simulated_connection : public transport {
 public:
-  // Applies the send budget and message size limit of `settings`.
-  explicit simulated_connection(const server_settings& settings) : settings_(settings) {}
+  // Applies the send budget and message size limit of `settings`; notes
+  // pings by `clock`, the scenario's virtual one.
+  simulated_connection(const server_settings& settings, const caf::actor_clock& clock)
+      : settings_(settings), clock_(clock) {}
 
-  // The session this connection reports pings and its end to.
+  // The session this connection reports its end to.
   void attach(caf::actor session) { session_ = std::move(session); }
 
   // transport, called by the session actor
   void send_events(event_batch batch) override;
-  void send_text(std::string text) override;
+  void subscribed() override;
+  std::optional<caf::actor_clock::time_point> last_ping() const override { return last_ping_; }
   void close(close_code code, std::string reason, close_cause cause) override;
   void notify_when_drained() override;
 
@@ -47,7 +50,13 @@ private:
   void deliver_unsent();
   void end_session(const std::string& why);
 
+  void send_pong();
+
   server_settings settings_;
+  const caf::actor_clock& clock_;
+  std::optional<caf::actor_clock::time_point> last_ping_;
+  bool answering_pings_ = false;
+  std::size_t pongs_owed_ = 0;
   caf::actor session_;
   client_record record_;
   bool reading_ = true;

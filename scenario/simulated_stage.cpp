@@ -61,7 +61,7 @@ void simulated_stage::connect(const std::string& client, const std::string& stre
       throw declined(static_cast<unsigned>(refused->refusal.status), refused->refusal.message);
     wanted.wanted.resume_after = status->sequence;
   }
-  auto socket = std::make_shared<simulated_connection>(settings_);
+  auto socket = std::make_shared<simulated_connection>(settings_, scheduler_.clock());
   socket->attach(system_.spawn(session, dispatcher_, transport_ptr{socket}, std::move(wanted)));
   connections_[client] = std::move(socket);
   scheduler_.run();

@@ -36,7 +36,11 @@ struct recording_transport : transport {
     for (std::size_t i = 0; i < batch.size(); ++i)
       messages.emplace_back(batch.text(i));
   }
-  void send_text(std::string text) override { messages.push_back(std::move(text)); }
+  void subscribed() override { subscribed_told = true; }
+  bool subscribed_told = false;
+  std::optional<caf::actor_clock::time_point> last_ping() const override { return pinged_at; }
+  // When the client last pinged, by the test's clock; the test sets it.
+  std::optional<caf::actor_clock::time_point> pinged_at;
   void close(close_code code, std::string reason, close_cause cause) override {
     closed_with = code;
     close_reason = std::move(reason);
