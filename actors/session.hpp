@@ -22,7 +22,7 @@
 #include <caf/all.hpp>
 
 #include <chrono>
-#include <deque>
+#include <list>
 #include <variant>
 
 namespace evstream {
@@ -44,7 +44,8 @@ struct session_state {
   caf::actor_clock::time_point last_ping;
   // Not yet handed to the transport while catching up, oldest first: backlog
   // blocks (this session makes their batches) and live batches.
-  std::deque<std::variant<encoded_block_ptr, event_batch>> behind;
+  // A list: empty (as it is for nearly every session) it holds no memory.
+  std::list<std::variant<encoded_block_ptr, event_batch>> behind;
   bool awaiting_drain = false;
   std::size_t bytes_since_drain = 0;
   static inline const char* name = "session";

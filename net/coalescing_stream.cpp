@@ -37,7 +37,7 @@ void coalescing_stream::notify_if_drained() {
 void coalescing_stream::drop_unsent_shared() {
   // Entries on the wire or partly sent stay: cutting them would cut a frame.
   auto first_unstarted =
-      queue_.begin() + static_cast<std::ptrdiff_t>(std::min(entries_in_flight_, queue_.size()));
+      std::next(queue_.begin(), static_cast<std::ptrdiff_t>(std::min(entries_in_flight_, queue_.size())));
   for (auto it = first_unstarted; it != queue_.end();) {
     if (it->done || it->remaining < it->size) {
       ++it;

@@ -16,9 +16,11 @@
 
 #include <boost/asio/any_completion_handler.hpp>
 
+#include <boost/container/small_vector.hpp>
 #include <chrono>
-#include <deque>
+
 #include <functional>
+#include <list>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -89,7 +91,8 @@ private:
   using write_handler = asio::any_completion_handler<void(error_code, std::size_t)>;
   struct entry {
     std::shared_ptr<const void> owner; // set for shared bytes
-    std::vector<asio::const_buffer> buffers;
+    // One buffer for shared bytes, a few for Beast's writes: kept inline.
+    boost::container::small_vector<asio::const_buffer, 2> buffers;
     std::size_t size = 0;
     std::size_t remaining = 0;
     // Set for Beast's writes. Behind a pointer because Boost 1.81's
@@ -116,7 +119,10 @@ private:
   void notify_if_drained();
 
   tcp_or_tls_stream next_;
-  std::deque<entry> queue_;
+  // A list: an idle connection's empty queue holds no memory (a deque keeps
+  // a 512-byte block), and entries are only added at the back and taken
+  // from the front (or dropped unsent from the middle).
+  std::list<entry> queue_;
   std::vector<asio::const_buffer> gather_;
   std::size_t shared_bytes_queued_ = 0;
   // Entries whose bytes the pending gather write holds (from the front).

@@ -7,13 +7,12 @@
 #include "ops/log.hpp"
 #include "schema/stream_events.hpp"
 
+#include <algorithm>
+
 namespace evstream::net {
 
 namespace {
 
-// Reads take at most this much at a time: client messages are tiny pings, and
-// nothing of a larger message is kept once it cannot be "ping".
-constexpr std::size_t read_chunk_bytes = 512;
 constexpr std::string_view ping_text = "ping";
 
 std::string describe_end(const error_code& ec, const websocket::close_reason& reason) {
@@ -86,7 +85,7 @@ void websocket_connection::on_accept(error_code ec) {
 }
 
 void websocket_connection::do_read() {
-  ws_.async_read_some(inbound_, read_chunk_bytes,
+  ws_.async_read_some(asio::buffer(read_chunk_),
                       beast::bind_front_handler(&websocket_connection::on_read, shared_from_this()));
 }
 
@@ -94,6 +93,10 @@ void websocket_connection::on_read(error_code ec, std::size_t bytes) {
   if (ec)
     return report_closed(ec == websocket::error::closed ? close_cause::client : close_cause::connection_lost,
                          describe_end(ec, ws_.reason()));
+  // Only a message's first bytes matter: whether it is "ping".
+  if (inbound_message_bytes_ < message_start_.size())
+    std::copy_n(read_chunk_.begin(), std::min(bytes, message_start_.size() - inbound_message_bytes_),
+                message_start_.begin() + static_cast<std::ptrdiff_t>(inbound_message_bytes_));
   inbound_message_bytes_ += bytes;
   auto too_big = check_message_size(inbound_message_bytes_, context_->settings.max_inbound_message_bytes);
   if (too_big && !closing_) {
@@ -102,7 +105,7 @@ void websocket_connection::on_read(error_code ec, std::size_t bytes) {
   }
   if (ws_.is_message_done()) {
     bool is_ping = ws_.got_text() && inbound_message_bytes_ == ping_text.size()
-                   && beast::buffers_to_string(inbound_.data()) == ping_text;
+                   && std::string_view{message_start_.data(), message_start_.size()} == ping_text;
     if (is_ping && !closing_) {
       note_ping();
       if (answering_pings_)
@@ -110,10 +113,7 @@ void websocket_connection::on_read(error_code ec, std::size_t bytes) {
       else
         ++pongs_owed_;
     }
-    inbound_.clear();
     inbound_message_bytes_ = 0;
-  } else if (inbound_message_bytes_ > ping_text.size()) {
-    inbound_.clear(); // other messages are ignored: keep none of it
   }
   do_read();
 }

@@ -15,6 +15,7 @@
 
 #include <caf/all.hpp>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 
@@ -72,7 +73,11 @@ private:
   websocket::stream<coalescing_stream> ws_;
   subscription wanted_;
   caf::actor session_;
-  beast::flat_buffer inbound_;
+  // Client messages are pings: reads take a small chunk at a time into the
+  // connection itself (nothing on the heap per connection), and of each
+  // message only its first bytes are kept, enough to tell "ping".
+  std::array<char, 64> read_chunk_;
+  std::array<char, 4> message_start_;
   std::size_t inbound_message_bytes_ = 0;
   bool closing_ = false;
   // The last ping, as steady_clock ticks (CAF's clock); 0: none yet. Written
