@@ -74,8 +74,20 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
                          dispatcher_history history, ops::metrics_ptr metrics) {
   restore(self->state, limits, history);
   self->state.metrics = std::move(metrics);
+  // Sessions do not monitor the dispatcher: in CAF 0.17 each monitor is an
+  // entry in the dispatcher's list, and a session that ends must remove its
+  // own by searching that list, so subscribers leaving together would cost
+  // the square of their number. The dispatcher tells them itself as it ends.
+  auto roster = std::make_shared<std::unordered_map<caf::actor_id, caf::actor>>();
+  self->state.roster = roster;
+  self->attach_functor([roster](const caf::error& reason) {
+    for (auto& entry : *roster)
+      caf::anon_send(entry.second, dispatcher_ended{reason == caf::exit_reason::user_shutdown});
+    roster->clear();
+  });
   self->set_down_handler([=](caf::down_msg& down) {
     auto& state = self->state;
+    state.roster->erase(down.source.id());
     auto view = state.view_of.find(down.source.id());
     if (view == state.view_of.end()) return;
     auto group = state.views.find(view->second);
@@ -108,6 +120,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         group.wanted.resume_after.reset();
         group.wanted.replay_window = false;
         state.view_of.emplace(request.session.id(), std::move(key));
+        state.roster->emplace(request.session.id(), request.session);
         group.sessions.emplace(request.session.id(), std::move(request.session));
         state.metrics->subscribers(name_of(group.wanted.stream)).increment();
       },

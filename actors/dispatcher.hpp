@@ -73,6 +73,8 @@ struct dispatcher_state {
   bool window_pending = false;
   // Set at shutdown: late subscribers are sent away at once.
   bool going_away = false;
+  // Every subscribed session, shared with what tells them when the dispatcher ends.
+  std::shared_ptr<std::unordered_map<caf::actor_id, caf::actor>> roster;
   // Subscribers by stream, and how long each block took to reach them.
   ops::metrics_ptr metrics;
   static inline const char* name = "dispatcher";

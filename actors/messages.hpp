@@ -8,7 +8,7 @@
 //                    (get_atom, subscribers_atom)   replies std::size_t
 //   session       <- event_batch, backlog, cursor_expired,
 //                    keepalive_atom (its own timer), transport_drained, connection_closed,
-//                    going_away, upstream_gap
+//                    going_away, upstream_gap, dispatcher_ended
 // The relay protocol between nodes is in actors/relay_messages.hpp.
 #pragma once
 
@@ -94,9 +94,20 @@ struct connection_closed {
 // The service is shutting down: sessions close with 1001.
 struct going_away {};
 
+// The dispatcher ended: for the shutdown (sessions close with 1001) or
+// because it failed (1011). It tells each session itself, instead of each
+// session monitoring it (see dispatcher.cpp).
+struct dispatcher_ended {
+  bool shutdown = false;
+};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, source_counters& x) {
   return f(caf::meta::type_name("source_counters"), x.blocks_published, x.blocks_refused);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dispatcher_ended& x) {
+  return f(caf::meta::type_name("dispatcher_ended"), x.shutdown);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, connection_closed& x) {

@@ -120,6 +120,8 @@ caf::behavior follower_link(link_actor self, caf::actor dispatcher, follow_reque
         pump(self);
       },
       [=](going_away) { self->quit(); },
+      // Also told by its monitor; a link is one of few, so it keeps both.
+      [=](dispatcher_ended) { self->quit(); },
   };
 }
 

@@ -2,8 +2,6 @@
 
 #include "actors/client_limits.hpp"
 
-#include <caf/default_attachable.hpp>
-
 #include <algorithm>
 
 namespace evstream {
@@ -69,28 +67,15 @@ caf::behavior session(session_actor self, caf::actor dispatcher, transport_ptr c
     }
   };
   // Every end of a session, normal or not, runs this.
-  self->attach_functor(
-      [connection = state.connection, dispatcher, me = self->address()](const caf::error& reason) {
-        // CAF 0.17 keeps the monitor below in the dispatcher until it is removed,
-        // and with it this session's memory: every connection ever opened.
-        dispatcher->detach(caf::default_attachable::observe_token{me, caf::default_attachable::monitor});
-        // A session that fails (an exception, a kill) still closes its client,
-        // so the socket never outlives the actor silently.
-        if (!reason) return; // a normal end closed the connection already
-        if (reason == caf::exit_reason::user_shutdown)
-          connection->close(close_code::going_away, "server shutting down", close_cause::shutdown);
-        else
-          connection->close(close_code::internal_error, "internal error: the session failed",
-                            close_cause::internal_error);
-      });
-  // Without a dispatcher no block will ever come: end with it.
-  self->monitor(dispatcher);
-  self->set_down_handler([=](caf::down_msg& down) {
-    if (down.reason == caf::exit_reason::user_shutdown)
-      end_session(self, close_code::going_away, "server shutting down", close_cause::shutdown);
+  self->attach_functor([connection = state.connection](const caf::error& reason) {
+    // A session that fails (an exception, a kill) still closes its client,
+    // so the socket never outlives the actor silently.
+    if (!reason) return; // a normal end closed the connection already
+    if (reason == caf::exit_reason::user_shutdown)
+      connection->close(close_code::going_away, "server shutting down", close_cause::shutdown);
     else
-      end_session(self, close_code::internal_error, "internal error: the dispatcher stopped",
-                  close_cause::internal_error);
+      connection->close(close_code::internal_error, "internal error: the session failed",
+                        close_cause::internal_error);
   });
   self->send(dispatcher, subscribe{caf::actor_cast<caf::actor>(self), state.settings.wanted});
   // After the subscription is on its way: a block posted once the client has
@@ -142,6 +127,15 @@ caf::behavior session(session_actor self, caf::actor dispatcher, transport_ptr c
       [=](const connection_closed&) { self->quit(); },
       [=](going_away) {
         end_session(self, close_code::going_away, "server shutting down", close_cause::shutdown);
+      },
+      // Without a dispatcher no block will ever come: end with it. It tells
+      // its sessions as it ends (see dispatcher.cpp for why not a monitor).
+      [=](dispatcher_ended ended) {
+        if (ended.shutdown)
+          end_session(self, close_code::going_away, "server shutting down", close_cause::shutdown);
+        else
+          end_session(self, close_code::internal_error, "internal error: the dispatcher stopped",
+                      close_cause::internal_error);
       },
   };
 }

@@ -3,6 +3,7 @@
 #include "actors/dispatcher.hpp"
 #include "actors/session.hpp"
 
+#include <caf/default_attachable.hpp>
 #include <catch2/catch.hpp>
 
 using namespace std::chrono_literals;
@@ -150,6 +151,34 @@ TEST_CASE_METHOD(session_fixture, "a session ends with its dispatcher") {
   sched.run();
   CHECK(client->closed_with == close_code::going_away);
   CHECK(ended().size() == 1);
+}
+
+TEST_CASE_METHOD(session_fixture, "a session ends with a dispatcher that fails, with 1011") {
+  start_session();
+  caf::anon_send_exit(hub, caf::exit_reason::kill);
+  sched.run();
+  CHECK(client->closed_with == close_code::internal_error);
+  CHECK(client->close_reason == "internal error: the dispatcher stopped");
+  CHECK(ended().size() == 1);
+}
+
+TEST_CASE_METHOD(session_fixture, "sessions that end leave nothing attached to the dispatcher") {
+  // CAF keeps a monitor as an entry in the observed actor until removed: a
+  // session monitoring the dispatcher would leave one per connection ever
+  // opened, or cost a search of them all when it ends.
+  for (int i = 0; i < 50; ++i) {
+    start_session(1s);
+    advance(1s); // keep-alive: the session ends
+  }
+  auto gone = ended();
+  CHECK(gone.size() == 50);
+  auto* dispatcher = caf::actor_cast<caf::abstract_actor*>(hub);
+  std::size_t attached = 0;
+  // detach() answers how many entries it removed: a session's monitor, if any were left.
+  for (const auto& session : gone)
+    attached +=
+        dispatcher->detach(caf::default_attachable::observe_token{session, caf::default_attachable::monitor});
+  CHECK(attached == 0);
 }
 
 TEST_CASE_METHOD(session_fixture, "a session that fails closes its client with 1011") {
