@@ -274,6 +274,19 @@ result<void, problem> merge(std::map<const option*, std::vector<occurrence>>& ch
   return {};
 }
 
+// An option of `name`, read by `read` and shown by `show`.
+option value_option(std::string name, std::string help, std::string value_name,
+                    std::function<std::optional<std::string>(std::string_view)> read,
+                    std::function<std::vector<std::string>()> show) {
+  option entry;
+  entry.name = std::move(name);
+  entry.help = std::move(help);
+  entry.value_name = std::move(value_name);
+  entry.read = std::move(read);
+  entry.show = std::move(show);
+  return entry;
+}
+
 } // namespace
 
 std::optional<std::string> closest(std::string_view word, const std::vector<std::string>& candidates) {
@@ -318,157 +331,113 @@ const option* option_table::find(std::string_view name) const {
 
 option_table& option_table::add(std::string name, std::string& target, std::string value_name,
                                 std::string help) {
-  return push({std::move(name),
-               {},
-               std::move(help),
-               std::move(value_name),
-               false,
-               false,
-               false,
-               [&target](std::string_view text) -> std::optional<std::string> {
-                 target = std::string{text};
-                 return std::nullopt;
-               },
-               {},
-               [&target] { return std::vector<std::string>{target}; }});
+  return push(value_option(
+      std::move(name), std::move(help), std::move(value_name),
+      [&target](std::string_view text) -> std::optional<std::string> {
+        target = std::string{text};
+        return std::nullopt;
+      },
+      [&target] { return std::vector<std::string>{target}; }));
 }
 
 option_table& option_table::add(std::string name, std::vector<std::string>& target, std::string value_name,
                                 std::string help) {
-  return push({std::move(name),
-               {},
-               std::move(help),
-               std::move(value_name),
-               false,
-               true,
-               false,
-               [&target](std::string_view text) -> std::optional<std::string> {
-                 target.emplace_back(text);
-                 return std::nullopt;
-               },
-               [&target] { target.clear(); },
-               [&target] { return target; }});
+  auto entry = value_option(
+      std::move(name), std::move(help), std::move(value_name),
+      [&target](std::string_view text) -> std::optional<std::string> {
+        target.emplace_back(text);
+        return std::nullopt;
+      },
+      [&target] { return target; });
+  entry.repeatable = true;
+  entry.reset = [&target] { target.clear(); };
+  return push(std::move(entry));
 }
 
 option_table& option_table::add(std::string name, bool& target, std::string help) {
-  return push({std::move(name),
-               {},
-               std::move(help),
-               {},
-               true,
-               false,
-               false,
-               [&target](std::string_view text) -> std::optional<std::string> {
-                 if (text == "true" || text == "yes" || text == "on" || text == "1")
-                   target = true;
-                 else if (text == "false" || text == "no" || text == "off" || text == "0")
-                   target = false;
-                 else
-                   return is_not("true or false");
-                 return std::nullopt;
-               },
-               {},
-               [&target] { return std::vector<std::string>{target ? "true" : "false"}; }});
+  auto entry = value_option(
+      std::move(name), std::move(help), {},
+      [&target](std::string_view text) -> std::optional<std::string> {
+        if (text == "true" || text == "yes" || text == "on" || text == "1")
+          target = true;
+        else if (text == "false" || text == "no" || text == "off" || text == "0")
+          target = false;
+        else
+          return is_not("true or false");
+        return std::nullopt;
+      },
+      [&target] { return std::vector<std::string>{target ? "true" : "false"}; });
+  entry.flag = true;
+  return push(std::move(entry));
 }
 
 option_table& option_table::add(std::string name, std::uint16_t& target, std::string help) {
-  return push({std::move(name),
-               {},
-               std::move(help),
-               "PORT",
-               false,
-               false,
-               false,
-               [&target](std::string_view text) {
-                 return read_unsigned<std::uint16_t>(text, target, 65535, "a port number (0-65535)");
-               },
-               {},
-               [&target] { return std::vector<std::string>{std::to_string(target)}; }});
+  return push(value_option(
+      std::move(name), std::move(help), "PORT",
+      [&target](std::string_view text) {
+        return read_unsigned<std::uint16_t>(text, target, 65535, "a port number (0-65535)");
+      },
+      [&target] { return std::vector<std::string>{std::to_string(target)}; }));
 }
 
 option_table& option_table::add(std::string name, std::optional<std::uint16_t>& target, std::string help) {
-  return push({std::move(name),
-               {},
-               std::move(help),
-               "PORT",
-               false,
-               false,
-               false,
-               [&target](std::string_view text) -> std::optional<std::string> {
-                 if (text.empty() || text == "off") {
-                   target.reset();
-                   return std::nullopt;
-                 }
-                 std::uint16_t port = 0;
-                 if (auto refused =
-                         read_unsigned<std::uint16_t>(text, port, 65535, "a port number (0-65535)"))
-                   return refused;
-                 target = port;
-                 return std::nullopt;
-               },
-               {},
-               [&target] { return std::vector<std::string>{target ? std::to_string(*target) : "off"}; }});
+  return push(value_option(
+      std::move(name), std::move(help), "PORT",
+      [&target](std::string_view text) -> std::optional<std::string> {
+        if (text.empty() || text == "off") {
+          target.reset();
+          return std::nullopt;
+        }
+        std::uint16_t port = 0;
+        if (auto refused = read_unsigned<std::uint16_t>(text, port, 65535, "a port number (0-65535)"))
+          return refused;
+        target = port;
+        return std::nullopt;
+      },
+      [&target] { return std::vector<std::string>{target ? std::to_string(*target) : "off"}; }));
 }
 
 option_table& option_table::add(std::string name, std::size_t& target, std::string value_name,
                                 std::string help) {
-  return push({std::move(name),
-               {},
-               std::move(help),
-               std::move(value_name),
-               false,
-               false,
-               false,
-               [&target](std::string_view text) {
-                 return read_unsigned<std::size_t>(
-                     text, target, std::numeric_limits<std::size_t>::max(),
-                     "a whole number (0 to " + std::to_string(std::numeric_limits<std::size_t>::max()) + ")");
-               },
-               {},
-               [&target] { return std::vector<std::string>{std::to_string(target)}; }});
+  return push(value_option(
+      std::move(name), std::move(help), std::move(value_name),
+      [&target](std::string_view text) {
+        constexpr auto most = std::numeric_limits<std::size_t>::max();
+        return read_unsigned<std::size_t>(text, target, most,
+                                          "a whole number (0 to " + std::to_string(most) + ")");
+      },
+      [&target] { return std::vector<std::string>{std::to_string(target)}; }));
 }
 
 option_table& option_table::add(std::string name, double& target, std::string value_name, std::string help) {
-  return push({std::move(name),
-               {},
-               std::move(help),
-               std::move(value_name),
-               false,
-               false,
-               false,
-               [&target](std::string_view text) -> std::optional<std::string> {
-                 double value = 0;
-                 auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-                 if (text.empty() || error != std::errc{} || end != text.data() + text.size())
-                   return is_not("a number");
-                 target = value;
-                 return std::nullopt;
-               },
-               {},
-               [&target] { return std::vector<std::string>{show_double(target)}; }});
+  return push(value_option(
+      std::move(name), std::move(help), std::move(value_name),
+      [&target](std::string_view text) -> std::optional<std::string> {
+        double value = 0;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (text.empty() || error != std::errc{} || end != text.data() + text.size())
+          return is_not("a number");
+        target = value;
+        return std::nullopt;
+      },
+      [&target] { return std::vector<std::string>{show_double(target)}; }));
 }
 
 option_table& option_table::add(std::string name, caf::timespan& target, std::string help) {
-  return push({std::move(name),
-               {},
-               std::move(help),
-               "DURATION",
-               false,
-               false,
-               false,
-               [&target](std::string_view text) -> std::optional<std::string> {
-                 if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos)
-                   return "needs a unit, e.g. " + std::string{text} + "s or 3min";
-                 // CAF's duration syntax, as its configuration read it: 180s, 3min, 500ms, 1h.
-                 auto value = caf::config_value::parse(std::string{text});
-                 const auto* duration = value ? caf::get_if<caf::timespan>(&*value) : nullptr;
-                 if (!duration || duration->count() < 0)
-                   return is_not("a duration such as 180s, 3min or 500ms (units h, min, s, ms, us, ns)");
-                 target = *duration;
-                 return std::nullopt;
-               },
-               {},
-               [&target] { return std::vector<std::string>{to_text(target)}; }});
+  return push(value_option(
+      std::move(name), std::move(help), "DURATION",
+      [&target](std::string_view text) -> std::optional<std::string> {
+        if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos)
+          return "needs a unit, e.g. " + std::string{text} + "s or 3min";
+        // CAF's duration syntax, as its configuration read it: 180s, 3min, 500ms, 1h.
+        auto value = caf::config_value::parse(std::string{text});
+        const auto* duration = value ? caf::get_if<caf::timespan>(&*value) : nullptr;
+        if (!duration || duration->count() < 0)
+          return is_not("a duration such as 180s, 3min or 500ms (units h, min, s, ms, us, ns)");
+        target = *duration;
+        return std::nullopt;
+      },
+      [&target] { return std::vector<std::string>{to_text(target)}; }));
 }
 
 result<reading, problem> read(const option_table& table, const sources& from) {
