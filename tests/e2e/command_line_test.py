@@ -12,7 +12,7 @@ import unittest
 
 from harness import DEADLINE, Server
 
-EVSTREAM = sys.argv.pop(1)
+EVSTREAM = os.path.abspath(sys.argv.pop(1))  # the tests run it from other directories
 
 
 def run(*args, env=None, cwd=None):
