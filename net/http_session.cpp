@@ -324,7 +324,8 @@ void http_session::upgrade(request&& req, subscription wanted) {
     return send(error_response(shape_of(req), http::status::service_unavailable, refusal));
   socket_stream().expires_never(); // the WebSocket layer has its own timeouts
   end_reason_ = "upgraded";
-  auto connection = std::make_shared<websocket_connection>(std::move(stream_), context_, client);
+  auto connection =
+      std::make_shared<websocket_connection>(std::move(stream_), credentials_, context_, client);
   connection->start(std::move(req), std::move(wanted));
 }
 

@@ -25,9 +25,10 @@ std::string describe_end(const error_code& ec, const websocket::close_reason& re
 
 } // namespace
 
-websocket_connection::websocket_connection(tcp_or_tls_stream&& stream, server_context_ptr context,
-                                           asio::ip::address client)
-    : context_(std::move(context)), client_(std::move(client)), ws_(std::move(stream)) {
+websocket_connection::websocket_connection(tcp_or_tls_stream&& stream, credentials_ptr credentials,
+                                           server_context_ptr context, asio::ip::address client)
+    : context_(std::move(context)), credentials_(std::move(credentials)), client_(std::move(client)),
+      ws_(std::move(stream)) {
   const auto& settings = context_->settings;
   // The session actor owns the keep-alive rule, so Beast's idle timer is off;
   // its handshake timer stays and also bounds the closing handshake.

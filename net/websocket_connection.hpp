@@ -26,8 +26,10 @@ class websocket_connection : public transport,
                              public std::enable_shared_from_this<websocket_connection> {
 public:
   // `client` holds a subscriber slot admitted by the registry; this
-  // connection releases it when it ends.
-  websocket_connection(tcp_or_tls_stream&& stream, server_context_ptr context, asio::ip::address client);
+  // connection releases it when it ends. `credentials` are those the stream
+  // was accepted with: its TLS context lives as long as the stream.
+  websocket_connection(tcp_or_tls_stream&& stream, credentials_ptr credentials, server_context_ptr context,
+                       asio::ip::address client);
   ~websocket_connection() override;
 
   // Completes the upgrade and, once it succeeded, starts this client's
@@ -68,6 +70,7 @@ private:
 
   // Declared first: destroyed after the socket (see registration).
   server_context_ptr context_;
+  credentials_ptr credentials_;
   registration registration_;
   asio::ip::address client_;
   websocket::stream<coalescing_stream> ws_;
