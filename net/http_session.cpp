@@ -335,7 +335,8 @@ void http_session::ingest(request&& req) {
     return send(error_response(shape_of(req), http::status::not_found,
                                "ingest is off; start evstream with --source=ingest"));
   // The token in force now: a reload may have replaced the one this connection started with.
-  auto token = context_->current_credentials()->ingest_token;
+  auto credentials = context_->current_credentials();
+  const auto& token = credentials->ingest_token;
   if (!token.empty()) {
     auto authorization = req[http::field::authorization];
     constexpr std::string_view scheme = "Bearer ";
