@@ -26,7 +26,7 @@ if ! command -v clang++ >/dev/null || ! dpkg-query -W -f='${Status}' libclang-rt
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev
 fi
 cmake --preset fuzz >/dev/null
-targets=(block_parser http_request)
+targets=(block_parser block_readings http_request)
 cmake --build --preset fuzz -j"$jobs" --target "${targets[@]/#/fuzz_}"
 
 status=0
@@ -36,6 +36,8 @@ for target in "${targets[@]}"; do
   findings="build-fuzz/findings/${target}"
   mkdir -p "$corpus" "$findings"
   cp -n fuzz/corpus/"$target"/* "$corpus"/ || true # -n: keep what earlier runs found
+  # The differential target starts from the parser's seeds too.
+  if [[ "$target" == block_readings ]]; then cp -n fuzz/corpus/block_parser/* "$corpus"/ || true; fi
   echo "== fuzz_${target} for ${seconds} s"
   if ! "$fuzzer" "$corpus" -max_total_time="$seconds" -max_len=16384 -timeout=20 "${keep_going[@]}" \
       -artifact_prefix="$findings/" -print_final_stats=1 2>"build-fuzz/fuzz_${target}.log"; then
