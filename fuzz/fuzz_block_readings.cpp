@@ -24,7 +24,8 @@ void require(bool condition, const char* what, std::string_view input) {
 }
 
 bool same(const schema::transaction_ref& a, const schema::transaction_ref& b) {
-  return a.txid == b.txid && a.assetid == b.assetid && a.operation == b.operation && a.public_keys == b.public_keys;
+  return a.txid == b.txid && a.assetid == b.assetid && a.operation == b.operation
+         && a.public_keys == b.public_keys;
 }
 
 } // namespace
@@ -36,8 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   require(streamed.has_value() == dom.has_value(), "one accepts what the other refuses", text);
   if (!dom) {
     if (streamed.error().message != dom.error().message || streamed.error().path != dom.error().path)
-      std::fprintf(stderr, "parse_block: %s at %s\nparse_block_dom: %s at %s\n", streamed.error().message.c_str(),
-                   streamed.error().path.c_str(), dom.error().message.c_str(), dom.error().path.c_str());
+      std::fprintf(stderr, "parse_block: %s at %s\nparse_block_dom: %s at %s\n",
+                   streamed.error().message.c_str(), streamed.error().path.c_str(),
+                   dom.error().message.c_str(), dom.error().path.c_str());
     require(streamed.error().message == dom.error().message, "the refusals' messages", text);
     require(streamed.error().path == dom.error().path, "the refusals' paths", text);
     return 0;

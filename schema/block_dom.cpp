@@ -32,9 +32,7 @@ const json::string* as_hex_digest(const json::value& v) {
 result<void, parse_error> read_transactions(const json::array& txs, std::vector<transaction_ref>& out) {
   // Paths are built only for the error, not for every transaction.
   std::size_t i = 0;
-  const auto at = [&i](std::string_view field) {
-    return transaction_path(i, field);
-  };
+  const auto at = [&i](std::string_view field) { return transaction_path(i, field); };
   // Views into the DOM, which outlives this function.
   std::unordered_set<std::string_view> seen;
   seen.reserve(txs.size());
@@ -46,8 +44,7 @@ result<void, parse_error> read_transactions(const json::array& txs, std::vector<
     if (!id) return missing("id", at(".id"));
     const json::string* txid = as_hex_digest(*id);
     if (!txid) return must_be("id", hex_digest_text, at(".id"));
-    if (!seen.insert(view(*txid)).second)
-      return repeated_txid(at(".id"));
+    if (!seen.insert(view(*txid)).second) return repeated_txid(at(".id"));
 
     std::string_view assetid = view(*txid); // a CREATE's asset is the transaction itself
     const json::value* asset_value = tx->if_contains("asset");
@@ -157,8 +154,7 @@ parse_result parse_block_dom(std::string_view json_text) {
   json::error_code ec;
   // write_some stops at the first bad character, which gives the offset.
   std::size_t offset = parser.write_some(json_text.data(), json_text.size(), ec);
-  if (!ec && offset < json_text.size())
-    return malformed("unexpected text after the document", offset);
+  if (!ec && offset < json_text.size()) return malformed("unexpected text after the document", offset);
   if (!ec) parser.finish(ec);
   if (ec) return malformed(ec.message(), offset);
   return read_block(parser.release());

@@ -21,7 +21,8 @@ const std::string asset_id(64, 'a');
 
 // "{…}" with quoted ids filled in: B, C, D and A stand for the four ids.
 std::string doc(std::string text) {
-  for (auto [mark, id] : {std::pair{"@B", &block_id}, {"@C", &first_id}, {"@D", &second_id}, {"@A", &asset_id}})
+  for (auto [mark, id] :
+       {std::pair{"@B", &block_id}, {"@C", &first_id}, {"@D", &second_id}, {"@A", &asset_id}})
     for (auto at = text.find(mark); at != std::string::npos; at = text.find(mark))
       text.replace(at, 2, '"' + *id + '"');
   return text;
@@ -59,7 +60,8 @@ std::string path_of_refusal(const std::string& text) {
 
 SCENARIO("of a key given twice, the last one counts, in either reading") {
   GIVEN("a bad block body, then a good one") {
-    auto read = read_both(doc(R"({"id":@B,"block":{"timestamp":1},"block":{"timestamp":"7","transactions":[]}})"));
+    auto read =
+        read_both(doc(R"({"id":@B,"block":{"timestamp":1},"block":{"timestamp":"7","transactions":[]}})"));
     THEN("the block is read from the second") {
       REQUIRE(read.has_value());
       CHECK(read->timestamp == "7");
@@ -67,13 +69,15 @@ SCENARIO("of a key given twice, the last one counts, in either reading") {
   }
   GIVEN("a good block id, then a bad one") {
     THEN("the block is refused at $.id") {
-      CHECK(path_of_refusal(doc(R"({"id":@B,"id":"x","block":{"timestamp":"1","transactions":[]}})")) == "$.id");
+      CHECK(path_of_refusal(doc(R"({"id":@B,"id":"x","block":{"timestamp":"1","transactions":[]}})"))
+            == "$.id");
     }
   }
   GIVEN("two transaction lists, the first repeating an id") {
-    auto read = read_both(doc(R"({"id":@B,"block":{"timestamp":"1",)"
-                              R"("transactions":[{"id":@C,"operation":"CREATE"},{"id":@C,"operation":"CREATE"}],)"
-                              R"("transactions":[{"id":@D,"operation":"TRANSFER","asset":{"id":@A}}]}})"));
+    auto read =
+        read_both(doc(R"({"id":@B,"block":{"timestamp":"1",)"
+                      R"("transactions":[{"id":@C,"operation":"CREATE"},{"id":@C,"operation":"CREATE"}],)"
+                      R"("transactions":[{"id":@D,"operation":"TRANSFER","asset":{"id":@A}}]}})"));
     THEN("only the second list is read") {
       REQUIRE(read.has_value());
       REQUIRE(read->transactions.size() == 1);
@@ -82,9 +86,10 @@ SCENARIO("of a key given twice, the last one counts, in either reading") {
     }
   }
   GIVEN("a transaction whose asset, operation, outputs and public keys are each given bad, then good") {
-    auto read = read_both(doc(R"({"id":@B,"block":{"timestamp":"1","transactions":[{"id":@C,)"
-                              R"("asset":5,"asset":{"id":7,"id":@A},"operation":"","operation":"TRANSFER",)"
-                              R"("outputs":[3],"outputs":[{"public_keys":1,"public_keys":["k1","k2"]},{"public_keys":["k3"]}]}]}})"));
+    auto read = read_both(doc(
+        R"({"id":@B,"block":{"timestamp":"1","transactions":[{"id":@C,)"
+        R"("asset":5,"asset":{"id":7,"id":@A},"operation":"","operation":"TRANSFER",)"
+        R"("outputs":[3],"outputs":[{"public_keys":1,"public_keys":["k1","k2"]},{"public_keys":["k3"]}]}]}})"));
     THEN("each is read from its last") {
       REQUIRE(read.has_value());
       const auto& tx = read->transactions.at(0);
@@ -124,9 +129,9 @@ SCENARIO("the refusal names the first rule broken in checking order, not in the 
     }
   }
   GIVEN("the second transaction's second output with a number among its public keys") {
-    const std::string text =
-        doc(R"({"id":@B,"block":{"timestamp":"1","transactions":[{"id":@C,"operation":"CREATE","outputs":[{"public_keys":["k"]}]},)"
-            R"({"id":@D,"operation":"CREATE","outputs":[{"x":1},{"public_keys":["k",2]}]}]}})");
+    const std::string text = doc(
+        R"({"id":@B,"block":{"timestamp":"1","transactions":[{"id":@C,"operation":"CREATE","outputs":[{"public_keys":["k"]}]},)"
+        R"({"id":@D,"operation":"CREATE","outputs":[{"x":1},{"public_keys":["k",2]}]}]}})");
     THEN("the path names the key") {
       CHECK(path_of_refusal(text) == "$.block.transactions[1].outputs[1].public_keys[1]");
     }
@@ -135,8 +140,9 @@ SCENARIO("the refusal names the first rule broken in checking order, not in the 
 
 SCENARIO("escapes in keys and values read as the characters they stand for") {
   GIVEN("field names and values written with escapes") {
-    auto read = read_both(doc(R"({"\u0069d":@B,"bl\u006fck":{"timestamp":"1\n2","transactions":[)"
-                              R"({"id":@C,"operation":"CRE\u0041TE","outputs":[{"public_keys":["a\"b"]}]}]}})"));
+    auto read =
+        read_both(doc(R"({"\u0069d":@B,"bl\u006fck":{"timestamp":"1\n2","transactions":[)"
+                      R"({"id":@C,"operation":"CRE\u0041TE","outputs":[{"public_keys":["a\"b"]}]}]}})"));
     THEN("they are the fields the rules read") {
       REQUIRE(read.has_value());
       CHECK(read->timestamp == "1\n2");
