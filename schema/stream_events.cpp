@@ -92,6 +92,25 @@ encoded_events encode_valid_transactions_events(const block& b) {
   return transaction_event_encoder::encode(b, valid_transactions_keys);
 }
 
+encoded_events encode_bigchaindb_2_events(const block& b, std::uint64_t height) {
+  // Python's json.dumps puts a space after each colon and comma, which
+  // Boost.JSON's serializer has no option for: the layout is written here and
+  // each value serialized by Boost.JSON, so a 2.x client that compares bytes
+  // reads what BigchainDB sent it.
+  encoded_events events;
+  const std::string prefix = "{\"height\": " + std::to_string(height) + ", \"asset_id\": ";
+  std::string text;
+  for (const transaction_ref& tx : b.transactions) {
+    text = prefix;
+    text += json::serialize(json::string_view(tx.assetid));
+    text += ", \"transaction_id\": ";
+    text += json::serialize(json::string_view(tx.txid));
+    text += '}';
+    events.append(text);
+  }
+  return events;
+}
+
 encoded_events encode_block_event(const block& b, std::uint64_t height) {
   const json::value summary = {{"blockid", json::string_view(b.id)},
                                {"height", height},

@@ -1,6 +1,6 @@
 // Every stream's messages for one block, encoded once and shared by every
-// subscriber: valid_tx (the spec), valid_transactions (BigchainDB 1.x keys)
-// and blocks (one summary per block).
+// subscriber: valid_tx (the spec), valid_transactions (BigchainDB 1.x's or
+// 2.x's messages) and blocks (one summary per block).
 #pragma once
 
 #include "schema/block.hpp"
@@ -48,6 +48,14 @@ encoded_events encode_valid_tx_events(const block& b);
 // The BigchainDB 1.x dialect of the same events:
 // {"transaction_id": …, "asset_id": …, "block_id": …}.
 encoded_events encode_valid_transactions_events(const block& b);
+
+// Which BigchainDB release's messages valid_transactions carries.
+enum class bigchaindb_api { v1, v2 };
+
+// BigchainDB 2.x's events for the block at `height`, byte for byte as its
+// own server writes them (Python's json.dumps of eventify_block's dicts):
+// {"height": H, "asset_id": "…", "transaction_id": "…"}.
+encoded_events encode_bigchaindb_2_events(const block& b, std::uint64_t height);
 
 // The blocks stream's one message:
 // {"blockid": …, "height": …, "timestamp": …, "transactions": N}.
