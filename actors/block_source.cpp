@@ -17,27 +17,29 @@ ingest_result refused(block_source_state& state, ingest_result result) {
   return result;
 }
 
+// Numbers the block `sequence` (the next one unless a followed chain says),
+// makes it durable and hands it on.
 ingest_result publish(caf::stateful_actor<block_source_state>* self, const schema::block& block,
-                      std::chrono::steady_clock::time_point received_at) {
+                      std::chrono::steady_clock::time_point received_at, std::uint64_t sequence) {
   auto& state = self->state;
   if (state.remembered.contains(block.id))
     return refused(state, {ingest_result::outcome::duplicate, block.id, block.transactions.size(), {}});
   if (state.journal) {
     try {
-      state.journal->append(state.next_sequence, block);
+      state.journal->append(sequence, block);
     } catch (const std::exception& e) {
       // Not acknowledged and not streamed: the sender may try again.
       return refused(
           state, {ingest_result::outcome::unavailable, block.id, block.transactions.size(), {e.what(), "$"}});
     }
   }
-  state.remembered.remember(block.id, state.next_sequence);
+  state.remembered.remember(block.id, sequence);
   ++state.counters.blocks_published;
   state.metrics->blocks_ingested.increment();
-  ops::log(
-      ops::log_level::info, "block_accepted",
-      {{"blockid", block.id}, {"height", state.next_sequence}, {"transactions", block.transactions.size()}});
-  self->send(state.dispatcher, encode_block(block, state.next_sequence++, received_at));
+  ops::log(ops::log_level::info, "block_accepted",
+           {{"blockid", block.id}, {"height", sequence}, {"transactions", block.transactions.size()}});
+  state.next_sequence = sequence + 1;
+  self->send(state.dispatcher, encode_block(block, sequence, received_at, state.api));
   return {ingest_result::outcome::accepted, block.id, block.transactions.size(), {}};
 }
 
@@ -50,6 +52,7 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
   state.dispatcher = std::move(dispatcher);
   state.remembered = recent_block_ids{settings.remembered_block_ids};
   state.journal = std::move(settings.journal);
+  state.api = settings.api;
   state.next_sequence = settings.last_sequence + 1;
   for (const auto& [id, height] : settings.remembered)
     state.remembered.remember(id, height);
@@ -59,7 +62,7 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
         auto parsed = schema::parse_block(json);
         if (!parsed)
           return refused(self->state, {ingest_result::outcome::invalid, {}, 0, std::move(parsed.error())});
-        return publish(self, *parsed, received_at);
+        return publish(self, *parsed, received_at, self->state.next_sequence);
       },
       [=](const block& candidate) {
         // A host node sends without waiting for an answer; the log and the
@@ -72,9 +75,21 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
                             {{"source", "embedded"}});
           return;
         }
-        auto outcome = publish(self, candidate, received_at);
+        auto outcome = publish(self, candidate, received_at, self->state.next_sequence);
         if (outcome.result != ingest_result::outcome::accepted)
           log_refused_block(outcome, {{"source", "embedded"}});
+      },
+      [=](const followed_block& followed) {
+        auto received_at = std::chrono::steady_clock::now();
+        auto& block = followed.block;
+        if (auto checked = schema::check_block(block); !checked)
+          return refused(self->state, {ingest_result::outcome::invalid, block.id, block.transactions.size(),
+                                       checked.error()});
+        // A height at or below one already streamed is a repeat, whatever its id.
+        if (followed.height < self->state.next_sequence)
+          return refused(self->state,
+                         {ingest_result::outcome::duplicate, block.id, block.transactions.size(), {}});
+        return publish(self, block, received_at, followed.height);
       },
       [=](upstream_gap& gap) {
         // A relay's upstream lost blocks: the dispatcher learns it after every

@@ -7,6 +7,7 @@
 //
 //   accepts: (ingest_atom, std::string json) -> ingest_result
 //            block (typed by a host node; refusals are logged and counted)
+//            followed_block -> ingest_result (numbered with its own height)
 //            upstream_gap (from a relay's upstream_link; passed on in order)
 //            (get_atom, counters_atom) -> source_counters
 //   sends:   encoded_block_ptr, upstream_gap (to the dispatcher)
@@ -35,6 +36,8 @@ struct block_source_settings {
   // (with their heights, oldest first; past the capacity the oldest are forgotten).
   std::uint64_t last_sequence = 0;
   std::vector<std::pair<std::string, std::uint64_t>> remembered;
+  // The valid_transactions stream's messages.
+  schema::bigchaindb_api api = schema::bigchaindb_api::v1;
 };
 
 struct block_source_state {
@@ -44,6 +47,7 @@ struct block_source_state {
   recent_block_ids remembered;
   source_counters counters;
   std::shared_ptr<store::journal> journal;
+  schema::bigchaindb_api api = schema::bigchaindb_api::v1;
   // Blocks ingested and refused, by why.
   ops::metrics_ptr metrics;
   static inline const char* name = "block_source";

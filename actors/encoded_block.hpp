@@ -30,8 +30,10 @@ struct encoded_block {
 };
 using encoded_block_ptr = std::shared_ptr<const encoded_block>;
 
-// Encodes every stream's messages of `b`, numbered `sequence`.
+// Encodes every stream's messages of `b`, numbered `sequence`; `api` chooses
+// the valid_transactions stream's messages (2.x's carry the sequence as height).
 encoded_block_ptr encode_block(schema::block b, std::uint64_t sequence,
-                               std::optional<std::chrono::steady_clock::time_point> received_at = {});
+                               std::optional<std::chrono::steady_clock::time_point> received_at = {},
+                               schema::bigchaindb_api api = schema::bigchaindb_api::v1);
 
 } // namespace evstream

@@ -2,6 +2,7 @@
 //
 //   block_source  <- (ingest_atom, json)            replies ingest_result
 //                    block (typed, from a host node)
+//                    followed_block                 replies ingest_result
 //                    (get_atom, counters_atom)      replies source_counters
 //   dispatcher    <- encoded_block_ptr, subscribe, going_away, upstream_gap,
 //                    (cursor_atom, blockid)         replies cursor_status
@@ -42,6 +43,14 @@ struct ingest_result {
   std::string blockid;
   std::size_t transactions = 0;
   schema::parse_error error; // set when invalid or unavailable
+};
+
+// A block of a chain the service follows (a BigchainDB node), at the height
+// that chain gave it: the block source numbers it with that height, so a
+// height is never streamed twice and heights mean the same here as there.
+struct followed_block {
+  schema::block block;
+  std::uint64_t height = 0;
 };
 
 // What the block source has done since it started.
@@ -131,6 +140,7 @@ typename Inspector::result_type inspect(Inspector& f, going_away&) {
 // Local only: these carry shared or non-serializable payloads.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::encoded_block_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::ingest_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::followed_block)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::subscribe)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::event_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::cursor_status)

@@ -181,3 +181,22 @@ TEST_CASE_METHOD(pipeline_fixture, "the block source counts blocks ingested and 
   CHECK(metrics->ingest_errors(ops::ingest_refusal::invalid).value() == 1);
   CHECK(metrics->ingest_errors(ops::ingest_refusal::unavailable).value() == 0);
 }
+
+TEST_CASE_METHOD(pipeline_fixture,
+                 "a followed chain's blocks keep their own heights, and a height comes once") {
+  auto client = subscribe_client();
+  demo_chain chain{4};
+  auto follow = [&](std::uint64_t height) {
+    self->send(source, followed_block{schema::parse_block(chain.next_block_json(1)).value(), height});
+    sched.run();
+    auto result = reply<ingest_result>();
+    REQUIRE(result);
+    return result->result;
+  };
+  // Following from height 40 of a chain: the first block is 40, not 1.
+  CHECK(follow(40) == ingest_result::outcome::accepted);
+  CHECK(follow(41) == ingest_result::outcome::accepted);
+  CHECK(follow(41) == ingest_result::outcome::duplicate);
+  CHECK(follow(12) == ingest_result::outcome::duplicate);
+  CHECK(client->block_sequences == std::vector<std::uint64_t>{40, 41});
+}
