@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include "actors/relay_messages.hpp"
+#include "net/http_get.hpp"
 #include "net/ingest_guard.hpp"
 #include "ops/log.hpp"
 #include "schema/block.hpp"
@@ -34,7 +35,9 @@ cli::option_table options_of(settings& v) {
       .add("port", v.port, "TCP port; 0 picks a free one")
       .add("advertised-url", v.advertised_url, "URL",
            "base URL clients dial, e.g. wss://node.example.com (default: from the Host header)")
-      .add("source", v.source, "SOURCE", "block source: demo, ingest (POST /api/v1/blocks) or stdin")
+      .add("source", v.source, "SOURCE",
+           "block source: demo, ingest (POST /api/v1/blocks), stdin, or bigchaindb (follow a BigchainDB 2.x "
+           "node)")
       .add("demo-rate", v.demo_rate, "PER_SECOND", "demo source: blocks per second")
       .add("demo-block-size", v.demo_block_size, "COUNT", "demo source: transactions per block, at most 1000")
       .add("demo-seed", v.demo_seed, "SEED", "demo source: seed of the generated chain")
@@ -87,6 +90,19 @@ cli::option_table options_of(settings& v) {
       .add("relay-key", v.relay_key, "FILE", "PEM private key of --relay-cert")
       .add("relay-insecure", v.relay_insecure,
            "relay links in plain BASP, without authentication or encryption: a trusted network only");
+  table.group("In front of a BigchainDB node (docs/bigchaindb.md)")
+      .add("bigchaindb-url", v.bigchaindb_url, "URL", "--source=bigchaindb: the node's HTTP API")
+      .add("tendermint-url", v.tendermint_url, "URL",
+           "--source=bigchaindb: the node's Tendermint RPC, where block ids come from (default: the node's "
+           "host, "
+           "port 26657)")
+      .add("bigchaindb-poll", v.bigchaindb_poll,
+           "how long to wait before asking again for a height the node lacks")
+      .add("bigchaindb-from", v.bigchaindb_from, "latest|HEIGHT",
+           "without a journal, the first height to stream (latest: the node's newest)")
+      .add("bigchaindb-api", v.bigchaindb_api, "1|2",
+           "valid_transactions messages and discovery as BigchainDB 1.x or 2.x write them (default: 2 with "
+           "--source=bigchaindb, else 1)");
   table.group("The actor system (CAF's own options)")
       .add("caf.scheduler.max-threads", v.caf_max_threads, "COUNT", "worker threads running the actors")
       .add("caf.scheduler.policy", v.caf_policy, "POLICY", "stealing or sharing")
@@ -160,6 +176,44 @@ result<std::string, problem> stream_base_of(const std::string& text) {
   return std::string{base.buffer()};
 }
 
+// --bigchaindb-*, --tendermint-url and the API the streams speak.
+result<void, problem> bigchaindb_options(const settings& v, service_options& options) {
+  auto& follow = options.bigchaindb;
+  auto node = net::http_target_of(v.bigchaindb_url);
+  if (!node) return problem{"--bigchaindb-url: " + node.error()};
+  follow.node_url = v.bigchaindb_url;
+  follow.tendermint_url = v.tendermint_url;
+  if (follow.tendermint_url.empty()) {
+    // The node's host, Tendermint's RPC port.
+    boost::urls::url tendermint{boost::urls::parse_uri(v.bigchaindb_url).value()};
+    tendermint.set_port_number(26657);
+    tendermint.set_encoded_path("");
+    follow.tendermint_url = std::string{tendermint.buffer()};
+  } else if (auto tendermint = net::http_target_of(v.tendermint_url); !tendermint) {
+    return problem{"--tendermint-url: " + tendermint.error()};
+  }
+  if (v.bigchaindb_poll <= caf::timespan{0}) return problem{"--bigchaindb-poll must be above 0"};
+  follow.poll_interval = std::chrono::duration_cast<std::chrono::milliseconds>(v.bigchaindb_poll);
+  if (v.bigchaindb_from != "latest") {
+    std::uint64_t height = 0;
+    const auto& text = v.bigchaindb_from;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), height);
+    if (error != std::errc{} || end != text.data() + text.size() || height == 0)
+      return problem{"--bigchaindb-from must be latest or a height of 1 or more, not \"" + text + "\""};
+    follow.from_height = height;
+  }
+  const bool follows = options.source == block_source_kind::bigchaindb;
+  if (v.bigchaindb_api.empty())
+    options.server.api = follows ? schema::bigchaindb_api::v2 : schema::bigchaindb_api::v1;
+  else if (v.bigchaindb_api == "1")
+    options.server.api = schema::bigchaindb_api::v1;
+  else if (v.bigchaindb_api == "2")
+    options.server.api = schema::bigchaindb_api::v2;
+  else
+    return problem{"--bigchaindb-api must be 1 or 2, not \"" + v.bigchaindb_api + "\""};
+  return {};
+}
+
 } // namespace
 
 result<std::string, problem> ingest_token_value(const settings& v) {
@@ -188,8 +242,11 @@ result<service_options, std::string> to_service_options(const settings& v) {
     options.source = block_source_kind::ingest;
   else if (v.source == "stdin")
     options.source = block_source_kind::stdin_lines;
+  else if (v.source == "bigchaindb")
+    options.source = block_source_kind::bigchaindb;
   else
-    return "--source must be demo, ingest or stdin, not \"" + v.source + "\"";
+    return "--source must be demo, ingest, stdin or bigchaindb, not \"" + v.source + "\"";
+  if (auto followed = bigchaindb_options(v, options); !followed) return std::move(followed.error().message);
   if (!v.upstream.empty()) {
     // --source keeps its default (demo) unless set: the v.upstream replaces it.
     if (v.source != "demo") return "--upstream replaces --source; drop --source=" + v.source;

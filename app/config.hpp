@@ -57,6 +57,12 @@ struct settings {
   std::string relay_key;
   bool relay_insecure = false;
 
+  std::string bigchaindb_url = "http://127.0.0.1:9984";
+  std::string tendermint_url; // empty: --bigchaindb-url's host, port 26657
+  caf::timespan bigchaindb_poll = std::chrono::milliseconds(500);
+  std::string bigchaindb_from = "latest";
+  std::string bigchaindb_api; // empty: 2 with --source=bigchaindb, else 1
+
   std::string log_level = "info";
   std::size_t io_threads = 1;
 

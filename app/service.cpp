@@ -4,7 +4,10 @@
 #include "actors/dispatcher.hpp"
 #include "actors/observability.hpp"
 #include "actors/relay_feed.hpp"
+#include "net/http_get.hpp"
 #include "net/listener.hpp"
+#include "net/node_follower.hpp"
+#include "schema/bigchaindb_node.hpp"
 #include "store/journal.hpp"
 
 #include <fstream>
@@ -74,8 +77,33 @@ void restore(store::journal& journal, dispatcher_history& history, block_source_
   source.last_sequence = recovered.last_sequence;
   source.remembered = recovered.ids;
   for (auto& [sequence, block] : recovered.blocks)
-    history.blocks.push_back(encode_block(std::move(block), sequence));
+    history.blocks.push_back(encode_block(std::move(block), sequence, {}, source.api));
   history.ids = std::move(recovered.ids);
+}
+
+net::http_target http_target_or_throw(const std::string& option, const std::string& url) {
+  auto target = net::http_target_of(url);
+  if (!target) throw std::runtime_error(option + ": " + target.error());
+  return *target;
+}
+
+// Block ids come from Tendermint's RPC: without it the follower could only
+// invent them, so the service does not start. Answers the latest height.
+std::uint64_t tendermint_latest_height(const bigchaindb_follow_options& options) {
+  auto where = http_target_or_throw("--tendermint-url", options.tendermint_url);
+  where.target = "/status";
+  boost::asio::io_context io;
+  net::http_answer answer;
+  net::http_get(io, where, std::chrono::seconds(5), [&answer](net::http_answer a) { answer = std::move(a); });
+  io.run();
+  const auto refusal = "cannot start: Tendermint's RPC at " + options.tendermint_url
+                       + " (--tendermint-url), where each block's id comes from, ";
+  if (!answer.failure.empty()) throw std::runtime_error(refusal + "does not answer: " + answer.failure);
+  if (answer.status != 200)
+    throw std::runtime_error(refusal + "answered " + std::to_string(answer.status) + " to GET /status");
+  auto latest = schema::tendermint_latest_height(answer.body);
+  if (!latest) throw std::runtime_error(refusal + "gave no height: " + latest.error().message);
+  return *latest;
 }
 
 } // namespace
@@ -103,8 +131,14 @@ service::service(caf::actor_system& system, service_options options) {
   bool relay_tls = system.has_openssl_manager();
   listener_ = std::make_shared<net::listener>(
       io_, net::tcp::endpoint{listen_address(io_, options.host), options.port}, context_);
+  std::uint64_t latest_followed = 0;
+  if (options.source == block_source_kind::bigchaindb) {
+    http_target_or_throw("--bigchaindb-url", options.bigchaindb.node_url);
+    latest_followed = tendermint_latest_height(options.bigchaindb);
+  }
   dispatcher_history history;
   block_source_settings source;
+  source.api = options.server.api;
   if (!options.journal_path.empty()) {
     source.journal = std::make_shared<store::journal>(options.journal_path, options.retention.max_blocks,
                                                       options.retention.remembered_ids);
@@ -113,6 +147,7 @@ service::service(caf::actor_system& system, service_options options) {
   // A resuming subscriber (or relay) may fall as far behind as a resume may reach back.
   context_->settings.max_blocks_behind = std::max<std::size_t>(1, options.retention.max_blocks);
   history.window_from_upstream = options.source == block_source_kind::upstream;
+  const auto last_sequence = source.last_sequence;
   // A relay goes on after the newest block it kept.
   auto newest_block = history.blocks.empty() ? std::string{} : history.blocks.back()->blockid();
   context_->dispatcher =
@@ -128,6 +163,25 @@ service::service(caf::actor_system& system, service_options options) {
     context_->upstream_link =
         system.spawn(upstream_link, context_->block_source,
                      upstream_link_settings{options.upstream, newest_block, relay_tls}, context_->metrics);
+  }
+  if (options.source == block_source_kind::bigchaindb) {
+    // After the journal's last height; else where --bigchaindb-from says.
+    net::node_follower_settings follow;
+    follow.node = http_target_or_throw("--bigchaindb-url", options.bigchaindb.node_url);
+    follow.tendermint = http_target_or_throw("--tendermint-url", options.bigchaindb.tendermint_url);
+    follow.node_url = options.bigchaindb.node_url;
+    follow.tendermint_url = options.bigchaindb.tendermint_url;
+    follow.poll_interval = options.bigchaindb.poll_interval;
+    follow.first_height =
+        last_sequence > 0
+            ? last_sequence + 1
+            : options.bigchaindb.from_height.value_or(std::max<std::uint64_t>(1, latest_followed));
+    follow.io = &io_;
+    ops::log(ops::log_level::info, "following_bigchaindb",
+             {{"node", follow.node_url},
+              {"tendermint", follow.tendermint_url},
+              {"from_height", follow.first_height}});
+    context_->node_follower = system.spawn(net::node_follower, context_->block_source, std::move(follow));
   }
   if (options.publish_port) {
     follower_link_settings followers;
@@ -178,8 +232,8 @@ std::vector<std::string> service::reload(const reloadable_settings& next) {
 }
 
 void service::stop_actors() {
-  for (auto* actor :
-       {&demo_, &feed_, &context_->upstream_link, &context_->block_source, &context_->dispatcher})
+  for (auto* actor : {&demo_, &feed_, &context_->upstream_link, &context_->node_follower,
+                      &context_->block_source, &context_->dispatcher})
     if (*actor) caf::anon_send_exit(*actor, caf::exit_reason::user_shutdown);
 }
 
@@ -192,6 +246,7 @@ void service::stop(std::chrono::milliseconds grace) {
   listener_->stop();
   if (demo_) caf::anon_send_exit(demo_, caf::exit_reason::user_shutdown);
   if (context_->upstream_link) caf::anon_send_exit(context_->upstream_link, caf::exit_reason::user_shutdown);
+  if (context_->node_follower) caf::anon_send_exit(context_->node_follower, caf::exit_reason::user_shutdown);
   if (feed_) {
     // Following relays are told by going_away below and find no feed when they retry.
     if (context_->system->has_openssl_manager()) {

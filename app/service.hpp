@@ -15,6 +15,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,7 +31,16 @@ namespace evstream {
 
 // Where blocks come from; `embedded`: only what a host node publishes;
 // `upstream`: another evstream node (this one is a relay).
-enum class block_source_kind { demo, ingest, stdin_lines, embedded, upstream };
+enum class block_source_kind { demo, ingest, stdin_lines, embedded, upstream, bigchaindb };
+
+// For block_source_kind::bigchaindb: the node to follow and its Tendermint RPC.
+struct bigchaindb_follow_options {
+  std::string node_url = "http://127.0.0.1:9984";
+  std::string tendermint_url = "http://127.0.0.1:26657";
+  std::chrono::milliseconds poll_interval{500};
+  // Where to begin without a journal; none: the node's latest height.
+  std::optional<std::uint64_t> from_height;
+};
 
 struct service_options {
   std::string host = "127.0.0.1";
@@ -51,6 +62,7 @@ struct service_options {
   std::optional<relay_tls_files> relay_tls;
   // For block_source_kind::upstream: the node to follow.
   upstream_address upstream;
+  bigchaindb_follow_options bigchaindb;
   // Process-wide (the log is stderr's): set when the service starts.
   ops::log_level log_level = ops::log_level::info;
 };

@@ -2,6 +2,9 @@
 
 #include "ops/build_info.hpp"
 
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
 #include <algorithm>
 #include <cctype>
 
@@ -56,6 +59,14 @@ std::string stream_base_url(const http::request_header<>& req, const std::string
   auto host = req[http::field::host];
   if (is_plain_host(host)) return scheme + std::string{host};
   return scheme + endpoint_text(local);
+}
+
+std::string with_explicit_port(const std::string& base_url) {
+  auto parsed = boost::urls::parse_uri(base_url);
+  if (!parsed || parsed->has_port()) return base_url;
+  boost::urls::url url{*parsed};
+  url.set_port_number(url.scheme() == "wss" ? 443 : 80);
+  return std::string{url.buffer()};
 }
 
 string_response ingest_response(reply_shape req, const ingest_result& result) {

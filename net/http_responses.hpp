@@ -40,6 +40,10 @@ string_response error_response(reply_shape req, http::status status, std::string
 std::string stream_base_url(const http::request_header<>& req, const std::string& advertised_url,
                             const tcp::endpoint& local, bool tls);
 
+// The base URL with its port written even when it is the scheme's default,
+// as BigchainDB's info.py writes it ("ws://host:80").
+std::string with_explicit_port(const std::string& base_url);
+
 // 202, 400 or 409 for the outcome of a POST /api/v1/blocks.
 string_response ingest_response(reply_shape req, const ingest_result& result);
 

@@ -6,9 +6,11 @@
 #include "net/demo_page.hpp"
 #include "net/http_responses.hpp"
 #include "net/ingest_guard.hpp"
+#include "net/node_follower.hpp"
 #include "net/routes.hpp"
 #include "net/stream_request.hpp"
 #include "net/websocket_connection.hpp"
+#include "ops/build_info.hpp"
 #include "ops/log.hpp"
 
 #include <openssl/crypto.h>
@@ -192,14 +194,21 @@ void http_session::discover(request&& req, std::string_view path) {
   auto local = socket_stream().socket().local_endpoint(ignored);
   auto base = stream_base_url(req, context_->settings.advertised_url, local, stream_.is_tls());
   // BigchainDB 1.x and 2.x clients find their stream as "streams" of
-  // GET /api/v1/, and as api.v1.streams of GET /.
-  auto bigchaindb_stream = base + std::string{streams_root} + "valid_transactions";
+  // GET /api/v1/, and as api.v1.streams of GET /. As 2.x speaks, the URL
+  // carries its port, and GET / names the software and its version.
+  const bool v2 = context_->settings.api == schema::bigchaindb_api::v2;
+  auto bigchaindb_stream =
+      (v2 ? with_explicit_port(base) : base) + std::string{streams_root} + "valid_transactions";
   boost::json::object body;
-  if (path == "/")
+  if (path == "/") {
     body = {{"_links", {{"streams_v1", base + std::string{streams_root}}}},
             {"streams", stream_urls(base)},
             {"api", {{"v1", {{"streams", bigchaindb_stream}}}}}};
-  else if (path == streams_root)
+    if (v2) {
+      body["software"] = "evstream";
+      body["version"] = ops::version();
+    }
+  } else if (path == streams_root)
     body = {{"streams", stream_urls(base)}};
   else
     body = {{"streams", bigchaindb_stream}, {"_links", {{"streams_v1", base + std::string{streams_root}}}}};
@@ -219,6 +228,29 @@ http_session::response http_session::probe_response(const request& req, response
 
 void http_session::check_readiness(request&& req) {
   auto pending = std::make_shared<request>(std::move(req));
+  if (context_->node_follower) {
+    // A follower is ready while its BigchainDB node and Tendermint answer.
+    ask_actor<follower_status>(
+        context_->node_follower, readiness_timeout,
+        [self = shared_from_this(), pending](caf::expected<follower_status> status) {
+          auto shape = shape_of(*pending);
+          string_response res;
+          if (!status)
+            res = error_response(shape, http::status::service_unavailable,
+                                 "the node follower does not answer", {{"status", "not ready"}});
+          else if (!status->reachable)
+            res = error_response(shape, http::status::service_unavailable,
+                                 "the BigchainDB node does not answer",
+                                 {{"status", "not ready"}, {"node", status->node}});
+          else
+            res = json_response(
+                shape, http::status::ok,
+                {{"status", "ready"}, {"node", status->node}, {"next_height", status->next_height}});
+          self->send(self->probe_response(*pending, std::move(res)));
+        },
+        caf::get_atom::value, follower_atom::value);
+    return;
+  }
   if (context_->upstream_link) {
     // A relay is ready while it follows its upstream.
     ask_actor<upstream_status>(

@@ -4,6 +4,7 @@
 
 #include "net/connection_registry.hpp"
 #include "ops/metrics.hpp"
+#include "schema/stream_events.hpp"
 
 #include <boost/asio/ssl/context.hpp>
 #include <caf/all.hpp>
@@ -53,6 +54,8 @@ struct server_settings {
   // PEM files; both set means https:// and wss:// on the port.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // What discovery advertises and valid_transactions speaks: BigchainDB 1.x or 2.x.
+  schema::bigchaindb_api api = schema::bigchaindb_api::v1;
 };
 
 // What a reload (SIGHUP) replaces while every connection stays open. A
@@ -74,6 +77,8 @@ struct server_context {
   caf::actor block_source;
   // Set on a relay (--upstream): readiness is its link being up.
   caf::actor upstream_link;
+  // Set with --source=bigchaindb: readiness is the node answering.
+  caf::actor node_follower;
   connection_registry connections;
   // Whether the port speaks TLS: fixed at start, whatever a reload brings.
   bool tls = false;

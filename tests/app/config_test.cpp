@@ -132,8 +132,34 @@ TEST_CASE("the ingest token can come from a file, its final newline dropped") {
         == "--ingest-token-file: cannot read \"" + path.string() + "\"");
 }
 
+TEST_CASE("a BigchainDB follower (--source=bigchaindb) finds Tendermint on its node's host unless named, and "
+          "speaks 2.x") {
+  parsed follows{{"--source=bigchaindb", "--bigchaindb-url=http://10.0.0.7:9984", "--bigchaindb-from=42"}};
+  REQUIRE(follows.options);
+  CHECK(follows.options->source == evstream::block_source_kind::bigchaindb);
+  CHECK(follows.options->bigchaindb.tendermint_url == "http://10.0.0.7:26657");
+  CHECK(follows.options->bigchaindb.from_height == 42u);
+  CHECK(follows.options->server.api == evstream::schema::bigchaindb_api::v2);
+  parsed ingest{{"--source=ingest"}};
+  REQUIRE(ingest.options);
+  CHECK(ingest.options->server.api == evstream::schema::bigchaindb_api::v1);
+  CHECK_FALSE(ingest.options->bigchaindb.from_height);
+  parsed spoken{{"--source=ingest", "--bigchaindb-api=2"}};
+  REQUIRE(spoken.options);
+  CHECK(spoken.options->server.api == evstream::schema::bigchaindb_api::v2);
+
+  CHECK(parsed{{"--bigchaindb-api=3"}}.problem == "--bigchaindb-api must be 1 or 2, not \"3\"");
+  CHECK(parsed{{"--bigchaindb-from=soon"}}.problem
+        == "--bigchaindb-from must be latest or a height of 1 or more, not \"soon\"");
+  CHECK(parsed{{"--bigchaindb-url=https://node:9984"}}.problem
+        == "--bigchaindb-url: \"https://node:9984\" is not an http:// URL");
+  CHECK(parsed{{"--tendermint-url=node:26657"}}.problem
+        == "--tendermint-url: \"node:26657\" is not an http:// URL");
+}
+
 TEST_CASE("wrong values are refused with a sentence naming the option") {
-  CHECK(parsed{{"--source=kafka"}}.problem == "--source must be demo, ingest or stdin, not \"kafka\"");
+  CHECK(parsed{{"--source=kafka"}}.problem
+        == "--source must be demo, ingest, stdin or bigchaindb, not \"kafka\"");
   CHECK(parsed{{"--demo-block-size=1001"}}.problem == "--demo-block-size must be between 1 and 1000");
   CHECK(parsed{{"--demo-rate=0"}}.problem == "--demo-rate must be above 0");
   CHECK(parsed{{"--keepalive-timeout=0s"}}.problem == "--keepalive-timeout must be above 0");
