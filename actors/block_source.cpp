@@ -7,6 +7,9 @@ namespace evstream {
 
 namespace {
 
+// How long an engine may take to acknowledge a block (JetStream's publish).
+constexpr auto publish_timeout = std::chrono::seconds(10);
+
 // A block the source refused; `result` says why.
 ingest_result refused(block_source_state& state, ingest_result result) {
   using outcome = ingest_result::outcome;
@@ -57,13 +60,35 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
   for (const auto& [id, height] : settings.remembered)
     state.remembered.remember(id, height);
   return {
-      [=](ingest_atom, const std::string& json) {
+      [=](ingest_atom, const std::string& json) -> caf::result<ingest_result> {
         auto received_at = std::chrono::steady_clock::now();
         auto parsed = schema::parse_block(json);
         if (!parsed)
           return refused(self->state, {ingest_result::outcome::invalid, {}, 0, std::move(parsed.error())});
-        return publish(self, *parsed, received_at, self->state.next_sequence);
+        if (!self->state.publisher) return publish(self, *parsed, received_at, self->state.next_sequence);
+        // Through the engine: accepted once it has the block; streamed when it delivers it.
+        if (self->state.remembered.contains(parsed->id))
+          return refused(self->state,
+                         {ingest_result::outcome::duplicate, parsed->id, parsed->transactions.size(), {}});
+        auto promise = self->make_response_promise<ingest_result>();
+        auto size = parsed->transactions.size();
+        self->request(self->state.publisher, publish_timeout, publish_block{json, parsed->id, size})
+            .then(
+                [=](ingest_result& result) mutable {
+                  if (result.result != ingest_result::outcome::accepted)
+                    result = refused(self->state, result);
+                  promise.deliver(std::move(result));
+                },
+                [=](caf::error& error) mutable {
+                  promise.deliver(refused(
+                      self->state, {ingest_result::outcome::unavailable,
+                                    parsed->id,
+                                    size,
+                                    {"the publisher did not answer: " + self->system().render(error), "$"}}));
+                });
+        return promise;
       },
+      [=](publish_through& through) { self->state.publisher = std::move(through.publisher); },
       [=](const block& candidate) {
         // A host node sends without waiting for an answer; the log and the
         // counters are where a refusal shows. (The refusal of an ingest or a

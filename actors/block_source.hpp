@@ -8,6 +8,7 @@
 //   accepts: (ingest_atom, std::string json) -> ingest_result
 //            block (typed by a host node; refusals are logged and counted)
 //            followed_block -> ingest_result (numbered with its own height)
+//            publish_through (an engine's publisher: ingest answers once it has the block)
 //            upstream_gap (from a relay's upstream_link; passed on in order)
 //            (get_atom, counters_atom) -> source_counters
 //   sends:   encoded_block_ptr, upstream_gap (to the dispatcher)
@@ -48,6 +49,8 @@ struct block_source_state {
   source_counters counters;
   std::shared_ptr<store::journal> journal;
   schema::bigchaindb_api api = schema::bigchaindb_api::v1;
+  // Set (publish_through): accepted blocks go there, and stream when they come back.
+  caf::actor publisher;
   // Blocks ingested and refused, by why.
   ops::metrics_ptr metrics;
   static inline const char* name = "block_source";

@@ -3,6 +3,8 @@
 //   block_source  <- (ingest_atom, json)            replies ingest_result
 //                    block (typed, from a host node)
 //                    followed_block                 replies ingest_result
+//                    publish_through (its publisher, once)
+//   publisher     <- publish_block                  replies ingest_result
 //                    (get_atom, counters_atom)      replies source_counters
 //   dispatcher    <- encoded_block_ptr, subscribe, going_away, upstream_gap,
 //                    (cursor_atom, blockid)         replies cursor_status
@@ -51,6 +53,19 @@ struct ingest_result {
 struct followed_block {
   schema::block block;
   std::uint64_t height = 0;
+};
+
+// With an engine shared by several nodes (--jetstream), the block source
+// does not stream the blocks it accepts: it hands each to its publisher
+// (publish_through), which answers once the engine has it, and streams what
+// the engine delivers back to every node, as followed_blocks.
+struct publish_block {
+  std::string json;
+  std::string blockid;
+  std::size_t transactions = 0;
+};
+struct publish_through {
+  caf::actor publisher;
 };
 
 // What the block source has done since it started.
@@ -141,6 +156,8 @@ typename Inspector::result_type inspect(Inspector& f, going_away&) {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::encoded_block_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::ingest_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::followed_block)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::publish_block)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::publish_through)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::subscribe)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::event_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::cursor_status)
