@@ -3,6 +3,7 @@
 #include "actors/relay_messages.hpp"
 #include "net/http_get.hpp"
 #include "net/ingest_guard.hpp"
+#include "net/jetstream_link.hpp"
 #include "ops/log.hpp"
 #include "schema/block.hpp"
 
@@ -103,6 +104,20 @@ cli::option_table options_of(settings& v) {
       .add("bigchaindb-api", v.bigchaindb_api, "1|2",
            "valid_transactions messages and discovery as BigchainDB 1.x or 2.x write them (default: 2 with "
            "--source=bigchaindb, else 1)");
+  table.group("Several nodes on NATS JetStream (docs/jetstream.md)")
+      .add("jetstream", v.jetstream, "URLS",
+           "nats://HOST:PORT[,nats://HOST:PORT...]: publish accepted blocks to a JetStream stream and stream "
+           "what it holds, as every node of the cluster does")
+      .add("jetstream-stream", v.jetstream_stream, "NAME", "the stream's name (created when missing)")
+      .add("jetstream-subject-prefix", v.jetstream_subject_prefix, "PREFIX",
+           "blocks are published on PREFIX.<blockid>")
+      .add("jetstream-creds", v.jetstream_creds, "FILE", "NATS credentials file")
+      .add("jetstream-ca", v.jetstream_ca, "FILE", "PEM CA to verify tls:// NATS servers with")
+      .add("jetstream-replicas", v.jetstream_replicas, "COUNT",
+           "the stream's replicas, when evstream creates it")
+      .add("jetstream-max-blocks", v.jetstream_max_blocks, "COUNT", "blocks the stream keeps (0: no limit)")
+      .add("jetstream-max-bytes", v.jetstream_max_bytes, "BYTES", "bytes the stream keeps (0: no limit)")
+      .add("jetstream-max-age", v.jetstream_max_age, "how long the stream keeps a block (0s: no limit)");
   table.group("The actor system (CAF's own options)")
       .add("caf.scheduler.max-threads", v.caf_max_threads, "COUNT", "worker threads running the actors")
       .add("caf.scheduler.policy", v.caf_policy, "POLICY", "stealing or sharing")
@@ -214,6 +229,38 @@ result<void, problem> bigchaindb_options(const settings& v, service_options& opt
   return {};
 }
 
+// --jetstream and its companions.
+result<void, problem> jetstream_options(const settings& v, service_options& options) {
+  if (v.jetstream.empty()) return {};
+  net::jetstream_settings js;
+  std::string_view rest = v.jetstream;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    auto server = std::string(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    auto url = boost::urls::parse_uri(server);
+    if (!url || (url->scheme() != "nats" && url->scheme() != "tls") || url->host().empty())
+      return problem{"--jetstream takes nats://HOST:PORT URLs, comma-separated, not \"" + server + "\""};
+    js.servers.push_back(server);
+  }
+  if (v.jetstream_stream.empty()) return problem{"--jetstream-stream must name a stream"};
+  if (v.jetstream_subject_prefix.empty()) return problem{"--jetstream-subject-prefix must not be empty"};
+  if (v.jetstream_replicas < 1 || v.jetstream_replicas > 5)
+    return problem{"--jetstream-replicas must be 1 to 5"};
+  if (v.source == "stdin" || v.source == "bigchaindb")
+    return problem{"--jetstream takes blocks from --source=ingest or demo, or none; not " + v.source};
+  js.stream = v.jetstream_stream;
+  js.subject_prefix = v.jetstream_subject_prefix;
+  js.creds_file = v.jetstream_creds;
+  js.ca_file = v.jetstream_ca;
+  js.replicas = static_cast<std::int64_t>(v.jetstream_replicas);
+  js.max_blocks = v.jetstream_max_blocks == 0 ? -1 : static_cast<std::int64_t>(v.jetstream_max_blocks);
+  js.max_bytes = v.jetstream_max_bytes == 0 ? -1 : static_cast<std::int64_t>(v.jetstream_max_bytes);
+  js.max_age = std::chrono::duration_cast<std::chrono::seconds>(v.jetstream_max_age);
+  options.jetstream = std::move(js);
+  return {};
+}
+
 } // namespace
 
 result<std::string, problem> ingest_token_value(const settings& v) {
@@ -244,8 +291,11 @@ result<service_options, std::string> to_service_options(const settings& v) {
     options.source = block_source_kind::stdin_lines;
   else if (v.source == "bigchaindb")
     options.source = block_source_kind::bigchaindb;
+  else if (v.source == "none")
+    options.source = block_source_kind::none;
   else
-    return "--source must be demo, ingest, stdin or bigchaindb, not \"" + v.source + "\"";
+    return "--source must be demo, ingest, stdin, bigchaindb or none, not \"" + v.source + "\"";
+  if (auto cluster = jetstream_options(v, options); !cluster) return std::move(cluster.error().message);
   if (auto followed = bigchaindb_options(v, options); !followed) return std::move(followed.error().message);
   if (!v.upstream.empty()) {
     // --source keeps its default (demo) unless set: the v.upstream replaces it.

@@ -63,6 +63,16 @@ struct settings {
   std::string bigchaindb_from = "latest";
   std::string bigchaindb_api; // empty: 2 with --source=bigchaindb, else 1
 
+  std::string jetstream; // nats://HOST:PORT[,nats://HOST:PORT…]
+  std::string jetstream_stream = "EVSTREAM_BLOCKS";
+  std::string jetstream_subject_prefix = "evstream.blocks";
+  std::string jetstream_creds;
+  std::string jetstream_ca;
+  std::size_t jetstream_replicas = 1;
+  std::size_t jetstream_max_blocks = 0; // 0: no limit
+  std::size_t jetstream_max_bytes = 0;  // 0: no limit
+  caf::timespan jetstream_max_age{0};   // 0: no limit
+
   std::string log_level = "info";
   std::size_t io_threads = 1;
 

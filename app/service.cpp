@@ -131,6 +131,8 @@ service::service(caf::actor_system& system, service_options options) {
   bool relay_tls = system.has_openssl_manager();
   listener_ = std::make_shared<net::listener>(
       io_, net::tcp::endpoint{listen_address(io_, options.host), options.port}, context_);
+  net::jetstream_connection_ptr jetstream;
+  if (options.jetstream) jetstream = net::connect_jetstream(*options.jetstream);
   std::uint64_t latest_followed = 0;
   if (options.source == block_source_kind::bigchaindb) {
     http_target_or_throw("--bigchaindb-url", options.bigchaindb.node_url);
@@ -183,6 +185,20 @@ service::service(caf::actor_system& system, service_options options) {
               {"from_height", follow.first_height}});
     context_->node_follower = system.spawn(net::node_follower, context_->block_source, std::move(follow));
   }
+  if (jetstream) {
+    // After the journal's last block; else the newest window the stream holds.
+    auto newest = net::last_sequence(*jetstream);
+    auto window = std::max<std::uint64_t>(1, options.retention.max_blocks);
+    auto first = last_sequence > 0 ? last_sequence + 1 : (newest >= window ? newest - window + 1 : 1);
+    context_->metrics->count_jetstream();
+    // A restarted node knows its last block: a gap right after it is told too.
+    context_->jetstream =
+        system.spawn<caf::detached>(net::jetstream_link, context_->block_source, jetstream, first,
+                                    last_sequence > 0 ? newest_block : std::string{}, context_->metrics);
+    caf::anon_send(context_->block_source, publish_through{context_->jetstream});
+    ops::log(ops::log_level::info, "jetstream_following",
+             {{"stream", options.jetstream->stream}, {"from_sequence", first}});
+  }
   if (options.publish_port) {
     follower_link_settings followers;
     followers.max_pending_blocks = context_->settings.max_blocks_behind;
@@ -233,7 +249,7 @@ std::vector<std::string> service::reload(const reloadable_settings& next) {
 
 void service::stop_actors() {
   for (auto* actor : {&demo_, &feed_, &context_->upstream_link, &context_->node_follower,
-                      &context_->block_source, &context_->dispatcher})
+                      &context_->jetstream, &context_->block_source, &context_->dispatcher})
     if (*actor) caf::anon_send_exit(*actor, caf::exit_reason::user_shutdown);
 }
 
@@ -247,6 +263,7 @@ void service::stop(std::chrono::milliseconds grace) {
   if (demo_) caf::anon_send_exit(demo_, caf::exit_reason::user_shutdown);
   if (context_->upstream_link) caf::anon_send_exit(context_->upstream_link, caf::exit_reason::user_shutdown);
   if (context_->node_follower) caf::anon_send_exit(context_->node_follower, caf::exit_reason::user_shutdown);
+  if (context_->jetstream) caf::anon_send_exit(context_->jetstream, caf::exit_reason::user_shutdown);
   if (feed_) {
     // Following relays are told by going_away below and find no feed when they retry.
     if (context_->system->has_openssl_manager()) {

@@ -7,6 +7,7 @@
 #include "actors/dispatcher.hpp"
 #include "actors/upstream_link.hpp"
 #include "evstream/evstream.hpp"
+#include "net/jetstream_link.hpp"
 #include "net/server_context.hpp"
 #include "ops/log.hpp"
 
@@ -31,7 +32,8 @@ namespace evstream {
 
 // Where blocks come from; `embedded`: only what a host node publishes;
 // `upstream`: another evstream node (this one is a relay).
-enum class block_source_kind { demo, ingest, stdin_lines, embedded, upstream, bigchaindb };
+// `none`: no source of its own (with --jetstream, the node serves the stream).
+enum class block_source_kind { demo, ingest, stdin_lines, embedded, upstream, bigchaindb, none };
 
 // For block_source_kind::bigchaindb: the node to follow and its Tendermint RPC.
 struct bigchaindb_follow_options {
@@ -63,6 +65,8 @@ struct service_options {
   // For block_source_kind::upstream: the node to follow.
   upstream_address upstream;
   bigchaindb_follow_options bigchaindb;
+  // Set: this node is one of a JetStream-backed cluster (docs/jetstream.md).
+  std::optional<net::jetstream_settings> jetstream;
   // Process-wide (the log is stderr's): set when the service starts.
   ops::log_level log_level = ops::log_level::info;
 };

@@ -6,6 +6,7 @@
 #include "net/demo_page.hpp"
 #include "net/http_responses.hpp"
 #include "net/ingest_guard.hpp"
+#include "net/jetstream_link.hpp"
 #include "net/node_follower.hpp"
 #include "net/routes.hpp"
 #include "net/stream_request.hpp"
@@ -228,6 +229,23 @@ http_session::response http_session::probe_response(const request& req, response
 
 void http_session::check_readiness(request&& req) {
   auto pending = std::make_shared<request>(std::move(req));
+  if (context_->jetstream) {
+    // A cluster node is ready while its NATS connection is up.
+    ask_actor<jetstream_status>(
+        context_->jetstream, readiness_timeout,
+        [self = shared_from_this(), pending](caf::expected<jetstream_status> status) {
+          auto shape = shape_of(*pending);
+          auto res =
+              status && status->connected
+                  ? json_response(shape, http::status::ok,
+                                  {{"status", "ready"}, {"jetstream_last_sequence", status->last_sequence}})
+                  : error_response(shape, http::status::service_unavailable,
+                                   "not connected to NATS JetStream", {{"status", "not ready"}});
+          self->send(self->probe_response(*pending, std::move(res)));
+        },
+        caf::get_atom::value, jetstream_atom::value);
+    return;
+  }
   if (context_->node_follower) {
     // A follower is ready while its BigchainDB node and Tendermint answer.
     ask_actor<follower_status>(

@@ -79,6 +79,8 @@ struct server_context {
   caf::actor upstream_link;
   // Set with --source=bigchaindb: readiness is the node answering.
   caf::actor node_follower;
+  // Set with --jetstream: readiness is the NATS connection being up.
+  caf::actor jetstream;
   connection_registry connections;
   // Whether the port speaks TLS: fixed at start, whatever a reload brings.
   bool tls = false;

@@ -242,6 +242,25 @@ void metrics::count_relay_link() {
                                  .Add({})};
 }
 
+void metrics::count_jetstream() {
+  jetstream_connected = gauge{BuildGauge()
+                                  .Name("evstream_jetstream_connected")
+                                  .Help("1 while this node is connected to NATS JetStream, else 0")
+                                  .Register(*registry_)
+                                  .Add({})};
+  jetstream_last_sequence =
+      gauge{BuildGauge()
+                .Name("evstream_jetstream_last_sequence")
+                .Help("The last stream sequence this node consumed (its newest block's height)")
+                .Register(*registry_)
+                .Add({})};
+  jetstream_reconnects = counter{BuildCounter()
+                                     .Name("evstream_jetstream_reconnects_total")
+                                     .Help("Times the NATS connection came back after it was lost")
+                                     .Register(*registry_)
+                                     .Add({})};
+}
+
 std::string metrics::text() const {
   auto collected = registry_->Collect();
   for (auto& family : process_families())

@@ -140,6 +140,12 @@ public:
   counter relay_reconnects;
   // Adds the relay series. Once, before the relay link counts.
   void count_relay_link();
+  // A JetStream cluster node's NATS connection: 1 while up, else 0; the last
+  // stream sequence consumed; reconnects. On such nodes only (count_jetstream).
+  gauge jetstream_connected;
+  gauge jetstream_last_sequence;
+  counter jetstream_reconnects;
+  void count_jetstream();
   // Accepts that failed, most for want of descriptors or memory.
   counter accept_failures;
   // The newest block dispatched: its height here and its own timestamp (Unix

@@ -159,7 +159,7 @@ TEST_CASE("a BigchainDB follower (--source=bigchaindb) finds Tendermint on its n
 
 TEST_CASE("wrong values are refused with a sentence naming the option") {
   CHECK(parsed{{"--source=kafka"}}.problem
-        == "--source must be demo, ingest, stdin or bigchaindb, not \"kafka\"");
+        == "--source must be demo, ingest, stdin, bigchaindb or none, not \"kafka\"");
   CHECK(parsed{{"--demo-block-size=1001"}}.problem == "--demo-block-size must be between 1 and 1000");
   CHECK(parsed{{"--demo-rate=0"}}.problem == "--demo-rate must be above 0");
   CHECK(parsed{{"--keepalive-timeout=0s"}}.problem == "--keepalive-timeout must be above 0");

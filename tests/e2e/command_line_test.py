@@ -37,7 +37,7 @@ class CommandLineTest(unittest.TestCase):
         self.assert_refused('--port: "99999" is not a port number (0-65535)', "--port", "99999")
         self.assert_refused('--keepalive-timeout: "180" needs a unit, e.g. 180s or 3min', "--keepalive-timeout=180")
         self.assert_refused("--port needs a value, e.g. --port=VALUE", "--port")
-        self.assert_refused('--source must be demo, ingest, stdin or bigchaindb, not "kafka"', "--source=kafka")
+        self.assert_refused('--source must be demo, ingest, stdin, bigchaindb or none, not "kafka"', "--source=kafka")
 
     def test_unknown_options_and_stray_words_exit_2_with_a_suggestion(self):
         self.assert_refused("unknown option --prot (did you mean --port?)", "--prot=9984")

@@ -1,0 +1,321 @@
+#include "net/jetstream_link.hpp"
+
+#include "ops/log.hpp"
+#include "schema/block.hpp"
+
+#include <nats/nats.h>
+
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+namespace evstream::net {
+
+// The NATS objects, destroyed in the order the library needs; the callbacks'
+// closure (the link's handle) lives as long as they do.
+class jetstream_connection {
+public:
+  explicit jetstream_connection(jetstream_settings settings) : settings_(std::move(settings)) {}
+  ~jetstream_connection() {
+    if (subscription_) {
+      natsSubscription_Unsubscribe(subscription_);
+      natsSubscription_Destroy(subscription_);
+    }
+    if (js_) jsCtx_Destroy(js_);
+    if (connection_) natsConnection_Destroy(connection_);
+    if (options_) natsOptions_Destroy(options_);
+  }
+  jetstream_connection(const jetstream_connection&) = delete;
+  jetstream_connection& operator=(const jetstream_connection&) = delete;
+
+  jetstream_settings settings_;
+  natsOptions* options_ = nullptr;
+  natsConnection* connection_ = nullptr;
+  jsCtx* js_ = nullptr;
+  natsSubscription* subscription_ = nullptr;
+  // Where the library's callbacks (on its threads) send, while the link lives.
+  template <class Message>
+  void tell_link(Message&& message) {
+    std::lock_guard<std::mutex> guard{link_mutex_};
+    if (link_) caf::anon_send(link_, std::forward<Message>(message));
+  }
+  void set_link(caf::actor link) {
+    std::lock_guard<std::mutex> guard{link_mutex_};
+    link_ = std::move(link);
+  }
+
+private:
+  std::mutex link_mutex_;
+  caf::actor link_;
+};
+
+namespace {
+
+using resubscribe_atom = caf::atom_constant<caf::atom("resubscrb")>;
+
+std::string text_of(natsStatus status, jsErrCode code = static_cast<jsErrCode>(0)) {
+  std::string text = natsStatus_GetText(status);
+  if (const char* last = nats_GetLastError(nullptr); last && *last) text += std::string(" (") + last + ")";
+  if (code != 0) text += " [JetStream error " + std::to_string(code) + "]";
+  return text;
+}
+
+void check(natsStatus status, const std::string& doing) {
+  if (status != NATS_OK) throw std::runtime_error("--jetstream: " + doing + ": " + text_of(status));
+}
+
+void on_disconnected(natsConnection*, void* closure) {
+  static_cast<jetstream_connection*>(closure)->tell_link(jetstream_connection_changed{false});
+}
+
+void on_reconnected(natsConnection*, void* closure) {
+  static_cast<jetstream_connection*>(closure)->tell_link(jetstream_connection_changed{true});
+}
+
+// On the library's thread: the block and its stream sequence, to the link.
+void on_message(natsConnection*, natsSubscription*, natsMsg* message, void* closure) {
+  auto* connection = static_cast<jetstream_connection*>(closure);
+  jsMsgMetaData* meta = nullptr;
+  if (natsMsg_GetMetaData(&meta, message) == NATS_OK) {
+    consumed_block block{meta->Sequence.Stream,
+                         std::string(natsMsg_GetData(message), static_cast<std::size_t>(natsMsg_GetDataLength(message)))};
+    jsMsgMetaData_Destroy(meta);
+    connection->tell_link(std::move(block));
+  }
+  natsMsg_Destroy(message);
+}
+
+// The first setting of an existing stream that differs from what was asked, or "".
+std::string differing_setting(const jsStreamConfig& have, const jetstream_settings& want) {
+  const std::string subject = want.subject_prefix + ".*";
+  if (have.SubjectsLen != 1 || subject != have.Subjects[0])
+    return "subjects (" + std::string(have.SubjectsLen > 0 ? have.Subjects[0] : "none") + ", not " + subject + ")";
+  if (have.Replicas != want.replicas)
+    return "replicas (" + std::to_string(have.Replicas) + ", not " + std::to_string(want.replicas) + ": --jetstream-replicas)";
+  if (have.MaxMsgs != want.max_blocks)
+    return "max messages (" + std::to_string(have.MaxMsgs) + ", not " + std::to_string(want.max_blocks)
+           + ": --jetstream-max-blocks)";
+  if (have.MaxBytes != want.max_bytes)
+    return "max bytes (" + std::to_string(have.MaxBytes) + ", not " + std::to_string(want.max_bytes)
+           + ": --jetstream-max-bytes)";
+  const auto max_age = std::chrono::nanoseconds(want.max_age).count();
+  if (have.MaxAge != max_age)
+    return "max age (" + std::to_string(have.MaxAge / 1'000'000'000) + " s, not " + std::to_string(want.max_age.count())
+           + " s: --jetstream-max-age)";
+  return {};
+}
+
+// A stream that exists with other settings: no retry changes that.
+struct settings_differ : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// How long a starting node waits for NATS to answer and to know the stream
+// (a cluster that has just started elects its JetStream leader first).
+constexpr auto stream_check_patience = std::chrono::seconds(30);
+
+void ensure_stream(jetstream_connection& connection) {
+  const auto& want = connection.settings_;
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus status = js_GetStreamInfo(&info, connection.js_, want.stream.c_str(), nullptr, &code);
+  if (status == NATS_OK) {
+    auto differs = differing_setting(*info->Config, want);
+    jsStreamInfo_Destroy(info);
+    if (!differs.empty())
+      throw settings_differ("--jetstream: the stream " + want.stream + " exists with other settings: " + differs);
+    return;
+  }
+  if (code != JSStreamNotFoundErr)
+    throw std::runtime_error("--jetstream: cannot read the stream " + want.stream + ": " + text_of(status, code));
+  jsStreamConfig config;
+  jsStreamConfig_Init(&config);
+  const std::string subject = want.subject_prefix + ".*";
+  const char* subjects[] = {subject.c_str()};
+  config.Name = want.stream.c_str();
+  config.Subjects = subjects;
+  config.SubjectsLen = 1;
+  config.Storage = js_FileStorage;
+  config.Replicas = want.replicas;
+  config.MaxMsgs = want.max_blocks;
+  config.MaxBytes = want.max_bytes;
+  config.MaxAge = std::chrono::nanoseconds(want.max_age).count();
+  status = js_AddStream(&info, connection.js_, &config, nullptr, &code);
+  if (status != NATS_OK)
+    throw std::runtime_error("--jetstream: cannot create the stream " + want.stream + ": " + text_of(status, code));
+  jsStreamInfo_Destroy(info);
+  ops::log(ops::log_level::info, "jetstream_stream_created",
+           {{"stream", want.stream}, {"subjects", subject}, {"replicas", want.replicas}});
+}
+
+ingest_result publish(jetstream_connection& connection, const publish_block& block) {
+  jsPubOptions options;
+  jsPubOptions_Init(&options);
+  // JetStream's duplicate window refuses a block already in the stream, from any node.
+  options.MsgId = block.blockid.c_str();
+  jsPubAck* ack = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const auto subject = connection.settings_.subject_prefix + "." + block.blockid;
+  natsStatus status = js_Publish(&ack, connection.js_, subject.c_str(), block.json.data(),
+                                 static_cast<int>(block.json.size()), &options, &code);
+  if (status != NATS_OK)
+    return {ingest_result::outcome::unavailable, block.blockid, block.transactions,
+            {"JetStream did not acknowledge the block: " + text_of(status, code), "$"}};
+  const bool duplicate = ack->Duplicate;
+  jsPubAck_Destroy(ack);
+  return {duplicate ? ingest_result::outcome::duplicate : ingest_result::outcome::accepted, block.blockid,
+          block.transactions, {}};
+}
+
+// An ordered consumer from `first` on: in stream order, restarted by the
+// library after a gap, and by the link itself after a reconnect (from its
+// last sequence), since the consumer may have lived on a server that is gone.
+void subscribe_from(caf::stateful_actor<jetstream_link_state>* self, std::uint64_t first) {
+  auto& nats = *self->state.connection;
+  if (nats.subscription_) {
+    natsSubscription_Unsubscribe(nats.subscription_);
+    natsSubscription_Destroy(nats.subscription_);
+    nats.subscription_ = nullptr;
+  }
+  jsSubOptions options;
+  jsSubOptions_Init(&options);
+  options.Ordered = true;
+  options.Stream = nats.settings_.stream.c_str();
+  // Heartbeats tell a consumer that stopped (its server gone) from a quiet stream.
+  options.Config.Heartbeat = std::chrono::nanoseconds(std::chrono::seconds(1)).count();
+  if (first > 1) {
+    options.Config.DeliverPolicy = js_DeliverByStartSequence;
+    options.Config.OptStartSeq = first;
+  } else {
+    options.Config.DeliverPolicy = js_DeliverAll;
+  }
+  const auto subjects = nats.settings_.subject_prefix + ".*";
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus status =
+      js_Subscribe(&nats.subscription_, nats.js_, subjects.c_str(), on_message, &nats, nullptr, &options, &code);
+  if (status != NATS_OK) {
+    // Tried again in a second; meanwhile the node is not ready.
+    self->state.connected = false;
+    ops::log_repeatable(ops::log_level::error, "jetstream_consumer_failed", nats.settings_.stream,
+                        {{"error", text_of(status, code)}, {"from_sequence", first}});
+    self->delayed_send(self, std::chrono::seconds(1), resubscribe_atom::value);
+    return;
+  }
+  self->state.connected = true;
+}
+
+} // namespace
+
+jetstream_connection_ptr connect_jetstream(const jetstream_settings& settings) {
+  auto connection = std::make_shared<jetstream_connection>(settings);
+  check(natsOptions_Create(&connection->options_), "options");
+  std::vector<const char*> servers;
+  for (const auto& server : settings.servers)
+    servers.push_back(server.c_str());
+  check(natsOptions_SetServers(connection->options_, servers.data(), static_cast<int>(servers.size())), "servers");
+  // Reconnect for as long as it takes; subscribers stay connected meanwhile.
+  check(natsOptions_SetMaxReconnect(connection->options_, -1), "reconnects");
+  check(natsOptions_SetReconnectWait(connection->options_, 250), "reconnect wait");
+  check(natsOptions_SetDisconnectedCB(connection->options_, on_disconnected, connection.get()), "callbacks");
+  check(natsOptions_SetReconnectedCB(connection->options_, on_reconnected, connection.get()), "callbacks");
+  if (!settings.creds_file.empty())
+    check(natsOptions_SetUserCredentialsFromFiles(connection->options_, settings.creds_file.c_str(), nullptr),
+          "--jetstream-creds " + settings.creds_file);
+  if (!settings.ca_file.empty())
+    check(natsOptions_LoadCATrustedCertificates(connection->options_, settings.ca_file.c_str()),
+          "--jetstream-ca " + settings.ca_file);
+  std::string names;
+  for (const auto& server : settings.servers)
+    names += (names.empty() ? "" : ",") + server;
+  // Servers started together with the node may not listen yet, nor have a
+  // JetStream leader: both are waited for, within a bound.
+  const auto deadline = std::chrono::steady_clock::now() + stream_check_patience;
+  for (;;) {
+    try {
+      if (!connection->connection_)
+        check(natsConnection_Connect(&connection->connection_, connection->options_), "cannot connect to " + names);
+      if (!connection->js_)
+        check(natsConnection_JetStream(&connection->js_, connection->connection_, nullptr), "JetStream");
+      ensure_stream(*connection);
+      return connection;
+    } catch (const settings_differ&) {
+      throw;
+    } catch (const std::runtime_error& error) {
+      if (std::chrono::steady_clock::now() > deadline) throw;
+      ops::log_repeatable(ops::log_level::warn, "jetstream_waiting", settings.stream, {{"error", error.what()}});
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  }
+}
+
+std::uint64_t last_sequence(const jetstream_connection& connection) {
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  if (js_GetStreamInfo(&info, connection.js_, connection.settings_.stream.c_str(), nullptr, &code) != NATS_OK) return 0;
+  auto last = info->State.LastSeq;
+  jsStreamInfo_Destroy(info);
+  return last;
+}
+
+caf::behavior jetstream_link(caf::stateful_actor<jetstream_link_state>* self, caf::actor block_source,
+                             jetstream_connection_ptr connection, std::uint64_t first_sequence,
+                             std::string last_blockid, ops::metrics_ptr metrics) {
+  auto& state = self->state;
+  state.last_blockid = std::move(last_blockid);
+  state.metrics = std::move(metrics);
+  state.metrics->jetstream_connected.set(1);
+  state.block_source = std::move(block_source);
+  state.connection = std::move(connection);
+  state.last_sequence = first_sequence > 0 ? first_sequence - 1 : 0;
+  auto& nats = *state.connection;
+  nats.set_link(caf::actor_cast<caf::actor>(self));
+  subscribe_from(self, first_sequence);
+  self->attach_functor([connection = state.connection] { connection->set_link(nullptr); });
+  return {
+      [=](const publish_block& block) { return publish(*self->state.connection, block); },
+      [=](consumed_block& consumed) {
+        auto& state = self->state;
+        if (consumed.sequence <= state.last_sequence) return; // redelivered after a reconnect
+        auto parsed = schema::parse_block(consumed.json);
+        if (!parsed) {
+          // Published by an evstream node, so parsed once already; say so and go on.
+          ops::log(ops::log_level::error, "jetstream_block_refused",
+                   {{"sequence", consumed.sequence}, {"error", parsed.error().message}, {"path", parsed.error().path}});
+          state.last_sequence = consumed.sequence;
+          return;
+        }
+        if (!state.last_blockid.empty() && consumed.sequence > state.last_sequence + 1) {
+          // The stream dropped blocks this node never had: told, as a relay's upstream gap is.
+          ops::log(ops::log_level::warn, "jetstream_gap",
+                   {{"after", state.last_sequence}, {"going_on_from", consumed.sequence}});
+          self->send(state.block_source, upstream_gap{state.last_blockid, parsed->id});
+        }
+        state.last_sequence = consumed.sequence;
+        state.last_blockid = parsed->id;
+        state.metrics->jetstream_last_sequence.set(static_cast<double>(consumed.sequence));
+        self->send(state.block_source, followed_block{std::move(*parsed), consumed.sequence});
+      },
+      [=](const ingest_result&) {
+        // The source's answer to a followed block: its refusals are its own to count.
+      },
+      [=](const jetstream_connection_changed& changed) {
+        self->state.connected = changed.connected;
+        self->state.metrics->jetstream_connected.set(changed.connected ? 1 : 0);
+        if (changed.connected) {
+          self->state.metrics->jetstream_reconnects.increment();
+          subscribe_from(self, self->state.last_sequence + 1);
+        }
+        ops::log(changed.connected ? ops::log_level::info : ops::log_level::warn, "jetstream_connection",
+                 {{"state", changed.connected ? "connected" : "disconnected"},
+                  {"last_sequence", self->state.last_sequence}});
+      },
+      [=](resubscribe_atom) {
+        if (!self->state.connected) subscribe_from(self, self->state.last_sequence + 1);
+      },
+      [=](caf::get_atom, jetstream_atom) {
+        return jetstream_status{self->state.connected, self->state.last_sequence};
+      },
+  };
+}
+
+} // namespace evstream::net

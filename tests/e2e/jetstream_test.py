@@ -1,0 +1,282 @@
+"""evstream nodes on NATS JetStream (--jetstream), against a real
+`nats-server -js` on 127.0.0.1 started and stopped (by PID) here: blocks
+ingested on one node reach subscribers of every node once and in one order,
+with the same heights; a repeat is refused wherever it is posted; readiness
+follows the NATS connection, and a node takes up the stream where it left
+it when NATS comes back; a client resumes on another node; a stream that
+exists with other settings stops the start.
+
+Usage: python3 jetstream_test.py PATH_TO_EVSTREAM
+"""
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+import websockets
+
+from harness import DEADLINE, Server, new_block
+
+EVSTREAM = sys.argv.pop(1) if len(sys.argv) > 1 else "./evstream"
+NATS_SERVER = shutil.which("nats-server")
+
+LOOP = asyncio.new_event_loop()
+asyncio.set_event_loop(LOOP)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class NatsServer:
+    """`nats-server -js` on 127.0.0.1 with its store in a temporary
+    directory; start() again brings it back on the same port and store. In a
+    cluster, `cluster` is (its name, its route port, every route port)."""
+
+    def __init__(self, cluster=None):
+        self.port = free_port()
+        self.store = tempfile.mkdtemp(prefix="evstream-nats-")
+        self.url = f"nats://127.0.0.1:{self.port}"
+        self.cluster = cluster
+        self.process = None
+        self.start()
+
+    def start(self):
+        command = [NATS_SERVER, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", self.store]
+        if self.cluster:
+            name, route_port, route_ports = self.cluster
+            command += ["--server_name", name, "--cluster_name", "evstream",
+                        "--cluster", f"nats://127.0.0.1:{route_port}",
+                        "--routes", ",".join(f"nats://127.0.0.1:{p}" for p in route_ports)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError("nats-server did not start")
+                time.sleep(0.05)
+
+    def kill(self):
+        self.process.kill()
+        self.process.wait(timeout=DEADLINE)
+
+    def close(self):
+        if self.process.poll() is None:
+            self.kill()
+        shutil.rmtree(self.store, ignore_errors=True)
+
+
+def post(server, block):
+    request = urllib.request.Request(server.base_url + "/api/v1/blocks", data=json.dumps(block).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=DEADLINE) as res:
+            return res.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def ready(server):
+    try:
+        with urllib.request.urlopen(server.base_url + "/readyz", timeout=DEADLINE) as res:
+            return res.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def metrics_of(server):
+    """The unlabelled series of GET /metrics, by name."""
+    with urllib.request.urlopen(server.base_url + "/metrics", timeout=DEADLINE) as res:
+        lines = res.read().decode().splitlines()
+    return {name: float(value) for name, value in (line.split(" ", 1) for line in lines
+                                                     if line and not line.startswith("#") and "{" not in line)}
+
+
+def get_status(server, path):
+    """The status of a plain GET (a stream path without an upgrade: 426, or 404/410 for its cursor)."""
+    try:
+        with urllib.request.urlopen(server.base_url + path, timeout=DEADLINE) as res:
+            return res.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def wait_until(condition, what):
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {DEADLINE} s: {what}")
+        time.sleep(0.05)
+
+
+class Stream:
+    def __init__(self, url):
+        self.ws = LOOP.run_until_complete(websockets.connect(url, open_timeout=DEADLINE, max_size=None))
+
+    def take(self, count):
+        return [json.loads(LOOP.run_until_complete(asyncio.wait_for(self.ws.recv(), DEADLINE)))
+                for _ in range(count)]
+
+    def close(self):
+        LOOP.run_until_complete(self.ws.close())
+
+
+@unittest.skipIf(NATS_SERVER is None, "nats-server is not installed (scripts/install-deps installs it)")
+class JetStreamTest(unittest.TestCase):
+    def setUp(self):
+        self.nats = NatsServer()
+        self.addCleanup(self.nats.close)
+
+    def node(self, source="ingest", *args):
+        server = Server(EVSTREAM, f"--jetstream={self.nats.url}", *args, source=source)
+        self.addCleanup(server.stop)
+        return server
+
+    def subscribe(self, server, stream="blocks", query=""):
+        subscriber = Stream(f"ws://127.0.0.1:{server.port}/api/v1/streams/{stream}{query}")
+        self.addCleanup(subscriber.close)
+        return subscriber
+
+    def resume(self, server, blockid):
+        """A blocks subscriber from after `blockid`, once `server` has it (404 until then)."""
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            try:
+                return self.subscribe(server, query=f"?since={blockid}")
+            except websockets.exceptions.InvalidStatusCode as not_yet:
+                if not_yet.status_code != 404 or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def test_two_nodes_stream_every_block_once_in_one_order(self):
+        a, b = self.node("ingest"), self.node("none")
+        on_a, on_b = self.subscribe(a), self.subscribe(b)
+        events_a, events_b = self.subscribe(a, "valid_tx"), self.subscribe(b, "valid_tx")
+        blocks = [new_block(2) for _ in range(5)]
+        for block in blocks:
+            self.assertEqual(post(a, block), 202)
+        expected = [(height, block["id"]) for height, block in enumerate(blocks, start=1)]
+        self.assertEqual([(m["height"], m["blockid"]) for m in on_a.take(5)], expected)
+        self.assertEqual([(m["height"], m["blockid"]) for m in on_b.take(5)], expected)
+        txids = [tx["id"] for block in blocks for tx in block["block"]["transactions"]]
+        self.assertEqual([m["txid"] for m in events_a.take(10)], txids)
+        self.assertEqual([m["txid"] for m in events_b.take(10)], txids)
+
+    def test_a_block_posted_to_two_nodes_is_streamed_once(self):
+        a, b = self.node("ingest"), self.node("ingest")
+        on_b = self.subscribe(b)
+        block, after = new_block(1), new_block(1)
+        self.assertEqual(post(a, block), 202)
+        self.assertEqual(post(b, block), 409)
+        self.assertEqual(post(b, after), 202)
+        self.assertEqual([m["blockid"] for m in on_b.take(2)], [block["id"], after["id"]])
+
+    def test_readiness_follows_nats_and_nothing_is_lost_or_repeated_across_an_outage(self):
+        a, b = self.node("ingest"), self.node("none")
+        on_b = self.subscribe(b)
+        first = new_block(1)
+        self.assertEqual(post(a, first), 202)
+        self.assertEqual(on_b.take(1)[0]["height"], 1)
+        self.assertEqual((ready(a), ready(b)), (200, 200))
+        self.nats.kill()
+        wait_until(lambda: ready(b) == 503 and ready(a) == 503, "/readyz 503 without NATS")
+        self.nats.start()
+        wait_until(lambda: ready(b) == 200 and ready(a) == 200, "/readyz 200 with NATS back")
+        later = [new_block(1) for _ in range(3)]
+        for block in later:
+            self.assertEqual(post(a, block), 202)
+        self.assertEqual([(m["height"], m["blockid"]) for m in on_b.take(3)],
+                         [(height, block["id"]) for height, block in enumerate(later, start=2)])
+        metrics = metrics_of(b)
+        self.assertEqual(metrics["evstream_jetstream_connected"], 1)
+        self.assertEqual(metrics["evstream_jetstream_last_sequence"], 4)
+        self.assertGreaterEqual(metrics["evstream_jetstream_reconnects_total"], 1)
+
+    def test_a_client_resumes_on_another_node(self):
+        a, b = self.node("ingest"), self.node("none")
+        on_a = self.subscribe(a)
+        blocks = [new_block(1) for _ in range(4)]
+        for block in blocks[:2]:
+            self.assertEqual(post(a, block), 202)
+        seen = on_a.take(2)
+        self.assertEqual(seen[-1]["height"], 2)
+        for block in blocks[2:]:
+            self.assertEqual(post(a, block), 202)
+        a.kill()
+        resumed = self.resume(b, seen[-1]["blockid"])
+        self.assertEqual([m["blockid"] for m in resumed.take(2)], [block["id"] for block in blocks[2:]])
+
+    def test_a_nats_server_killed_mid_stream_loses_and_repeats_nothing(self):
+        routes = [free_port() for _ in range(3)]
+        cluster = [NatsServer((f"n{i}", routes[i], routes)) for i in range(3)]
+        for server in cluster:
+            self.addCleanup(server.close)
+        urls = ",".join(server.url for server in cluster)
+        # Started at once with the cluster: each waits for its JetStream leader.
+        a = Server(EVSTREAM, f"--jetstream={urls}", "--jetstream-replicas=3", source="ingest")
+        self.addCleanup(a.stop)
+        b = Server(EVSTREAM, f"--jetstream={urls}", "--jetstream-replicas=3", source="none")
+        self.addCleanup(b.stop)
+        on_a, on_b = self.subscribe(a), self.subscribe(b)
+        blocks = [new_block(1) for _ in range(12)]
+        for i, block in enumerate(blocks):
+            if i == 4:
+                cluster[0].kill()
+            deadline = time.monotonic() + DEADLINE
+            # While the stream moves its leader, a publish may go unacknowledged (503): posted again.
+            while (status := post(a, block)) == 503 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            self.assertIn(status, (202, 409), f"block {i}")
+        expected = [(height, block["id"]) for height, block in enumerate(blocks, start=1)]
+        self.assertEqual([(m["height"], m["blockid"]) for m in on_a.take(12)], expected)
+        self.assertEqual([(m["height"], m["blockid"]) for m in on_b.take(12)], expected)
+
+    def test_retention_past_a_stopped_node_is_a_gap_it_tells(self):
+        journal = os.path.join(tempfile.mkdtemp(prefix="evstream-jetstream-"), "blocks.db")
+        limits = ["--jetstream-max-blocks=3"]
+        a = self.node("ingest", *limits)
+        b = self.node("none", f"--journal={journal}", *limits)
+        on_b = self.subscribe(b)
+        first = new_block(1)
+        self.assertEqual(post(a, first), 202)
+        self.assertEqual(on_b.take(1)[0]["blockid"], first["id"])
+        b.stop()
+        later = [new_block(1) for _ in range(5)]  # the stream keeps the last 3: heights 4 to 6
+        for block in later:
+            self.assertEqual(post(a, block), 202)
+        b = self.node("none", f"--journal={journal}", *limits)
+        gap = b.wait_for_event("jetstream_gap")
+        self.assertEqual((gap["after"], gap["going_on_from"]), (1, 4))
+        # The blocks after the gap resume; a cursor from before it gets 410.
+        wait_until(lambda: get_status(b, "/readyz") == 200 and metrics_of(b)["evstream_jetstream_last_sequence"] == 6,
+                   "the restarted node has read the stream")
+        resumed = self.resume(b, later[2]["id"])
+        self.assertEqual([m["blockid"] for m in resumed.take(2)], [later[3]["id"], later[4]["id"]])
+        with self.assertRaises(websockets.exceptions.InvalidStatusCode) as refused:
+            self.subscribe(b, query=f"?since={first['id']}")
+        self.assertEqual(refused.exception.status_code, 410)
+
+    def test_a_stream_with_other_settings_stops_the_start(self):
+        self.node("ingest")  # creates the stream with the defaults
+        run = subprocess.run([EVSTREAM, "--port=0", "--source=none", f"--jetstream={self.nats.url}",
+                              "--jetstream-max-blocks=10"], capture_output=True, text=True, timeout=DEADLINE)
+        self.assertEqual(run.returncode, 1, run.stderr)
+        self.assertIn("exists with other settings: max messages", run.stderr)
+        self.assertIn("--jetstream-max-blocks", run.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
