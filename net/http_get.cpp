@@ -30,13 +30,15 @@ private:
     request_ = {http::verb::get, where_.target, 11};
     request_.set(http::field::host, where_.host + ":" + where_.port);
     request_.set(http::field::user_agent, "evstream");
-    http::async_write(stream_, request_, beast::bind_front_handler(&get_operation::on_write, shared_from_this()));
+    http::async_write(stream_, request_,
+                      beast::bind_front_handler(&get_operation::on_write, shared_from_this()));
   }
 
   void on_write(error_code ec, std::size_t) {
     if (ec) return fail("cannot send the request: " + ec.message());
     parser_.body_limit(max_answer_bytes);
-    http::async_read(stream_, buffer_, parser_, beast::bind_front_handler(&get_operation::on_read, shared_from_this()));
+    http::async_read(stream_, buffer_, parser_,
+                     beast::bind_front_handler(&get_operation::on_read, shared_from_this()));
   }
 
   void on_read(error_code ec, std::size_t) {

@@ -16,7 +16,8 @@ constexpr auto source_timeout = std::chrono::seconds(30);
 // GETs `target` from `where`; the answer comes back to the actor as a message.
 void ask(self_ptr self, const http_target& where, std::string target, node_answer::from source) {
   auto height = self->state.next_height;
-  http_get(*self->state.settings.io, {where.host, where.port, std::move(target)}, self->state.settings.request_timeout,
+  http_get(*self->state.settings.io, {where.host, where.port, std::move(target)},
+           self->state.settings.request_timeout,
            [self_handle = caf::actor_cast<caf::actor>(self), source, height](http_answer answer) {
              caf::anon_send(self_handle, node_answer{source, height, std::move(answer)});
            });
@@ -32,7 +33,8 @@ void ask_node(self_ptr self) {
 void retry_later(self_ptr self, std::string_view event, std::string why) {
   auto& state = self->state;
   state.reachable = false;
-  state.backoff = std::min(max_backoff, state.backoff == std::chrono::milliseconds{0} ? first_backoff : state.backoff * 2);
+  state.backoff = std::min(max_backoff,
+                           state.backoff == std::chrono::milliseconds{0} ? first_backoff : state.backoff * 2);
   ops::log_repeatable(ops::log_level::warn, event, state.settings.node_url,
                       {{"node", state.settings.node_url},
                        {"tendermint", state.settings.tendermint_url},
@@ -71,7 +73,8 @@ void on_tendermint_block(self_ptr self, http_answer& answer) {
   auto& state = self->state;
   if (!answer.failure.empty()) return retry_later(self, "tendermint_unreachable", std::move(answer.failure));
   if (answer.status != 200)
-    return retry_later(self, "tendermint_unreachable", "Tendermint answered " + std::to_string(answer.status));
+    return retry_later(self, "tendermint_unreachable",
+                       "Tendermint answered " + std::to_string(answer.status));
   auto tendermint = schema::tendermint_block_at(answer.body, state.next_height);
   if (!tendermint) return retry_later(self, "tendermint_unreachable", tendermint.error().message);
   auto block = schema::bigchaindb_block_at(state.node_block, state.next_height, *tendermint);
@@ -95,7 +98,9 @@ void on_tendermint_block(self_ptr self, http_answer& answer) {
             self->state.next_height = height + 1;
             self->send(self, follow_poll_atom::value);
           },
-          [self](caf::error& error) { retry_later(self, "bigchaindb_block_not_kept", self->system().render(error)); });
+          [self](caf::error& error) {
+            retry_later(self, "bigchaindb_block_not_kept", self->system().render(error));
+          });
 }
 
 } // namespace

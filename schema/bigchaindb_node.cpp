@@ -82,14 +82,16 @@ result<tendermint_block, problem> tendermint_block_at(std::string_view block_jso
   if (!is_hex_digest(found.hash))
     return problem{"Tendermint's block hash at height " + std::to_string(height) + " is not 64 hex digits: \""
                    + found.hash + '"'};
-  if (const json::value* at = find(*doc, {"result", "block", "header", "height"}); at && height_of(*at) != height)
+  if (const json::value* at = find(*doc, {"result", "block", "header", "height"});
+      at && height_of(*at) != height)
     return problem{"Tendermint answered another height than " + std::to_string(height)};
   const json::value* time = find(*doc, {"result", "block", "header", "time"});
   if (time && time->is_string()) found.timestamp = unix_seconds_of(time->get_string());
   return found;
 }
 
-parse_result bigchaindb_block_at(std::string_view node_json, std::uint64_t height, const tendermint_block& tendermint) {
+parse_result bigchaindb_block_at(std::string_view node_json, std::uint64_t height,
+                                 const tendermint_block& tendermint) {
   auto doc = parse_json(node_json, "the node's block");
   if (!doc) return parse_error{doc.error().message, "$"};
   const json::object* answer = doc->if_object();
@@ -106,7 +108,8 @@ parse_result bigchaindb_block_at(std::string_view node_json, std::uint64_t heigh
   auto parsed = parse_block(json::serialize(block));
   if (parsed) return parsed;
   auto refusal = parsed.error();
-  if (refusal.path.rfind("$.block.", 0) == 0) refusal.path.erase(1, 6); // "$.block.transactions…" → "$.transactions…"
+  if (refusal.path.rfind("$.block.", 0) == 0)
+    refusal.path.erase(1, 6); // "$.block.transactions…" → "$.transactions…"
   return refusal;
 }
 

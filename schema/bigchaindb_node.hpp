@@ -33,6 +33,7 @@ result<tendermint_block, problem> tendermint_block_at(std::string_view block_jso
 // The node's GET /api/v1/blocks/H answer and Tendermint's block at H, as one
 // block checked by parse_block's rules. Paths in a refusal name the node's
 // answer ("$.transactions[3].id").
-parse_result bigchaindb_block_at(std::string_view node_json, std::uint64_t height, const tendermint_block& tendermint);
+parse_result bigchaindb_block_at(std::string_view node_json, std::uint64_t height,
+                                 const tendermint_block& tendermint);
 
 } // namespace evstream::schema

@@ -134,6 +134,7 @@ class BigchainDBSourceTest(unittest.TestCase):
         for transactions in (2, 0, 3):
             self.node.add(transactions)
         server = self.serve("--bigchaindb-from=1", f"--journal={journal}")
+        self.streamed_up_to(server, 3)
         heights = []
         blocks = self.subscribe(server, "blocks", f"?since={self.node.chain.hash(1).lower()}")
         heights += [json.loads(blocks.next())["height"] for _ in range(2)]

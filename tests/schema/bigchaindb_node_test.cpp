@@ -22,7 +22,8 @@ std::string tendermint_0_31(std::uint64_t height) {
 
 std::string tendermint_0_33(std::uint64_t height) {
   return R"({"jsonrpc":"2.0","id":"","result":{"block_id":{"hash":")" + upper_hash
-         + R"("},"block":{"header":{"height":")" + std::to_string(height) + R"(","time":"2019-04-25T10:20:30Z"}}}})";
+         + R"("},"block":{"header":{"height":")" + std::to_string(height)
+         + R"(","time":"2019-04-25T10:20:30Z"}}}})";
 }
 
 // A VOTE: its asset names the election it votes in.
@@ -74,7 +75,9 @@ SCENARIO("the node's block at a height is read by ingest's rules, with Tendermin
     THEN("the 2.x message is eventify_block's, as json.dumps writes it") {
       auto events = encode_bigchaindb_2_events(*b, 5);
       REQUIRE(events.size() == 1);
-      CHECK(events[0] == R"({"height": 5, "asset_id": ")" + election_id + R"(", "transaction_id": ")" + tx_id + R"("})");
+      CHECK(events[0]
+            == R"({"height": 5, "asset_id": ")" + election_id + R"(", "transaction_id": ")" + tx_id
+                   + R"("})");
     }
   }
   GIVEN("a height without transactions") {
@@ -86,7 +89,8 @@ SCENARIO("the node's block at a height is read by ingest's rules, with Tendermin
   }
   GIVEN("an answer for another height, and a transaction without an id") {
     CHECK(bigchaindb_block_at(node_block(5), 6, tendermint).error().path == "$.height");
-    auto refused = bigchaindb_block_at(R"({"height": 1, "transactions": [{"operation": "CREATE"}]})", 1, tendermint);
+    auto refused =
+        bigchaindb_block_at(R"({"height": 1, "transactions": [{"operation": "CREATE"}]})", 1, tendermint);
     THEN("the refusal's path names the node's answer") {
       REQUIRE_FALSE(refused.has_value());
       CHECK(refused.error().path == "$.transactions[0].id");
