@@ -77,8 +77,9 @@ void on_message(natsConnection*, natsSubscription*, natsMsg* message, void* clos
   auto* connection = static_cast<jetstream_connection*>(closure);
   jsMsgMetaData* meta = nullptr;
   if (natsMsg_GetMetaData(&meta, message) == NATS_OK) {
-    consumed_block block{meta->Sequence.Stream,
-                         std::string(natsMsg_GetData(message), static_cast<std::size_t>(natsMsg_GetDataLength(message)))};
+    consumed_block block{
+        meta->Sequence.Stream,
+        std::string(natsMsg_GetData(message), static_cast<std::size_t>(natsMsg_GetDataLength(message)))};
     jsMsgMetaData_Destroy(meta);
     connection->tell_link(std::move(block));
   }
@@ -89,9 +90,11 @@ void on_message(natsConnection*, natsSubscription*, natsMsg* message, void* clos
 std::string differing_setting(const jsStreamConfig& have, const jetstream_settings& want) {
   const std::string subject = want.subject_prefix + ".*";
   if (have.SubjectsLen != 1 || subject != have.Subjects[0])
-    return "subjects (" + std::string(have.SubjectsLen > 0 ? have.Subjects[0] : "none") + ", not " + subject + ")";
+    return "subjects (" + std::string(have.SubjectsLen > 0 ? have.Subjects[0] : "none") + ", not " + subject
+           + ")";
   if (have.Replicas != want.replicas)
-    return "replicas (" + std::to_string(have.Replicas) + ", not " + std::to_string(want.replicas) + ": --jetstream-replicas)";
+    return "replicas (" + std::to_string(have.Replicas) + ", not " + std::to_string(want.replicas)
+           + ": --jetstream-replicas)";
   if (have.MaxMsgs != want.max_blocks)
     return "max messages (" + std::to_string(have.MaxMsgs) + ", not " + std::to_string(want.max_blocks)
            + ": --jetstream-max-blocks)";
@@ -100,8 +103,8 @@ std::string differing_setting(const jsStreamConfig& have, const jetstream_settin
            + ": --jetstream-max-bytes)";
   const auto max_age = std::chrono::nanoseconds(want.max_age).count();
   if (have.MaxAge != max_age)
-    return "max age (" + std::to_string(have.MaxAge / 1'000'000'000) + " s, not " + std::to_string(want.max_age.count())
-           + " s: --jetstream-max-age)";
+    return "max age (" + std::to_string(have.MaxAge / 1'000'000'000) + " s, not "
+           + std::to_string(want.max_age.count()) + " s: --jetstream-max-age)";
   return {};
 }
 
@@ -123,11 +126,13 @@ void ensure_stream(jetstream_connection& connection) {
     auto differs = differing_setting(*info->Config, want);
     jsStreamInfo_Destroy(info);
     if (!differs.empty())
-      throw settings_differ("--jetstream: the stream " + want.stream + " exists with other settings: " + differs);
+      throw settings_differ("--jetstream: the stream " + want.stream
+                            + " exists with other settings: " + differs);
     return;
   }
   if (code != JSStreamNotFoundErr)
-    throw std::runtime_error("--jetstream: cannot read the stream " + want.stream + ": " + text_of(status, code));
+    throw std::runtime_error("--jetstream: cannot read the stream " + want.stream + ": "
+                             + text_of(status, code));
   jsStreamConfig config;
   jsStreamConfig_Init(&config);
   const std::string subject = want.subject_prefix + ".*";
@@ -142,7 +147,8 @@ void ensure_stream(jetstream_connection& connection) {
   config.MaxAge = std::chrono::nanoseconds(want.max_age).count();
   status = js_AddStream(&info, connection.js_, &config, nullptr, &code);
   if (status != NATS_OK)
-    throw std::runtime_error("--jetstream: cannot create the stream " + want.stream + ": " + text_of(status, code));
+    throw std::runtime_error("--jetstream: cannot create the stream " + want.stream + ": "
+                             + text_of(status, code));
   jsStreamInfo_Destroy(info);
   ops::log(ops::log_level::info, "jetstream_stream_created",
            {{"stream", want.stream}, {"subjects", subject}, {"replicas", want.replicas}});
@@ -159,12 +165,16 @@ ingest_result publish(jetstream_connection& connection, const publish_block& blo
   natsStatus status = js_Publish(&ack, connection.js_, subject.c_str(), block.json.data(),
                                  static_cast<int>(block.json.size()), &options, &code);
   if (status != NATS_OK)
-    return {ingest_result::outcome::unavailable, block.blockid, block.transactions,
+    return {ingest_result::outcome::unavailable,
+            block.blockid,
+            block.transactions,
             {"JetStream did not acknowledge the block: " + text_of(status, code), "$"}};
   const bool duplicate = ack->Duplicate;
   jsPubAck_Destroy(ack);
-  return {duplicate ? ingest_result::outcome::duplicate : ingest_result::outcome::accepted, block.blockid,
-          block.transactions, {}};
+  return {duplicate ? ingest_result::outcome::duplicate : ingest_result::outcome::accepted,
+          block.blockid,
+          block.transactions,
+          {}};
 }
 
 // An ordered consumer from `first` on: in stream order, restarted by the
@@ -191,8 +201,8 @@ void subscribe_from(caf::stateful_actor<jetstream_link_state>* self, std::uint64
   }
   const auto subjects = nats.settings_.subject_prefix + ".*";
   jsErrCode code = static_cast<jsErrCode>(0);
-  natsStatus status =
-      js_Subscribe(&nats.subscription_, nats.js_, subjects.c_str(), on_message, &nats, nullptr, &options, &code);
+  natsStatus status = js_Subscribe(&nats.subscription_, nats.js_, subjects.c_str(), on_message, &nats,
+                                   nullptr, &options, &code);
   if (status != NATS_OK) {
     // Tried again in a second; meanwhile the node is not ready.
     self->state.connected = false;
@@ -212,7 +222,8 @@ jetstream_connection_ptr connect_jetstream(const jetstream_settings& settings) {
   std::vector<const char*> servers;
   for (const auto& server : settings.servers)
     servers.push_back(server.c_str());
-  check(natsOptions_SetServers(connection->options_, servers.data(), static_cast<int>(servers.size())), "servers");
+  check(natsOptions_SetServers(connection->options_, servers.data(), static_cast<int>(servers.size())),
+        "servers");
   // Reconnect for as long as it takes; subscribers stay connected meanwhile.
   check(natsOptions_SetMaxReconnect(connection->options_, -1), "reconnects");
   check(natsOptions_SetReconnectWait(connection->options_, 250), "reconnect wait");
@@ -233,7 +244,8 @@ jetstream_connection_ptr connect_jetstream(const jetstream_settings& settings) {
   for (;;) {
     try {
       if (!connection->connection_)
-        check(natsConnection_Connect(&connection->connection_, connection->options_), "cannot connect to " + names);
+        check(natsConnection_Connect(&connection->connection_, connection->options_),
+              "cannot connect to " + names);
       if (!connection->js_)
         check(natsConnection_JetStream(&connection->js_, connection->connection_, nullptr), "JetStream");
       ensure_stream(*connection);
@@ -242,7 +254,8 @@ jetstream_connection_ptr connect_jetstream(const jetstream_settings& settings) {
       throw;
     } catch (const std::runtime_error& error) {
       if (std::chrono::steady_clock::now() > deadline) throw;
-      ops::log_repeatable(ops::log_level::warn, "jetstream_waiting", settings.stream, {{"error", error.what()}});
+      ops::log_repeatable(ops::log_level::warn, "jetstream_waiting", settings.stream,
+                          {{"error", error.what()}});
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
   }
@@ -251,7 +264,8 @@ jetstream_connection_ptr connect_jetstream(const jetstream_settings& settings) {
 std::uint64_t last_sequence(const jetstream_connection& connection) {
   jsStreamInfo* info = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
-  if (js_GetStreamInfo(&info, connection.js_, connection.settings_.stream.c_str(), nullptr, &code) != NATS_OK) return 0;
+  if (js_GetStreamInfo(&info, connection.js_, connection.settings_.stream.c_str(), nullptr, &code) != NATS_OK)
+    return 0;
   auto last = info->State.LastSeq;
   jsStreamInfo_Destroy(info);
   return last;
@@ -280,7 +294,9 @@ caf::behavior jetstream_link(caf::stateful_actor<jetstream_link_state>* self, ca
         if (!parsed) {
           // Published by an evstream node, so parsed once already; say so and go on.
           ops::log(ops::log_level::error, "jetstream_block_refused",
-                   {{"sequence", consumed.sequence}, {"error", parsed.error().message}, {"path", parsed.error().path}});
+                   {{"sequence", consumed.sequence},
+                    {"error", parsed.error().message},
+                    {"path", parsed.error().path}});
           state.last_sequence = consumed.sequence;
           return;
         }

@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 
 DEADLINE = 15  # seconds any single wait may take
@@ -97,6 +98,26 @@ class Server:
             if pipe:
                 pipe.close()
         return code
+
+
+def post_status(server, block):
+    """The status of a POST of `block` to ingest; an exception when no answer came (the server died)."""
+    request = urllib.request.Request(server.base_url + "/api/v1/blocks", data=json.dumps(block).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=DEADLINE) as res:
+            return res.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def get_status(server, path):
+    """The status of a GET of `path`."""
+    try:
+        with urllib.request.urlopen(server.base_url + path, timeout=DEADLINE) as res:
+            return res.status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 def new_block(transactions=3):

@@ -18,12 +18,11 @@ import sys
 import tempfile
 import time
 import unittest
-import urllib.error
 import urllib.request
 
 import websockets
 
-from harness import DEADLINE, Server, new_block
+from harness import DEADLINE, Server, get_status, new_block, post_status as post
 
 EVSTREAM = sys.argv.pop(1) if len(sys.argv) > 1 else "./evstream"
 NATS_SERVER = shutil.which("nats-server")
@@ -79,39 +78,12 @@ class NatsServer:
         shutil.rmtree(self.store, ignore_errors=True)
 
 
-def post(server, block):
-    request = urllib.request.Request(server.base_url + "/api/v1/blocks", data=json.dumps(block).encode(),
-                                     method="POST", headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=DEADLINE) as res:
-            return res.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
-def ready(server):
-    try:
-        with urllib.request.urlopen(server.base_url + "/readyz", timeout=DEADLINE) as res:
-            return res.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 def metrics_of(server):
     """The unlabelled series of GET /metrics, by name."""
     with urllib.request.urlopen(server.base_url + "/metrics", timeout=DEADLINE) as res:
         lines = res.read().decode().splitlines()
     return {name: float(value) for name, value in (line.split(" ", 1) for line in lines
                                                      if line and not line.startswith("#") and "{" not in line)}
-
-
-def get_status(server, path):
-    """The status of a plain GET (a stream path without an upgrade: 426, or 404/410 for its cursor)."""
-    try:
-        with urllib.request.urlopen(server.base_url + path, timeout=DEADLINE) as res:
-            return res.status
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 def wait_until(condition, what):
@@ -190,11 +162,11 @@ class JetStreamTest(unittest.TestCase):
         first = new_block(1)
         self.assertEqual(post(a, first), 202)
         self.assertEqual(on_b.take(1)[0]["height"], 1)
-        self.assertEqual((ready(a), ready(b)), (200, 200))
+        self.assertEqual((get_status(a, "/readyz"), get_status(b, "/readyz")), (200, 200))
         self.nats.kill()
-        wait_until(lambda: ready(b) == 503 and ready(a) == 503, "/readyz 503 without NATS")
+        wait_until(lambda: get_status(b, "/readyz") == 503 and get_status(a, "/readyz") == 503, "/readyz 503 without NATS")
         self.nats.start()
-        wait_until(lambda: ready(b) == 200 and ready(a) == 200, "/readyz 200 with NATS back")
+        wait_until(lambda: get_status(b, "/readyz") == 200 and get_status(a, "/readyz") == 200, "/readyz 200 with NATS back")
         later = [new_block(1) for _ in range(3)]
         for block in later:
             self.assertEqual(post(a, block), 202)

@@ -12,25 +12,12 @@ import sys
 import tempfile
 import threading
 import unittest
-import urllib.error
-import urllib.request
 
 import websockets
 
-from harness import DEADLINE, Server, events_of, new_block
+from harness import DEADLINE, Server, events_of, new_block, post_status as post
 
 EVSTREAM = sys.argv.pop(1) if len(sys.argv) > 1 else "./evstream"
-
-
-def post(server, block):
-    """The status of a POST of `block`; an exception when no answer came (the server died)."""
-    request = urllib.request.Request(server.base_url + "/api/v1/blocks", data=json.dumps(block).encode(),
-                                     method="POST", headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=DEADLINE) as res:
-            return res.status
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 async def receive(url, count):
