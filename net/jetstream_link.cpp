@@ -5,47 +5,94 @@
 
 #include <nats/nats.h>
 
+#include <condition_variable>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 
 namespace evstream::net {
 
-// The NATS objects, destroyed in the order the library needs; the callbacks'
-// closure (the link's handle) lives as long as they do.
+// The NATS objects and what the library's callbacks reach. The library calls
+// back on threads of its own, so nothing here is freed before its last call:
+// a subscription is dropped only once its message handler has returned for
+// good, and the connection only once its closed callback came.
 class jetstream_connection {
 public:
   explicit jetstream_connection(jetstream_settings settings) : settings_(std::move(settings)) {}
   ~jetstream_connection() {
-    if (subscription_) {
-      natsSubscription_Unsubscribe(subscription_);
-      natsSubscription_Destroy(subscription_);
-    }
-    if (js_) jsCtx_Destroy(js_);
-    if (connection_) natsConnection_Destroy(connection_);
+    close();
     if (options_) natsOptions_Destroy(options_);
   }
   jetstream_connection(const jetstream_connection&) = delete;
   jetstream_connection& operator=(const jetstream_connection&) = delete;
+
+  // Where the library's callbacks send, while the link lives.
+  template <class Message>
+  void tell_link(Message&& message) {
+    std::lock_guard<std::mutex> guard{mutex_};
+    if (link_) caf::anon_send(link_, std::forward<Message>(message));
+  }
+  void set_link(caf::actor link) {
+    std::lock_guard<std::mutex> guard{mutex_};
+    link_ = std::move(link);
+  }
+
+  void drop_subscription() {
+    if (!subscription_) return;
+    finished(subscription_done_, false);
+    const bool told = natsSubscription_SetOnCompleteCB(subscription_, on_subscription_done, this) == NATS_OK;
+    natsSubscription_Unsubscribe(subscription_);
+    if (told) wait_until(subscription_done_);
+    natsSubscription_Destroy(subscription_);
+    subscription_ = nullptr;
+  }
+
+  void close() {
+    set_link(nullptr);
+    drop_subscription();
+    if (js_) jsCtx_Destroy(js_);
+    js_ = nullptr;
+    if (connection_) {
+      natsConnection_Close(connection_);
+      wait_until(closed_); // the library's last callback for this connection
+      natsConnection_Destroy(connection_);
+      connection_ = nullptr;
+    }
+  }
+
+  static void on_closed(natsConnection*, void* closure) {
+    auto* self = static_cast<jetstream_connection*>(closure);
+    self->finished(self->closed_, true);
+  }
 
   jetstream_settings settings_;
   natsOptions* options_ = nullptr;
   natsConnection* connection_ = nullptr;
   jsCtx* js_ = nullptr;
   natsSubscription* subscription_ = nullptr;
-  // Where the library's callbacks (on its threads) send, while the link lives.
-  template <class Message>
-  void tell_link(Message&& message) {
-    std::lock_guard<std::mutex> guard{link_mutex_};
-    if (link_) caf::anon_send(link_, std::forward<Message>(message));
-  }
-  void set_link(caf::actor link) {
-    std::lock_guard<std::mutex> guard{link_mutex_};
-    link_ = std::move(link);
-  }
 
 private:
-  std::mutex link_mutex_;
+  static void on_subscription_done(void* closure) {
+    auto* self = static_cast<jetstream_connection*>(closure);
+    self->finished(self->subscription_done_, true);
+  }
+  // Notified under the lock: once the waiter wakes, the notifier no longer
+  // touches this object.
+  void finished(bool& flag, bool value) {
+    std::lock_guard<std::mutex> guard{mutex_};
+    flag = value;
+    done_.notify_all();
+  }
+  // Bounded, so that a library that never calls back cannot hang a shutdown.
+  void wait_until(const bool& flag) {
+    std::unique_lock<std::mutex> lock{mutex_};
+    done_.wait_for(lock, std::chrono::seconds(5), [&flag] { return flag; });
+  }
+
+  std::mutex mutex_;
+  std::condition_variable done_;
+  bool closed_ = false;
+  bool subscription_done_ = false;
   caf::actor link_;
 };
 
@@ -79,7 +126,8 @@ void on_message(natsConnection*, natsSubscription*, natsMsg* message, void* clos
   if (natsMsg_GetMetaData(&meta, message) == NATS_OK) {
     consumed_block block{
         meta->Sequence.Stream,
-        std::string(natsMsg_GetData(message), static_cast<std::size_t>(natsMsg_GetDataLength(message)))};
+        std::string(natsMsg_GetData(message), static_cast<std::size_t>(natsMsg_GetDataLength(message))),
+        meta->NumPending};
     jsMsgMetaData_Destroy(meta);
     connection->tell_link(std::move(block));
   }
@@ -182,11 +230,7 @@ ingest_result publish(jetstream_connection& connection, const publish_block& blo
 // last sequence), since the consumer may have lived on a server that is gone.
 void subscribe_from(caf::stateful_actor<jetstream_link_state>* self, std::uint64_t first) {
   auto& nats = *self->state.connection;
-  if (nats.subscription_) {
-    natsSubscription_Unsubscribe(nats.subscription_);
-    natsSubscription_Destroy(nats.subscription_);
-    nats.subscription_ = nullptr;
-  }
+  nats.drop_subscription();
   jsSubOptions options;
   jsSubOptions_Init(&options);
   options.Ordered = true;
@@ -229,6 +273,8 @@ jetstream_connection_ptr connect_jetstream(const jetstream_settings& settings) {
   check(natsOptions_SetReconnectWait(connection->options_, 250), "reconnect wait");
   check(natsOptions_SetDisconnectedCB(connection->options_, on_disconnected, connection.get()), "callbacks");
   check(natsOptions_SetReconnectedCB(connection->options_, on_reconnected, connection.get()), "callbacks");
+  check(natsOptions_SetClosedCB(connection->options_, jetstream_connection::on_closed, connection.get()),
+        "callbacks");
   if (!settings.creds_file.empty())
     check(natsOptions_SetUserCredentialsFromFiles(connection->options_, settings.creds_file.c_str(), nullptr),
           "--jetstream-creds " + settings.creds_file);
@@ -284,12 +330,14 @@ caf::behavior jetstream_link(caf::stateful_actor<jetstream_link_state>* self, ca
   auto& nats = *state.connection;
   nats.set_link(caf::actor_cast<caf::actor>(self));
   subscribe_from(self, first_sequence);
-  self->attach_functor([connection = state.connection] { connection->set_link(nullptr); });
+  // Closed on the link's own thread as it ends: no message of the link is
+  // using the connection then, and no callback reaches a dead actor.
+  self->attach_functor([connection = state.connection] { connection->close(); });
   return {
       [=](const publish_block& block) { return publish(*self->state.connection, block); },
       [=](consumed_block& consumed) {
-        auto& state = self->state;
-        if (consumed.sequence <= state.last_sequence) return; // redelivered after a reconnect
+        auto& link = self->state;
+        if (consumed.sequence <= link.last_sequence) return; // redelivered after a reconnect
         auto parsed = schema::parse_block(consumed.json);
         if (!parsed) {
           // Published by an evstream node, so parsed once already; say so and go on.
@@ -297,19 +345,20 @@ caf::behavior jetstream_link(caf::stateful_actor<jetstream_link_state>* self, ca
                    {{"sequence", consumed.sequence},
                     {"error", parsed.error().message},
                     {"path", parsed.error().path}});
-          state.last_sequence = consumed.sequence;
+          link.last_sequence = consumed.sequence;
           return;
         }
-        if (!state.last_blockid.empty() && consumed.sequence > state.last_sequence + 1) {
+        if (!link.last_blockid.empty() && consumed.sequence > link.last_sequence + 1) {
           // The stream dropped blocks this node never had: told, as a relay's upstream gap is.
           ops::log(ops::log_level::warn, "jetstream_gap",
-                   {{"after", state.last_sequence}, {"going_on_from", consumed.sequence}});
-          self->send(state.block_source, upstream_gap{state.last_blockid, parsed->id});
+                   {{"after", link.last_sequence}, {"going_on_from", consumed.sequence}});
+          self->send(link.block_source, upstream_gap{link.last_blockid, parsed->id});
         }
-        state.last_sequence = consumed.sequence;
-        state.last_blockid = parsed->id;
-        state.metrics->jetstream_last_sequence.set(static_cast<double>(consumed.sequence));
-        self->send(state.block_source, followed_block{std::move(*parsed), consumed.sequence});
+        link.last_sequence = consumed.sequence;
+        link.last_blockid = parsed->id;
+        link.metrics->jetstream_last_sequence.set(static_cast<double>(consumed.sequence));
+        link.metrics->jetstream_lag.set(static_cast<double>(consumed.pending));
+        self->send(link.block_source, followed_block{std::move(*parsed), consumed.sequence});
       },
       [=](const ingest_result&) {
         // The source's answer to a followed block: its refusals are its own to count.

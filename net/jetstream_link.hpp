@@ -64,6 +64,8 @@ std::uint64_t last_sequence(const jetstream_connection& connection);
 struct consumed_block {
   std::uint64_t sequence = 0;
   std::string json;
+  // Blocks the stream holds after this one that the consumer has yet to deliver.
+  std::uint64_t pending = 0;
 };
 
 struct jetstream_connection_changed {

@@ -146,6 +146,8 @@ class JetStreamTest(unittest.TestCase):
         txids = [tx["id"] for block in blocks for tx in block["block"]["transactions"]]
         self.assertEqual([m["txid"] for m in events_a.take(10)], txids)
         self.assertEqual([m["txid"] for m in events_b.take(10)], txids)
+        # SIGTERM ends both cleanly: the NATS client's last callbacks come before it is freed.
+        self.assertEqual((a.stop(), b.stop()), (0, 0))
 
     def test_a_block_posted_to_two_nodes_is_streamed_once(self):
         a, b = self.node("ingest"), self.node("ingest")
@@ -175,7 +177,9 @@ class JetStreamTest(unittest.TestCase):
         metrics = metrics_of(b)
         self.assertEqual(metrics["evstream_jetstream_connected"], 1)
         self.assertEqual(metrics["evstream_jetstream_last_sequence"], 4)
+        self.assertEqual(metrics["evstream_jetstream_lag_blocks"], 0)
         self.assertGreaterEqual(metrics["evstream_jetstream_reconnects_total"], 1)
+        self.assertEqual((a.stop(), b.stop()), (0, 0))
 
     def test_a_client_resumes_on_another_node(self):
         a, b = self.node("ingest"), self.node("none")
