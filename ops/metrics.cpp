@@ -254,6 +254,12 @@ void metrics::count_jetstream() {
                 .Help("The last stream sequence this node consumed (its newest block's height)")
                 .Register(*registry_)
                 .Add({})};
+  jetstream_lag =
+      gauge{BuildGauge()
+                .Name("evstream_jetstream_lag_blocks")
+                .Help("Blocks the stream held beyond the last one this node consumed, when it consumed it")
+                .Register(*registry_)
+                .Add({})};
   jetstream_reconnects = counter{BuildCounter()
                                      .Name("evstream_jetstream_reconnects_total")
                                      .Help("Times the NATS connection came back after it was lost")

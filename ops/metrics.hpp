@@ -141,9 +141,11 @@ public:
   // Adds the relay series. Once, before the relay link counts.
   void count_relay_link();
   // A JetStream cluster node's NATS connection: 1 while up, else 0; the last
-  // stream sequence consumed; reconnects. On such nodes only (count_jetstream).
+  // stream sequence consumed; how many the stream holds beyond it (lag);
+  // reconnects. On such nodes only (count_jetstream).
   gauge jetstream_connected;
   gauge jetstream_last_sequence;
+  gauge jetstream_lag;
   counter jetstream_reconnects;
   void count_jetstream();
   // Accepts that failed, most for want of descriptors or memory.
