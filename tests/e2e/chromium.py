@@ -53,8 +53,9 @@ class Browser:
         while True:
             reply = json.loads(await asyncio.wait_for(devtools.recv(), DEADLINE))
             if reply.get("id") == self.next_id:
-                # An exception (the page still loading) reads as no value.
-                return reply["result"]["result"].get("value")
+                # An exception (the page still loading), or an error reply (the
+                # page navigating away: its context gone), reads as no value.
+                return reply.get("result", {}).get("result", {}).get("value")
 
     def close(self):
         self.process.kill()
