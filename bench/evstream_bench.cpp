@@ -49,6 +49,7 @@ commands:
       then TLS handshakes aborted: --tls-rounds=6 (0 skips) --tls-per-round=1000
       then out of descriptors: --starved-open-files=64 --starved-connections=256
       --starved-window-ms=3000
+  w8  two nodes on one nats-server (--jetstream) against one node: --subscribers=100 --blocks=20 --transactions=1000
   table  --results=FILE (repeatable) [--json=FILE] [--command=TEXT]
          [--page=FILE --notes=FILE]   also write the docs page: header, table, notes
   reference-server  --seed=1 --blocks=N --transactions=1000 (started by w1/w2)
@@ -183,6 +184,13 @@ int run_workload(const std::string& command, options& opts, int argc, char** arg
         static_cast<int>(opts.count("slow-receive-buffer", static_cast<std::size_t>(p.slow_receive_buffer)));
     opts.check_all_used();
     rec = run_slow_consumers(settings, p);
+  } else if (command == "w8") {
+    jetstream_params p;
+    p.subscribers = opts.count("subscribers", p.subscribers);
+    p.blocks = std::max<std::size_t>(1, opts.count("blocks", p.blocks));
+    p.transactions = opts.count("transactions", p.transactions);
+    opts.check_all_used();
+    rec = run_jetstream(settings, p);
   } else if (command == "w5") {
     ingest_params p;
     p.blocks = std::max<std::size_t>(1, opts.count("blocks", p.blocks));
@@ -286,7 +294,7 @@ int main(int argc, char** argv) {
   try {
     options opts{argc, argv};
     if (command == "w1" || command == "w2" || command == "w3" || command == "w4" || command == "w5"
-        || command == "w6" || command == "w7")
+        || command == "w6" || command == "w7" || command == "w8")
       return run_workload(command, opts, argc, argv);
     if (command == "table") return run_table(opts);
     if (command == "reference-server") return run_reference(opts);

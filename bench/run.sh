@@ -69,6 +69,7 @@ run w5 --blocks=100
 # One repetition: its twelve rounds are the series a leak shows in, and each
 # repetition is two servers × 36 000 connections.
 run w7 --rounds=12 --per-round=3000 --reps=1 --deadline=120
+run w8 --subscribers=100 --blocks=20
 
 echo >&2
 table=(--results="$results" --command="$command")

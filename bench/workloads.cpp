@@ -4,6 +4,7 @@
 #include "bench/block_set.hpp"
 #include "bench/churn_client.hpp"
 #include "bench/client_fleet.hpp"
+#include "bench/nats_process.hpp"
 #include "bench/proc_stats.hpp"
 #include "bench/reference_server.hpp"
 #include "bench/server_process.hpp"
@@ -290,6 +291,9 @@ struct stream_plan {
   std::vector<block_request>* warmup = nullptr;
   std::chrono::microseconds interval{0};
   std::vector<std::string> server_args;
+  // W8: two evstream nodes on one nats-server; blocks are posted to the
+  // first and the subscribers read the second.
+  bool jetstream = false;
 };
 
 struct run_outcome {
@@ -320,10 +324,25 @@ run_outcome stream_blocks(const bench_settings& settings, const stream_plan& pla
     total += group.count;
   const expected_stream& expected = plan.expected ? *plan.expected : blocks.expected;
 
-  auto server = try_start_server(settings, plan.reference, plan.server_args,
+  std::unique_ptr<nats_process> nats;
+  std::unique_ptr<server_process> ingest_node;
+  auto server_args = plan.server_args;
+  if (plan.jetstream) {
+    try {
+      nats = std::make_unique<nats_process>(settings.log_dir + "/" + plan.name + "-nats-server.log");
+    } catch (const std::exception& error) {
+      problem(error.what());
+      return out;
+    }
+    server_args.push_back("--jetstream=" + nats->url());
+    ingest_node = try_start_server(settings, false, server_args, {}, 16, plan.name + " ingest node", problem);
+    if (!ingest_node) return out;
+  }
+  auto server = try_start_server(settings, plan.reference, server_args,
                                  {settings.seed, blocks.json.size(), blocks.events.front().size()}, total,
                                  plan.name, problem);
   if (!server) return out;
+  const std::uint16_t ingest_port = ingest_node ? ingest_node->port() : server->port();
   if (plan.warmup) {
     block_poster warmup{*plan.warmup, server->port()};
     warmup.start(0us);
@@ -360,7 +379,7 @@ run_outcome stream_blocks(const bench_settings& settings, const stream_plan& pla
   const std::size_t normal_subscribed = progress.subscribed - progress.slow_subscribed;
   const double server_cpu_before = server->cpu_seconds();
   const auto before = snapshot(*fleet);
-  block_poster poster{requests, server->port()};
+  block_poster poster{requests, ingest_port};
   if (result == waited::done) {
     poster.start(plan.interval);
     std::int64_t short_since = 0;
@@ -458,6 +477,7 @@ run_outcome stream_blocks(const bench_settings& settings, const stream_plan& pla
   }
   fleet.reset(); // clients gone first, so that the server's shutdown has no one to wait for
   stop_server(*server, result, problem);
+  if (ingest_node) stop_server(*ingest_node, result, problem);
 
   const double window_s =
       last_event > 0 && !sent.empty() && sent[0] > 0 ? ns_to_s(last_event - sent[0]) : nan;
@@ -1186,6 +1206,53 @@ record run_fanout(const bench_settings& settings, fanout_params params) {
           fixed(m("reference.ingest_blocks_per_s"), 1));
   rec.row("load generator CPU, cores (busiest thread)", load_generator_cell(reps, "evstream"),
           load_generator_cell(reps, "reference"), "", saturation_note(reps, {"evstream", "reference"}));
+  rec.row("subscribers complete, once, in order", complete_cell(reps, "evstream"),
+          complete_cell(reps, "reference"));
+  rec.raw() = {{"params",
+                {{"subscribers", params.subscribers},
+                 {"blocks", params.blocks},
+                 {"transactions", params.transactions},
+                 {"block_json_bytes", blocks.json_bytes()}}},
+               {"settings", settings_json(settings)},
+               {"repetitions", reps.to_json()}};
+  return rec;
+}
+
+record run_jetstream(const bench_settings& settings, const jetstream_params& params) {
+  const std::string label = "W8 JetStream N=" + std::to_string(params.subscribers)
+                            + " K=" + std::to_string(params.blocks) + "×"
+                            + std::to_string(params.transactions) + " tx";
+  record rec{"W8", label,
+             "one evstream node taking the blocks and serving the subscribers itself, started alike; the "
+             "measured side posts to one node and reads another, both on one nats-server (--jetstream)"};
+  std::cerr << label << ": generating " << params.blocks << " blocks\n";
+  const auto blocks = block_set::generate(settings.seed, params.blocks, params.transactions);
+  auto requests = block_requests(blocks.json, 0);
+  repetitions reps;
+  for (std::size_t rep = 0; rep < settings.repetitions; ++rep) {
+    for (bool single : reference_first_order(rep, true)) {
+      stream_plan plan;
+      plan.jetstream = !single;
+      plan.subscribers = params.subscribers;
+      plan.name = "w8-n" + std::to_string(params.subscribers) + "-rep" + std::to_string(rep + 1)
+                  + (single ? "-single" : "-jetstream");
+      const std::string side = single ? "reference" : "evstream";
+      auto outcome = stream_blocks(settings, plan, blocks, requests);
+      progress_line(label + ", repetition " + std::to_string(rep + 1) + ", " + side, outcome);
+      collect(reps, rec, side, rep, outcome);
+    }
+  }
+  auto m = [&reps](const std::string& name) { return reps.median(name); };
+  rec.row("delivered events/s (all subscribers)", si(m("evstream.events_per_s")),
+          si(m("reference.events_per_s")), ratio(m("evstream.events_per_s"), m("reference.events_per_s")));
+  rec.row("latency POST → block's last event, p50 / p99 / max (ms)", latency_cell(reps, "evstream"),
+          latency_cell(reps, "reference"),
+          "p50 " + ratio(m("evstream.latency_p50_ms"), m("reference.latency_p50_ms")) + ", p99 "
+              + ratio(m("evstream.latency_p99_ms"), m("reference.latency_p99_ms")));
+  rec.row("ingest while streaming (blocks/s)", fixed(m("evstream.ingest_blocks_per_s"), 1),
+          fixed(m("reference.ingest_blocks_per_s"), 1),
+          ratio(m("evstream.ingest_blocks_per_s"), m("reference.ingest_blocks_per_s")),
+          "202 only after JetStream's acknowledgement");
   rec.row("subscribers complete, once, in order", complete_cell(reps, "evstream"),
           complete_cell(reps, "reference"));
   rec.raw() = {{"params",

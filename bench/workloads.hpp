@@ -37,6 +37,12 @@ struct fanout_params { // W1
   std::size_t transactions = 1000;
 };
 
+struct jetstream_params { // W8
+  std::size_t subscribers = 100;
+  std::size_t blocks = 20;
+  std::size_t transactions = 1000;
+};
+
 struct idle_params { // W2
   std::size_t connections = 10000;
   std::chrono::milliseconds ping_interval{5000};
@@ -95,5 +101,6 @@ record run_slow_consumers(const bench_settings& settings, slow_consumer_params p
 record run_ingest(const bench_settings& settings, const ingest_params& params);
 record run_neighbours(const bench_settings& settings, neighbours_params params);
 record run_churn(const bench_settings& settings, const churn_params& params);
+record run_jetstream(const bench_settings& settings, const jetstream_params& params);
 
 } // namespace evstream::bench
