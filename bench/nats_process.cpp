@@ -52,7 +52,8 @@ nats_process::nats_process(const std::string& log_path) : port_(free_port()) {
   char directory[] = "/tmp/evstream-bench-nats-XXXXXX";
   if (!::mkdtemp(directory)) throw std::runtime_error("cannot make a store directory for nats-server");
   store_ = directory;
-  std::vector<std::string> argv{"nats-server", "-js", "-a", "127.0.0.1", "-p", std::to_string(port_), "-sd", store_};
+  std::vector<std::string> argv{"nats-server",         "-js", "-a",  "127.0.0.1", "-p",
+                                std::to_string(port_), "-sd", store_};
   pid_ = ::fork();
   if (pid_ == 0) {
     int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -72,7 +73,8 @@ nats_process::nats_process(const std::string& log_path) : port_(free_port()) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      throw std::runtime_error("nats-server ended at start (is it installed? scripts/install-deps); see " + log_path);
+      throw std::runtime_error("nats-server ended at start (is it installed? scripts/install-deps); see "
+                               + log_path);
     }
     if (std::chrono::steady_clock::now() > deadline) {
       ::kill(pid_, SIGKILL);
