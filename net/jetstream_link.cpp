@@ -366,10 +366,11 @@ caf::behavior jetstream_link(caf::stateful_actor<jetstream_link_state>* self, ca
       [=](const jetstream_connection_changed& changed) {
         self->state.connected = changed.connected;
         self->state.metrics->jetstream_connected.set(changed.connected ? 1 : 0);
-        if (changed.connected) {
-          self->state.metrics->jetstream_reconnects.increment();
-          subscribe_from(self, self->state.last_sequence + 1);
-        }
+        // The ordered consumer starts itself again after a reconnect, or when
+        // its heartbeats stop (its server gone), from the last sequence it
+        // delivered; unsubscribing it meanwhile trips a use-after-free in
+        // libnats 3.4.1 (jsSub_deleteConsumer), so the link leaves it be.
+        if (changed.connected) self->state.metrics->jetstream_reconnects.increment();
         ops::log(changed.connected ? ops::log_level::info : ops::log_level::warn, "jetstream_connection",
                  {{"state", changed.connected ? "connected" : "disconnected"},
                   {"last_sequence", self->state.last_sequence}});
