@@ -225,9 +225,9 @@ ingest_result publish(jetstream_connection& connection, const publish_block& blo
           {}};
 }
 
-// An ordered consumer from `first` on: in stream order, restarted by the
-// library after a gap, and by the link itself after a reconnect (from its
-// last sequence), since the consumer may have lived on a server that is gone.
+// An ordered consumer from `first` on: in stream order, and restarted by the
+// library from the last sequence it delivered after a gap, a reconnect, or
+// missed heartbeats (the consumer may have lived on a server that is gone).
 void subscribe_from(caf::stateful_actor<jetstream_link_state>* self, std::uint64_t first) {
   auto& nats = *self->state.connection;
   nats.drop_subscription();
