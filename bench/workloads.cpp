@@ -1199,8 +1199,8 @@ record run_fanout(const bench_settings& settings, fanout_params params) {
   rec.row("server peak RSS (MiB)", fixed(m("evstream.peak_rss_mib"), 0),
           fixed(m("reference.peak_rss_mib"), 0),
           ratio(m("evstream.peak_rss_mib"), m("reference.peak_rss_mib")));
-  rec.row("server CPU s per million delivered events", fixed(m("evstream.server_cpu_s_per_m_events"), 2),
-          fixed(m("reference.server_cpu_s_per_m_events"), 2),
+  rec.row("server CPU s per million delivered events", fixed(m("evstream.server_cpu_s_per_m_events"), 3),
+          fixed(m("reference.server_cpu_s_per_m_events"), 3),
           ratio(m("evstream.server_cpu_s_per_m_events"), m("reference.server_cpu_s_per_m_events")));
   rec.row("ingest while streaming (blocks/s)", fixed(m("evstream.ingest_blocks_per_s"), 1),
           fixed(m("reference.ingest_blocks_per_s"), 1));
@@ -1544,8 +1544,8 @@ record run_neighbours(const bench_settings& settings, neighbours_params params) 
           latency_cell(reps, "reference"),
           "p99 " + ratio(m("evstream.latency_p99_ms"), m("reference.latency_p99_ms")));
   rec.row("server CPU s per million events to the unfiltered",
-          fixed(m("evstream.server_cpu_s_per_m_events"), 2),
-          fixed(m("reference.server_cpu_s_per_m_events"), 2),
+          fixed(m("evstream.server_cpu_s_per_m_events"), 3),
+          fixed(m("reference.server_cpu_s_per_m_events"), 3),
           ratio(m("evstream.server_cpu_s_per_m_events"), m("reference.server_cpu_s_per_m_events")),
           "all server CPU, neighbours' share included");
   rec.row("unfiltered subscribers complete, once, in order", complete_cell(reps, "evstream"),
