@@ -1163,6 +1163,29 @@ boost::json::object settings_json(const bench_settings& settings) {
 
 // ---------------------------------------------------------------------------
 
+// Each repetition streams the blocks with the plan of each side in turn
+// (which goes first alternates); `plan_for(reference, rep)` makes the plan.
+repetitions stream_both_sides(const bench_settings& settings, record& rec, const std::string& label,
+                              const block_set& blocks, std::vector<block_request>& requests,
+                              bool with_reference,
+                              const std::function<stream_plan(bool, std::size_t)>& plan_for) {
+  repetitions reps;
+  for (std::size_t rep = 0; rep < settings.repetitions; ++rep)
+    for (bool reference : reference_first_order(rep, with_reference)) {
+      const std::string side = reference ? "reference" : "evstream";
+      auto outcome = stream_blocks(settings, plan_for(reference, rep), blocks, requests);
+      progress_line(label + ", repetition " + std::to_string(rep + 1) + ", " + side, outcome);
+      collect(reps, rec, side, rep, outcome);
+    }
+  return reps;
+}
+
+void events_per_s_row(record& rec, const repetitions& reps) {
+  auto m = [&reps](const std::string& name) { return reps.median(name); };
+  rec.row("delivered events/s (all subscribers)", si(m("evstream.events_per_s")),
+          si(m("reference.events_per_s")), ratio(m("evstream.events_per_s"), m("reference.events_per_s")));
+}
+
 record run_fanout(const bench_settings& settings, fanout_params params) {
   std::string too_many;
   params.subscribers = connections_possible(params.subscribers, too_many);
@@ -1177,22 +1200,16 @@ record run_fanout(const bench_settings& settings, fanout_params params) {
   std::cerr << label << ": generating " << params.blocks << " blocks\n";
   const auto blocks = block_set::generate(settings.seed, params.blocks, params.transactions);
   auto requests = block_requests(blocks.json, 0);
-  repetitions reps;
-  for (std::size_t rep = 0; rep < settings.repetitions; ++rep) {
-    for (bool reference : reference_first_order(rep, settings.reference)) {
-      stream_plan plan;
-      plan.reference = reference;
-      plan.subscribers = params.subscribers;
-      plan.name = "w1-n" + std::to_string(params.subscribers) + "-rep" + std::to_string(rep + 1);
-      const std::string side = reference ? "reference" : "evstream";
-      auto outcome = stream_blocks(settings, plan, blocks, requests);
-      progress_line(label + ", repetition " + std::to_string(rep + 1) + ", " + side, outcome);
-      collect(reps, rec, side, rep, outcome);
-    }
-  }
+  auto reps = stream_both_sides(
+      settings, rec, label, blocks, requests, settings.reference, [&](bool reference, std::size_t rep) {
+        stream_plan plan;
+        plan.reference = reference;
+        plan.subscribers = params.subscribers;
+        plan.name = "w1-n" + std::to_string(params.subscribers) + "-rep" + std::to_string(rep + 1);
+        return plan;
+      });
   auto m = [&reps](const std::string& name) { return reps.median(name); };
-  rec.row("delivered events/s (all subscribers)", si(m("evstream.events_per_s")),
-          si(m("reference.events_per_s")), ratio(m("evstream.events_per_s"), m("reference.events_per_s")));
+  events_per_s_row(rec, reps);
   rec.row("latency POST → block's last event, p50 / p99 / max (ms)", latency_cell(reps, "evstream"),
           latency_cell(reps, "reference"),
           "p99 " + ratio(m("evstream.latency_p99_ms"), m("reference.latency_p99_ms")));
@@ -1228,23 +1245,18 @@ record run_jetstream(const bench_settings& settings, const jetstream_params& par
   std::cerr << label << ": generating " << params.blocks << " blocks\n";
   const auto blocks = block_set::generate(settings.seed, params.blocks, params.transactions);
   auto requests = block_requests(blocks.json, 0);
-  repetitions reps;
-  for (std::size_t rep = 0; rep < settings.repetitions; ++rep) {
-    for (bool single : reference_first_order(rep, true)) {
-      stream_plan plan;
-      plan.jetstream = !single;
-      plan.subscribers = params.subscribers;
-      plan.name = "w8-n" + std::to_string(params.subscribers) + "-rep" + std::to_string(rep + 1)
-                  + (single ? "-single" : "-jetstream");
-      const std::string side = single ? "reference" : "evstream";
-      auto outcome = stream_blocks(settings, plan, blocks, requests);
-      progress_line(label + ", repetition " + std::to_string(rep + 1) + ", " + side, outcome);
-      collect(reps, rec, side, rep, outcome);
-    }
-  }
+  // The reference side is one evstream node: the same plan without --jetstream.
+  auto reps =
+      stream_both_sides(settings, rec, label, blocks, requests, true, [&](bool single, std::size_t rep) {
+        stream_plan plan;
+        plan.jetstream = !single;
+        plan.subscribers = params.subscribers;
+        plan.name = "w8-n" + std::to_string(params.subscribers) + "-rep" + std::to_string(rep + 1)
+                    + (single ? "-single" : "-jetstream");
+        return plan;
+      });
   auto m = [&reps](const std::string& name) { return reps.median(name); };
-  rec.row("delivered events/s (all subscribers)", si(m("evstream.events_per_s")),
-          si(m("reference.events_per_s")), ratio(m("evstream.events_per_s"), m("reference.events_per_s")));
+  events_per_s_row(rec, reps);
   rec.row("latency POST → block's last event, p50 / p99 / max (ms)", latency_cell(reps, "evstream"),
           latency_cell(reps, "reference"),
           "p50 " + ratio(m("evstream.latency_p50_ms"), m("reference.latency_p50_ms")) + ", p99 "
