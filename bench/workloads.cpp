@@ -1180,6 +1180,18 @@ repetitions stream_both_sides(const bench_settings& settings, record& rec, const
   return reps;
 }
 
+// The raw record of a streaming workload: its size, the settings and every repetition.
+boost::json::object streaming_raw(const bench_settings& settings, std::size_t subscribers,
+                                  const block_set& blocks, const repetitions& reps) {
+  return {{"params",
+           {{"subscribers", subscribers},
+            {"blocks", blocks.json.size()},
+            {"transactions", blocks.events.front().size()},
+            {"block_json_bytes", blocks.json_bytes()}}},
+          {"settings", settings_json(settings)},
+          {"repetitions", reps.to_json()}};
+}
+
 void events_per_s_row(record& rec, const repetitions& reps) {
   auto m = [&reps](const std::string& name) { return reps.median(name); };
   rec.row("delivered events/s (all subscribers)", si(m("evstream.events_per_s")),
@@ -1225,13 +1237,7 @@ record run_fanout(const bench_settings& settings, fanout_params params) {
           load_generator_cell(reps, "reference"), "", saturation_note(reps, {"evstream", "reference"}));
   rec.row("subscribers complete, once, in order", complete_cell(reps, "evstream"),
           complete_cell(reps, "reference"));
-  rec.raw() = {{"params",
-                {{"subscribers", params.subscribers},
-                 {"blocks", params.blocks},
-                 {"transactions", params.transactions},
-                 {"block_json_bytes", blocks.json_bytes()}}},
-               {"settings", settings_json(settings)},
-               {"repetitions", reps.to_json()}};
+  rec.raw() = streaming_raw(settings, params.subscribers, blocks, reps);
   return rec;
 }
 
@@ -1267,13 +1273,7 @@ record run_jetstream(const bench_settings& settings, const jetstream_params& par
           "202 only after JetStream's acknowledgement");
   rec.row("subscribers complete, once, in order", complete_cell(reps, "evstream"),
           complete_cell(reps, "reference"));
-  rec.raw() = {{"params",
-                {{"subscribers", params.subscribers},
-                 {"blocks", params.blocks},
-                 {"transactions", params.transactions},
-                 {"block_json_bytes", blocks.json_bytes()}}},
-               {"settings", settings_json(settings)},
-               {"repetitions", reps.to_json()}};
+  rec.raw() = streaming_raw(settings, params.subscribers, blocks, reps);
   return rec;
 }
 
