@@ -89,8 +89,7 @@ net::http_target http_target_or_throw(const std::string& option, const std::stri
 
 // Block ids come from Tendermint's RPC: without it the follower could only
 // invent them, so the service does not start. Answers the latest height.
-std::uint64_t tendermint_latest_height(const bigchaindb_follow_options& options) {
-  auto where = http_target_or_throw("--tendermint-url", options.tendermint_url);
+std::uint64_t tendermint_latest_height(net::http_target where, const bigchaindb_follow_options& options) {
   where.target = "/status";
   boost::asio::io_context io;
   net::http_answer answer;
@@ -133,10 +132,13 @@ service::service(caf::actor_system& system, service_options options) {
       io_, net::tcp::endpoint{listen_address(io_, options.host), options.port}, context_);
   net::jetstream_connection_ptr jetstream;
   if (options.jetstream) jetstream = net::connect_jetstream(*options.jetstream);
+  std::optional<net::node_follower_settings> follow;
   std::uint64_t latest_followed = 0;
   if (options.source == block_source_kind::bigchaindb) {
-    http_target_or_throw("--bigchaindb-url", options.bigchaindb.node_url);
-    latest_followed = tendermint_latest_height(options.bigchaindb);
+    follow.emplace();
+    follow->node = http_target_or_throw("--bigchaindb-url", options.bigchaindb.node_url);
+    follow->tendermint = http_target_or_throw("--tendermint-url", options.bigchaindb.tendermint_url);
+    latest_followed = tendermint_latest_height(follow->tendermint, options.bigchaindb);
   }
   dispatcher_history history;
   block_source_settings source;
@@ -166,24 +168,21 @@ service::service(caf::actor_system& system, service_options options) {
         system.spawn(upstream_link, context_->block_source,
                      upstream_link_settings{options.upstream, newest_block, relay_tls}, context_->metrics);
   }
-  if (options.source == block_source_kind::bigchaindb) {
+  if (follow) {
     // After the journal's last height; else where --bigchaindb-from says.
-    net::node_follower_settings follow;
-    follow.node = http_target_or_throw("--bigchaindb-url", options.bigchaindb.node_url);
-    follow.tendermint = http_target_or_throw("--tendermint-url", options.bigchaindb.tendermint_url);
-    follow.node_url = options.bigchaindb.node_url;
-    follow.tendermint_url = options.bigchaindb.tendermint_url;
-    follow.poll_interval = options.bigchaindb.poll_interval;
-    follow.first_height =
+    follow->node_url = options.bigchaindb.node_url;
+    follow->tendermint_url = options.bigchaindb.tendermint_url;
+    follow->poll_interval = options.bigchaindb.poll_interval;
+    follow->first_height =
         last_sequence > 0
             ? last_sequence + 1
             : options.bigchaindb.from_height.value_or(std::max<std::uint64_t>(1, latest_followed));
-    follow.io = &io_;
+    follow->io = &io_;
     ops::log(ops::log_level::info, "following_bigchaindb",
-             {{"node", follow.node_url},
-              {"tendermint", follow.tendermint_url},
-              {"from_height", follow.first_height}});
-    context_->node_follower = system.spawn(net::node_follower, context_->block_source, std::move(follow));
+             {{"node", follow->node_url},
+              {"tendermint", follow->tendermint_url},
+              {"from_height", follow->first_height}});
+    context_->node_follower = system.spawn(net::node_follower, context_->block_source, std::move(*follow));
   }
   if (jetstream) {
     // After the journal's last block; else the newest window the stream holds.
