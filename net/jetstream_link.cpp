@@ -228,9 +228,9 @@ ingest_result publish(jetstream_connection& connection, const publish_block& blo
 // An ordered consumer from `first` on: in stream order, and restarted by the
 // library from the last sequence it delivered after a gap, a reconnect, or
 // missed heartbeats (the consumer may have lived on a server that is gone).
+// Made once; a failed attempt is made again a second later.
 void subscribe_from(caf::stateful_actor<jetstream_link_state>* self, std::uint64_t first) {
   auto& nats = *self->state.connection;
-  nats.drop_subscription();
   jsSubOptions options;
   jsSubOptions_Init(&options);
   options.Ordered = true;
@@ -248,14 +248,12 @@ void subscribe_from(caf::stateful_actor<jetstream_link_state>* self, std::uint64
   natsStatus status = js_Subscribe(&nats.subscription_, nats.js_, subjects.c_str(), on_message, &nats,
                                    nullptr, &options, &code);
   if (status != NATS_OK) {
-    // Tried again in a second; meanwhile the node is not ready.
-    self->state.connected = false;
+    // Not ready (no consumer) until an attempt succeeds.
+    nats.subscription_ = nullptr;
     ops::log_repeatable(ops::log_level::error, "jetstream_consumer_failed", nats.settings_.stream,
                         {{"error", text_of(status, code)}, {"from_sequence", first}});
     self->delayed_send(self, std::chrono::seconds(1), resubscribe_atom::value);
-    return;
   }
-  self->state.connected = true;
 }
 
 } // namespace
@@ -375,11 +373,11 @@ caf::behavior jetstream_link(caf::stateful_actor<jetstream_link_state>* self, ca
                  {{"state", changed.connected ? "connected" : "disconnected"},
                   {"last_sequence", self->state.last_sequence}});
       },
-      [=](resubscribe_atom) {
-        if (!self->state.connected) subscribe_from(self, self->state.last_sequence + 1);
-      },
+      [=](resubscribe_atom) { subscribe_from(self, self->state.last_sequence + 1); },
       [=](caf::get_atom, jetstream_atom) {
-        return jetstream_status{self->state.connected, self->state.last_sequence};
+        // Ready: connected, and with a consumer.
+        const bool consuming = self->state.connection->subscription_ != nullptr;
+        return jetstream_status{self->state.connected && consuming, self->state.last_sequence};
       },
   };
 }
