@@ -144,17 +144,22 @@ std::string command_line(int argc, char** argv) {
   return text;
 }
 
+// W1's options, which W8 takes too.
+fanout_params fanout_params_of(options& opts) {
+  fanout_params p;
+  p.subscribers = opts.count("subscribers", p.subscribers);
+  p.blocks = std::max<std::size_t>(1, opts.count("blocks", p.blocks));
+  p.transactions = opts.count("transactions", p.transactions);
+  opts.check_all_used();
+  return p;
+}
+
 int run_workload(const std::string& command, options& opts, int argc, char** argv) {
   auto settings = read_settings(opts);
   const auto out = opts.text("out");
   record rec;
   if (command == "w1") {
-    fanout_params p;
-    p.subscribers = opts.count("subscribers", p.subscribers);
-    p.blocks = std::max<std::size_t>(1, opts.count("blocks", p.blocks));
-    p.transactions = opts.count("transactions", p.transactions);
-    opts.check_all_used();
-    rec = run_fanout(settings, p);
+    rec = run_fanout(settings, fanout_params_of(opts));
   } else if (command == "w2") {
     idle_params p;
     p.connections = opts.count("connections", p.connections);
@@ -185,12 +190,7 @@ int run_workload(const std::string& command, options& opts, int argc, char** arg
     opts.check_all_used();
     rec = run_slow_consumers(settings, p);
   } else if (command == "w8") {
-    jetstream_params p;
-    p.subscribers = opts.count("subscribers", p.subscribers);
-    p.blocks = std::max<std::size_t>(1, opts.count("blocks", p.blocks));
-    p.transactions = opts.count("transactions", p.transactions);
-    opts.check_all_used();
-    rec = run_jetstream(settings, p);
+    rec = run_jetstream(settings, fanout_params_of(opts));
   } else if (command == "w5") {
     ingest_params p;
     p.blocks = std::max<std::size_t>(1, opts.count("blocks", p.blocks));

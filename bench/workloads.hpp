@@ -37,11 +37,8 @@ struct fanout_params { // W1
   std::size_t transactions = 1000;
 };
 
-struct jetstream_params { // W8
-  std::size_t subscribers = 100;
-  std::size_t blocks = 20;
-  std::size_t transactions = 1000;
-};
+// W8 streams like W1: the same subscribers, blocks and transactions.
+using jetstream_params = fanout_params;
 
 struct idle_params { // W2
   std::size_t connections = 10000;
