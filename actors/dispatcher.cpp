@@ -30,12 +30,13 @@ void restore(dispatcher_state& state, retention_limits limits, const dispatcher_
   for (const auto& block : history.blocks)
     retain(state, block);
   state.window_pending = history.window_from_upstream;
+  state.first_sequence = history.first_sequence;
 }
 
 // A session that has every block up to `after` misses nothing iff the block
 // after it is still retained (or there is none yet).
 bool can_resume_after(const dispatcher_state& state, std::uint64_t after) {
-  if (after <= state.last_before_gap) return false;
+  if (after <= state.last_before_gap || after + 1 < state.first_sequence) return false;
   if (after >= state.last_sequence) return true;
   return !state.window.empty() && state.window.front()->sequence <= after + 1;
 }
@@ -102,7 +103,12 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         if (state.going_away) return self->send(request.session, going_away{});
         if (auto after = request.wanted.resume_after) {
           if (!can_resume_after(state, *after))
-            return self->send(request.session, cursor_expired{oldest_available(state)});
+            // Up to where this node goes on: a stream history may fill in before that.
+            return self->send(
+                request.session,
+                cursor_expired{
+                    oldest_available(state),
+                    std::max(state.last_sequence, state.first_sequence > 0 ? state.first_sequence - 1 : 0)});
           backlog missed;
           for (const auto& block : state.window)
             if (block->sequence > *after) missed.blocks.push_back(block);

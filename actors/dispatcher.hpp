@@ -46,6 +46,9 @@ struct dispatcher_history {
   std::vector<std::pair<std::string, std::uint64_t>> ids;
   // A relay's: the rest of its window is on its way from the upstream.
   bool window_from_upstream = false;
+  // Set when this node's first block will have this height (a JetStream
+  // node that starts inside the stream): the blocks before it are not here.
+  std::uint64_t first_sequence = 0;
 };
 
 // The sessions that get the same messages of every block.
@@ -68,6 +71,9 @@ struct dispatcher_state {
   // The height of the last block before an upstream gap (a relay's): a
   // cursor up to it cannot resume without missing blocks.
   std::uint64_t last_before_gap = 0;
+  // The first height this node streams (0: from the first): a cursor before
+  // it misses blocks this node never had, which a stream history may hold.
+  std::uint64_t first_sequence = 0;
   // A relay's, until its upstream's window has arrived: a cursor it does not
   // know may be on its way, so it is not yet unknown.
   bool window_pending = false;

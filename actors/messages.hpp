@@ -12,6 +12,8 @@
 //   session       <- event_batch, backlog, cursor_expired,
 //                    keepalive_atom (its own timer), transport_drained, connection_closed,
 //                    going_away, upstream_gap, dispatcher_ended
+//   stream history <- (cursor_atom, blockid, known_height) replies cursor_status
+//   (--jetstream)     (replay_atom, from, through)  replies stream_chunk
 // The relay protocol between nodes is in actors/relay_messages.hpp.
 #pragma once
 
@@ -34,6 +36,7 @@ using subscribers_atom = caf::atom_constant<caf::atom("subscrbrs")>;
 using demo_tick_atom = caf::atom_constant<caf::atom("demotick")>;
 using counters_atom = caf::atom_constant<caf::atom("counters")>;
 using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
+using replay_atom = caf::atom_constant<caf::atom("replay")>;
 // A session's keep-alive timer: the request it sends itself and never answers.
 using keepalive_atom = caf::atom_constant<caf::atom("keepalive")>;
 
@@ -105,6 +108,21 @@ struct backlog {
 // The cursor a session resumes from left the window while it connected.
 struct cursor_expired {
   std::string oldest_available;
+  // The dispatcher's newest height: a session that can read the blocks it
+  // misses from a stream history reads them up to here, then asks again.
+  std::uint64_t last_sequence = 0;
+};
+
+// Blocks read back from the engine's stream (--jetstream) for a session
+// whose cursor is older than the dispatcher's window: those from `from` up
+// to `through`, oldest first, numbered with their stream sequences. `gone`:
+// the stream no longer holds the block at `from`; it begins at
+// `oldest_available`.
+struct stream_chunk {
+  std::vector<encoded_block_ptr> blocks;
+  std::uint64_t through = 0;
+  bool gone = false;
+  std::string oldest_available;
 };
 
 // Everything a session handed its transport so far is on the wire.
@@ -139,7 +157,7 @@ typename Inspector::result_type inspect(Inspector& f, connection_closed& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cursor_expired& x) {
-  return f(caf::meta::type_name("cursor_expired"), x.oldest_available);
+  return f(caf::meta::type_name("cursor_expired"), x.oldest_available, x.last_sequence);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, transport_drained&) {
@@ -162,3 +180,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::subscribe)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::event_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::cursor_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::backlog)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(evstream::stream_chunk)

@@ -8,6 +8,9 @@ namespace evstream {
 
 namespace {
 
+// How long one read of the stream history may take (a chunk of blocks from NATS).
+constexpr auto history_read_timeout = std::chrono::seconds(30);
+
 void end_session(session_actor self, close_code code, std::string reason, close_cause cause) {
   self->state.connection->close(code, std::move(reason), cause);
   self->quit();
@@ -66,6 +69,40 @@ caf::behavior session(session_actor self, caf::actor dispatcher, transport_ptr c
       }
     }
   };
+  // Once a chunk read from the stream is all handed over, the dispatcher is
+  // asked again from after its last block.
+  auto resubscribe_when_handed_over = [=] {
+    auto& s = self->state;
+    if (!s.replaying || s.awaiting_drain || !s.behind.empty()) return;
+    s.replaying = false;
+    self->send(dispatcher, subscribe{caf::actor_cast<caf::actor>(self), s.settings.wanted});
+  };
+  // The blocks from `from` to `through` (the dispatcher's newest), from the stream history.
+  auto read_from_stream = [=](std::uint64_t from, std::uint64_t through) {
+    self->request(self->state.settings.history, history_read_timeout, replay_atom::value, from, through)
+        .then(
+            [=](stream_chunk& chunk) {
+              auto& s = self->state;
+              // A history that cannot go on from `from` no longer holds it; the
+              // stream is this node's window then, and the close says so in
+              // the words clients already act on.
+              if (chunk.gone || chunk.through < from)
+                return end_session(self, close_code::policy_violation,
+                                   chunk.oldest_available.empty()
+                                       ? std::string{"resume cursor left the window; no block is retained"}
+                                       : "resume cursor left the window; oldest is " + chunk.oldest_available,
+                                   close_cause::limits);
+              s.settings.wanted.resume_after = chunk.through;
+              s.replaying = true;
+              s.behind.insert(s.behind.end(), chunk.blocks.begin(), chunk.blocks.end());
+              catch_up();
+              resubscribe_when_handed_over();
+            },
+            [=](const caf::error&) {
+              end_session(self, close_code::internal_error, "the stream history did not answer",
+                          close_cause::internal_error);
+            });
+  };
   // Every end of a session, normal or not, runs this.
   self->attach_functor([connection = state.connection](const caf::error& reason) {
     // A session that fails (an exception, a kill) still closes its client,
@@ -86,6 +123,10 @@ caf::behavior session(session_actor self, caf::actor dispatcher, transport_ptr c
   return {
       [=](const event_batch& batch) {
         auto& s = self->state;
+        // A cursor the stream history resolved may be ahead of this node's
+        // consumer: what the client has is not sent again.
+        if (s.settings.wanted.resume_after && batch.block->sequence <= *s.settings.wanted.resume_after)
+          return;
         if (s.behind.empty()) {
           forward(batch);
           return;
@@ -106,8 +147,14 @@ caf::behavior session(session_actor self, caf::actor dispatcher, transport_ptr c
       [=](transport_drained) {
         self->state.awaiting_drain = false;
         catch_up();
+        resubscribe_when_handed_over();
       },
       [=](const cursor_expired& expired) {
+        const auto& s = self->state;
+        // Older than the window: the stream history may still hold what is missed.
+        if (s.settings.history && s.settings.wanted.resume_after
+            && *s.settings.wanted.resume_after < expired.last_sequence)
+          return read_from_stream(*s.settings.wanted.resume_after + 1, expired.last_sequence);
         end_session(self, close_code::policy_violation,
                     // A close reason holds at most 123 bytes (RFC 6455 5.5).
                     expired.oldest_available.empty()

@@ -8,12 +8,17 @@
 // A resuming session first gets its backlog as whole blocks and takes its
 // view of them itself; it hands them to the transport a chunk at a time,
 // waiting for each to be written, so a long catch-up never counts as a slow
-// consumer. New batches queue behind it.
+// consumer. New batches queue behind it. With a stream history (--jetstream),
+// a cursor older than the dispatcher's window is not the end: the session
+// reads the blocks it misses from the stream, a chunk at a time, and asks
+// the dispatcher again after each, until the window takes over.
 //
 //   accepts: event_batch, backlog, cursor_expired,
 //            keepalive (its own timer), transport_drained, connection_closed,
 //            going_away, upstream_gap (a relay missed blocks: close 1011)
-//   sends:   subscribe (to the dispatcher, once at start)
+//   sends:   subscribe (to the dispatcher: at start, and after each chunk
+//            read from the stream history)
+//            (replay_atom, from, through) to the stream history
 #pragma once
 
 #include "actors/subscription.hpp"
@@ -34,6 +39,8 @@ struct session_settings {
   std::size_t catch_up_chunk_bytes = 1u << 20;
   // A catching-up subscriber further behind than this many blocks is slow.
   std::size_t max_blocks_behind = 1000;
+  // Set with --jetstream: where blocks older than the window are read back.
+  caf::actor history;
 };
 
 struct session_state {
@@ -47,6 +54,9 @@ struct session_state {
   // A list: empty (as it is for nearly every session) it holds no memory.
   std::list<std::variant<encoded_block_ptr, event_batch>> behind;
   bool awaiting_drain = false;
+  // Handing over a chunk read from the stream history; the dispatcher is
+  // asked again once it is all handed over.
+  bool replaying = false;
   std::size_t bytes_since_drain = 0;
   static inline const char* name = "session";
 };

@@ -152,6 +152,15 @@ service::service(caf::actor_system& system, service_options options) {
   context_->settings.max_blocks_behind = std::max<std::size_t>(1, options.retention.max_blocks);
   history.window_from_upstream = options.source == block_source_kind::upstream;
   const auto last_sequence = source.last_sequence;
+  // A JetStream node goes on after its journal's last block; else it begins
+  // with the newest window the stream holds.
+  std::uint64_t jetstream_first = 0;
+  if (jetstream) {
+    auto newest = net::last_sequence(*jetstream);
+    auto window = std::max<std::uint64_t>(1, options.retention.max_blocks);
+    jetstream_first = last_sequence > 0 ? last_sequence + 1 : (newest >= window ? newest - window + 1 : 1);
+    if (last_sequence == 0) history.first_sequence = jetstream_first;
+  }
   // A relay goes on after the newest block it kept.
   auto newest_block = history.blocks.empty() ? std::string{} : history.blocks.back()->blockid();
   context_->dispatcher =
@@ -185,18 +194,16 @@ service::service(caf::actor_system& system, service_options options) {
     context_->node_follower = system.spawn(net::node_follower, context_->block_source, std::move(*follow));
   }
   if (jetstream) {
-    // After the journal's last block; else the newest window the stream holds.
-    auto newest = net::last_sequence(*jetstream);
-    auto window = std::max<std::uint64_t>(1, options.retention.max_blocks);
-    auto first = last_sequence > 0 ? last_sequence + 1 : (newest >= window ? newest - window + 1 : 1);
     context_->metrics->count_jetstream();
     // A restarted node knows its last block: a gap right after it is told too.
     context_->jetstream =
-        system.spawn<caf::detached>(net::jetstream_link, context_->block_source, jetstream, first,
+        system.spawn<caf::detached>(net::jetstream_link, context_->block_source, jetstream, jetstream_first,
                                     last_sequence > 0 ? newest_block : std::string{}, context_->metrics);
     caf::anon_send(context_->block_source, publish_through{context_->jetstream});
+    context_->stream_history = system.spawn<caf::detached>(net::jetstream_history, jetstream,
+                                                           options.server.api, net::stream_history_limits{});
     ops::log(ops::log_level::info, "jetstream_following",
-             {{"stream", options.jetstream->stream}, {"from_sequence", first}});
+             {{"stream", options.jetstream->stream}, {"from_sequence", jetstream_first}});
   }
   if (options.publish_port) {
     follower_link_settings followers;
@@ -247,8 +254,9 @@ std::vector<std::string> service::reload(const reloadable_settings& next) {
 }
 
 void service::stop_actors() {
-  for (auto* actor : {&demo_, &feed_, &context_->upstream_link, &context_->node_follower,
-                      &context_->jetstream, &context_->block_source, &context_->dispatcher})
+  for (auto* actor :
+       {&demo_, &feed_, &context_->upstream_link, &context_->node_follower, &context_->jetstream,
+        &context_->stream_history, &context_->block_source, &context_->dispatcher})
     if (*actor) caf::anon_send_exit(*actor, caf::exit_reason::user_shutdown);
 }
 

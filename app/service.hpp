@@ -7,6 +7,7 @@
 #include "actors/dispatcher.hpp"
 #include "actors/upstream_link.hpp"
 #include "evstream/evstream.hpp"
+#include "net/jetstream_history.hpp"
 #include "net/jetstream_link.hpp"
 #include "net/server_context.hpp"
 #include "ops/log.hpp"

@@ -350,13 +350,49 @@ void http_session::resume(request&& req, subscription wanted, const std::string&
   auto shape = shape_of(req);
   if (!status)
     return send(error_response(shape, http::status::service_unavailable, "the dispatcher did not answer"));
-  if (auto refused = resume_refusal_of(*status, since)) {
+  using standing = cursor_status::standing;
+  if (context_->stream_history && (status->where == standing::expired || status->where == standing::unknown))
+    return resume_from_stream(std::move(req), std::move(wanted), since, *status);
+  resume_at(std::move(req), std::move(wanted), since, *status);
+}
+
+// Past this node's window (--jetstream): the stream may still hold the
+// cursor (or the block after it), and the session then reads what it missed
+// from there. If the
+// stream does not, the dispatcher's word stands (410 for a block this node
+// streamed, 404 for one it never did), with the stream's oldest block.
+void http_session::resume_from_stream(request&& req, subscription wanted, const std::string& since,
+                                      const cursor_status& in_window) {
+  auto pending = std::make_shared<std::pair<request, subscription>>(std::move(req), std::move(wanted));
+  ask_actor<cursor_status>(
+      context_->stream_history, actor_reply_timeout,
+      [self = shared_from_this(), pending, since,
+       in_window = in_window.where](caf::expected<cursor_status> found) {
+        if (self->shutting_down_) {
+          self->end_reason_ = "shutdown";
+          return self->socket_stream().close();
+        }
+        if (!found)
+          return self->send(
+              error_response(shape_of(pending->first), http::status::service_unavailable,
+                             "the stream did not answer: " + self->context_->system->render(found.error())));
+        if (found->where == cursor_status::standing::unknown) found->where = in_window;
+        self->resume_at(std::move(pending->first), std::move(pending->second), since, *found);
+      },
+      cursor_atom::value, since,
+      in_window.where == cursor_status::standing::expired ? in_window.sequence : 0);
+}
+
+void http_session::resume_at(request&& req, subscription wanted, const std::string& since,
+                             const cursor_status& status) {
+  auto shape = shape_of(req);
+  if (auto refused = resume_refusal_of(status, since)) {
     auto res =
         error_response(shape, refused->refusal.status, refused->refusal.message, std::move(refused->details));
     if (res.result() == http::status::service_unavailable) res.set(http::field::retry_after, "1");
     return send(std::move(res));
   }
-  wanted.resume_after = status->sequence;
+  wanted.resume_after = status.sequence;
   upgrade(std::move(req), std::move(wanted));
 }
 

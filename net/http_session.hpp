@@ -45,6 +45,9 @@ private:
   void subscribe(request&& req, stream_kind stream);
   void resume(request&& req, subscription wanted, const std::string& since,
               const caf::expected<cursor_status>& status);
+  void resume_from_stream(request&& req, subscription wanted, const std::string& since,
+                          const cursor_status& in_window);
+  void resume_at(request&& req, subscription wanted, const std::string& since, const cursor_status& status);
   void upgrade(request&& req, subscription wanted);
   void ingest(request&& req);
   void send(response&& res);

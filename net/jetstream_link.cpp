@@ -1,114 +1,20 @@
 #include "net/jetstream_link.hpp"
 
+#include "net/jetstream_connection.hpp"
 #include "ops/log.hpp"
 #include "schema/block.hpp"
 
-#include <nats/nats.h>
-
-#include <condition_variable>
-#include <mutex>
 #include <stdexcept>
 #include <thread>
 
 namespace evstream::net {
 
-// The NATS objects and what the library's callbacks reach. The library calls
-// back on threads of its own, so nothing here is freed before its last call:
-// a subscription is dropped only once its message handler has returned for
-// good, and the connection only once its closed callback came.
-class jetstream_connection {
-public:
-  explicit jetstream_connection(jetstream_settings settings) : settings_(std::move(settings)) {}
-  ~jetstream_connection() {
-    close();
-    if (options_) natsOptions_Destroy(options_);
-  }
-  jetstream_connection(const jetstream_connection&) = delete;
-  jetstream_connection& operator=(const jetstream_connection&) = delete;
-
-  // Where the library's callbacks send, while the link lives.
-  template <class Message>
-  void tell_link(Message&& message) {
-    std::lock_guard<std::mutex> guard{mutex_};
-    if (link_) caf::anon_send(link_, std::forward<Message>(message));
-  }
-  void set_link(caf::actor link) {
-    std::lock_guard<std::mutex> guard{mutex_};
-    link_ = std::move(link);
-  }
-
-  void drop_subscription() {
-    if (!subscription_) return;
-    finished(subscription_done_, false);
-    const bool told = natsSubscription_SetOnCompleteCB(subscription_, on_subscription_done, this) == NATS_OK;
-    natsSubscription_Unsubscribe(subscription_);
-    if (told) wait_until(subscription_done_);
-    natsSubscription_Destroy(subscription_);
-    subscription_ = nullptr;
-  }
-
-  void close() {
-    set_link(nullptr);
-    drop_subscription();
-    if (js_) jsCtx_Destroy(js_);
-    js_ = nullptr;
-    if (connection_) {
-      natsConnection_Close(connection_);
-      wait_until(closed_); // the library's last callback for this connection
-      natsConnection_Destroy(connection_);
-      connection_ = nullptr;
-    }
-  }
-
-  static void on_closed(natsConnection*, void* closure) {
-    auto* self = static_cast<jetstream_connection*>(closure);
-    self->finished(self->closed_, true);
-  }
-
-  jetstream_settings settings_;
-  natsOptions* options_ = nullptr;
-  natsConnection* connection_ = nullptr;
-  jsCtx* js_ = nullptr;
-  natsSubscription* subscription_ = nullptr;
-
-private:
-  static void on_subscription_done(void* closure) {
-    auto* self = static_cast<jetstream_connection*>(closure);
-    self->finished(self->subscription_done_, true);
-  }
-  // Notified under the lock: once the waiter wakes, the notifier no longer
-  // touches this object.
-  void finished(bool& flag, bool value) {
-    std::lock_guard<std::mutex> guard{mutex_};
-    flag = value;
-    done_.notify_all();
-  }
-  // Bounded, so that a library that never calls back cannot hang a shutdown.
-  void wait_until(const bool& flag) {
-    std::unique_lock<std::mutex> lock{mutex_};
-    done_.wait_for(lock, std::chrono::seconds(5), [&flag] { return flag; });
-  }
-
-  std::mutex mutex_;
-  std::condition_variable done_;
-  bool closed_ = false;
-  bool subscription_done_ = false;
-  caf::actor link_;
-};
-
 namespace {
 
 using resubscribe_atom = caf::atom_constant<caf::atom("resubscrb")>;
 
-std::string text_of(natsStatus status, jsErrCode code = static_cast<jsErrCode>(0)) {
-  std::string text = natsStatus_GetText(status);
-  if (const char* last = nats_GetLastError(nullptr); last && *last) text += std::string(" (") + last + ")";
-  if (code != 0) text += " [JetStream error " + std::to_string(code) + "]";
-  return text;
-}
-
 void check(natsStatus status, const std::string& doing) {
-  if (status != NATS_OK) throw std::runtime_error("--jetstream: " + doing + ": " + text_of(status));
+  if (status != NATS_OK) throw std::runtime_error("--jetstream: " + doing + ": " + nats_error_text(status));
 }
 
 void on_disconnected(natsConnection*, void* closure) {
@@ -180,7 +86,7 @@ void ensure_stream(jetstream_connection& connection) {
   }
   if (code != JSStreamNotFoundErr)
     throw std::runtime_error("--jetstream: cannot read the stream " + want.stream + ": "
-                             + text_of(status, code));
+                             + nats_error_text(status, code));
   jsStreamConfig config;
   jsStreamConfig_Init(&config);
   const std::string subject = want.subject_prefix + ".*";
@@ -196,7 +102,7 @@ void ensure_stream(jetstream_connection& connection) {
   status = js_AddStream(&info, connection.js_, &config, nullptr, &code);
   if (status != NATS_OK)
     throw std::runtime_error("--jetstream: cannot create the stream " + want.stream + ": "
-                             + text_of(status, code));
+                             + nats_error_text(status, code));
   jsStreamInfo_Destroy(info);
   ops::log(ops::log_level::info, "jetstream_stream_created",
            {{"stream", want.stream}, {"subjects", subject}, {"replicas", want.replicas}});
@@ -216,7 +122,7 @@ ingest_result publish(jetstream_connection& connection, const publish_block& blo
     return {ingest_result::outcome::unavailable,
             block.blockid,
             block.transactions,
-            {"JetStream did not acknowledge the block: " + text_of(status, code), "$"}};
+            {"JetStream did not acknowledge the block: " + nats_error_text(status, code), "$"}};
   const bool duplicate = ack->Duplicate;
   jsPubAck_Destroy(ack);
   return {duplicate ? ingest_result::outcome::duplicate : ingest_result::outcome::accepted,
@@ -251,12 +157,19 @@ void subscribe_from(caf::stateful_actor<jetstream_link_state>* self, std::uint64
     // Not ready (no consumer) until an attempt succeeds.
     nats.subscription_ = nullptr;
     ops::log_repeatable(ops::log_level::error, "jetstream_consumer_failed", nats.settings_.stream,
-                        {{"error", text_of(status, code)}, {"from_sequence", first}});
+                        {{"error", nats_error_text(status, code)}, {"from_sequence", first}});
     self->delayed_send(self, std::chrono::seconds(1), resubscribe_atom::value);
   }
 }
 
 } // namespace
+
+std::string nats_error_text(natsStatus status, jsErrCode code) {
+  std::string text = natsStatus_GetText(status);
+  if (const char* last = nats_GetLastError(nullptr); last && *last) text += std::string(" (") + last + ")";
+  if (code != 0) text += " [JetStream error " + std::to_string(code) + "]";
+  return text;
+}
 
 jetstream_connection_ptr connect_jetstream(const jetstream_settings& settings) {
   auto connection = std::make_shared<jetstream_connection>(settings);

@@ -81,6 +81,8 @@ struct server_context {
   caf::actor node_follower;
   // Set with --jetstream: readiness is the NATS connection being up.
   caf::actor jetstream;
+  // Set with --jetstream: resolves and replays cursors older than the window.
+  caf::actor stream_history;
   connection_registry connections;
   // Whether the port speaks TLS: fixed at start, whatever a reload brings.
   bool tls = false;

@@ -79,9 +79,11 @@ void websocket_connection::on_accept(error_code ec) {
             {"stream", name_of(stream_)},
             {"filtered", !wanted_.filter.empty()},
             {"resume", wanted_.resume_after.has_value()}});
-  session_ =
-      context_->system->spawn(evstream::session, context_->dispatcher, transport_ptr{shared_from_this()},
-                              session_settings_for(context_->settings, std::move(wanted_)));
+  auto settings = session_settings_for(context_->settings, std::move(wanted_));
+  // A resuming client may reach back past the window, into the stream (--jetstream).
+  if (settings.wanted.resume_after) settings.history = context_->stream_history;
+  session_ = context_->system->spawn(evstream::session, context_->dispatcher,
+                                     transport_ptr{shared_from_this()}, std::move(settings));
   do_read();
 }
 

@@ -36,8 +36,8 @@ struct resume_fixture : actor_fixture {
   caf::actor hub;
   std::uint64_t height = 0;
 
-  explicit resume_fixture(retention_limits limits = {}) {
-    hub = sys.spawn(dispatcher, limits, dispatcher_history{}, metrics);
+  explicit resume_fixture(retention_limits limits = {}, dispatcher_history history = {}) {
+    hub = sys.spawn(dispatcher, limits, std::move(history), metrics);
   }
 
   encoded_block_ptr publish(std::size_t transactions = 2) {
@@ -177,6 +177,134 @@ TEST_CASE("a cursor that leaves the window during the handshake closes the sessi
   CHECK(client->closed_for == close_cause::limits);
   CHECK(client->messages.empty());
   CHECK(f.ended().size() == 1);
+}
+
+// A stream history (--jetstream) that holds `stream` (the test adds to it)
+// from `first` on and answers at most `chunk` blocks a read, as NATS would be read.
+using shared_stream = std::shared_ptr<std::vector<encoded_block_ptr>>;
+caf::behavior stream_history_of(caf::event_based_actor*, shared_stream stream, std::uint64_t first,
+                                std::size_t chunk) {
+  return {
+      [=](replay_atom, std::uint64_t from, std::uint64_t through) {
+        stream_chunk read;
+        if (from < first) {
+          read.gone = true;
+          read.oldest_available = hex_id('b', first);
+          return read;
+        }
+        for (const auto& block : *stream)
+          if (block->sequence >= from && block->sequence <= through && read.blocks.size() < chunk) {
+            read.blocks.push_back(block);
+            read.through = block->sequence;
+          }
+        return read;
+      },
+  };
+}
+
+TEST_CASE("a cursor older than the window is read back from the stream history and the window takes over") {
+  resume_fixture f{retention_limits{2, 1u << 30, 100}};
+  auto stream = std::make_shared<std::vector<encoded_block_ptr>>();
+  for (int i = 0; i < 10; ++i)
+    stream->push_back(f.publish());
+  session_settings settings;
+  settings.wanted.resume_after = 2;
+  settings.history = f.sys.spawn(stream_history_of, stream, 1, 3);
+  auto client = f.connect(settings);
+  CHECK_FALSE(client->closed_with);
+  CHECK(client->block_sequences == std::vector<std::uint64_t>{3, 4, 5, 6, 7, 8, 9, 10});
+  f.publish();
+  CHECK(client->block_sequences.back() == 11);
+  CHECK(client->block_sequences.size() == 9);
+}
+
+TEST_CASE("blocks that arrive while a session reads the stream history are neither lost nor repeated") {
+  resume_fixture f{retention_limits{2, 1u << 30, 100}};
+  auto stream = std::make_shared<std::vector<encoded_block_ptr>>();
+  for (int i = 0; i < 6; ++i)
+    stream->push_back(f.publish());
+  session_settings settings;
+  settings.wanted.resume_after = 1;
+  settings.catch_up_chunk_bytes = 1; // waits for a drain after each block
+  auto history = f.sys.spawn(stream_history_of, stream, 1, 2);
+  settings.history = history;
+  auto client = std::make_shared<recording_transport>();
+  client->session = f.sys.spawn(session, f.hub, client, settings);
+  f.sched.run();
+  CHECK(client->block_sequences == std::vector<std::uint64_t>{2});
+  // The window moves past the chunk while the client drains it.
+  for (int i = 0; i < 4; ++i)
+    stream->push_back(f.publish());
+  client->drains_at_once = true;
+  caf::anon_send(client->session, transport_drained{});
+  f.sched.run();
+  // The history is read as far as the dispatcher's newest block, and then the
+  // window takes over.
+  CHECK(client->block_sequences == std::vector<std::uint64_t>{2, 3, 4, 5, 6, 7, 8, 9, 10});
+  CHECK_FALSE(client->closed_with);
+}
+
+TEST_CASE(
+    "a stream history that no longer holds the block after the cursor closes the session with its oldest") {
+  resume_fixture f{retention_limits{2, 1u << 30, 100}};
+  auto stream = std::make_shared<std::vector<encoded_block_ptr>>();
+  for (int i = 0; i < 6; ++i)
+    stream->push_back(f.publish());
+  session_settings settings;
+  settings.wanted.resume_after = 2;
+  settings.history = f.sys.spawn(stream_history_of, stream, 4, 10);
+  auto client = f.connect(settings);
+  REQUIRE(client->closed_with == close_code::policy_violation);
+  CHECK(client->close_reason == "resume cursor left the window; oldest is " + hex_id('b', 4));
+  CHECK(client->messages.empty());
+}
+
+TEST_CASE("a stream history that cannot go on closes the session instead of being asked again") {
+  resume_fixture f{retention_limits{2, 1u << 30, 100}};
+  auto stream = std::make_shared<std::vector<encoded_block_ptr>>();
+  for (int i = 0; i < 6; ++i) {
+    auto block = f.publish();
+    if (i < 2) stream->push_back(block); // the stream lost the rest (purged)
+  }
+  session_settings settings;
+  settings.wanted.resume_after = 2;
+  settings.history = f.sys.spawn(stream_history_of, stream, 1, 10);
+  auto client = f.connect(settings);
+  REQUIRE(client->closed_with == close_code::policy_violation);
+  CHECK(client->close_reason.find("resume cursor left the window") == 0);
+  CHECK(client->messages.empty());
+}
+
+TEST_CASE(
+    "a node that begins inside the stream reads a cursor from before its first block from the history") {
+  dispatcher_history begins_at_8;
+  begins_at_8.first_sequence = 8;
+  resume_fixture f{retention_limits{}, begins_at_8};
+  auto stream = std::make_shared<std::vector<encoded_block_ptr>>();
+  for (std::uint64_t height = 1; height <= 7; ++height)
+    stream->push_back(encode_block(block_at(height), height));
+  session_settings settings;
+  settings.wanted.resume_after = 2;
+  settings.history = f.sys.spawn(stream_history_of, stream, 1, 100);
+  auto client = f.connect(settings); // before this node has any block
+  CHECK(client->block_sequences == std::vector<std::uint64_t>{3, 4, 5, 6, 7});
+  f.height = 7;
+  f.publish();
+  f.publish();
+  CHECK(client->block_sequences == std::vector<std::uint64_t>{3, 4, 5, 6, 7, 8, 9});
+  CHECK_FALSE(client->closed_with);
+}
+
+TEST_CASE_METHOD(resume_fixture, "a cursor ahead of this node's newest block gets no block twice") {
+  publish();
+  session_settings settings;
+  settings.wanted.resume_after = 3; // the stream resolved it; this node has only reached 1
+  auto client = connect(settings);
+  publish();
+  publish();
+  CHECK(client->block_sequences.empty());
+  publish();
+  CHECK(client->block_sequences == std::vector<std::uint64_t>{4});
 }
 
 TEST_CASE_METHOD(resume_fixture, "a catching-up session hands over its backlog a chunk per drain") {

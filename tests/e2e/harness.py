@@ -1,6 +1,7 @@
 """What the client tests share: the evstream binary on 127.0.0.1, blocks to
 post to it, the events they must produce, and a client process whose output
 lines are read with a deadline (never a fixed sleep)."""
+import http.client
 import json
 import os
 import queue
@@ -118,6 +119,18 @@ def get_status(server, path):
             return res.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+def handshake(server, target):
+    """An upgrade request for `target`; returns the status and, for a refusal, the JSON body."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=DEADLINE)
+    connection.request("GET", target, headers={
+        "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+    response = connection.getresponse()
+    body = json.loads(response.read() or b"null") if response.status != 101 else None
+    connection.close()
+    return response.status, body
 
 
 def new_block(transactions=3):

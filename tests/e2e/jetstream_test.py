@@ -3,8 +3,9 @@
 ingested on one node reach subscribers of every node once and in one order,
 with the same heights; a repeat is refused wherever it is posted; readiness
 follows the NATS connection, and a node takes up the stream where it left
-it when NATS comes back; a client resumes on another node; a stream that
-exists with other settings stops the start.
+it when NATS comes back; a client resumes on another node, and from a
+block older than a node's window, which the stream still holds; a stream
+that exists with other settings stops the start.
 
 Usage: python3 jetstream_test.py PATH_TO_EVSTREAM
 """
@@ -22,7 +23,7 @@ import urllib.request
 
 import websockets
 
-from harness import DEADLINE, Server, get_status, new_block, post_status as post
+from harness import DEADLINE, Server, get_status, handshake, new_block, post_status as post
 
 EVSTREAM = sys.argv.pop(1) if len(sys.argv) > 1 else "./evstream"
 NATS_SERVER = shutil.which("nats-server")
@@ -194,6 +195,42 @@ class JetStreamTest(unittest.TestCase):
         a.kill()
         resumed = self.resume(b, seen[-1]["blockid"])
         self.assertEqual([m["blockid"] for m in resumed.take(2)], [block["id"] for block in blocks[2:]])
+
+    def test_a_cursor_older_than_the_window_is_resumed_from_the_stream(self):
+        a = self.node("ingest", "--retain-blocks=2")
+        on_a = self.subscribe(a)
+        # More than one read of the stream's history (256 blocks each).
+        blocks = [new_block(1) for _ in range(300)]
+        for block in blocks:
+            self.assertEqual(post(a, block), 202)
+        on_a.take(300)
+        resumed = self.subscribe(a, query=f"?since={blocks[1]['id']}")
+        expected = [(height, block["id"]) for height, block in enumerate(blocks, start=1)]
+        self.assertEqual([(m["height"], m["blockid"]) for m in resumed.take(298)], expected[2:])
+        live = new_block(1)
+        self.assertEqual(post(a, live), 202)
+        self.assertEqual(resumed.take(1)[0]["blockid"], live["id"])
+        # A node started now never streamed them, and serves them from the stream as well.
+        c = self.node("none", "--retain-blocks=2")
+        late = self.subscribe(c, "valid_tx", f"?since={blocks[0]['id']}")
+        self.assertEqual([m["blockid"] for m in late.take(300)], [block["id"] for block in blocks[1:] + [live]])
+
+    def test_a_cursor_the_stream_no_longer_holds_gets_410_and_one_it_never_held_404(self):
+        a = self.node("ingest", "--retain-blocks=2", "--jetstream-max-blocks=3")
+        on_a = self.subscribe(a)
+        blocks = [new_block(1) for _ in range(6)]  # the stream keeps heights 4 to 6
+        for block in blocks:
+            self.assertEqual(post(a, block), 202)
+        on_a.take(6)
+        status, body = handshake(a, f"/api/v1/streams/blocks?since={blocks[0]['id']}")
+        self.assertEqual(status, 410)
+        self.assertEqual(body["oldest_available"], blocks[3]["id"])
+        # Height 3 is gone from the stream too, but this node knows it, and every block after it is held.
+        resumed = self.subscribe(a, query=f"?since={blocks[2]['id']}")
+        self.assertEqual([m["blockid"] for m in resumed.take(3)], [block["id"] for block in blocks[3:]])
+        status, body = handshake(a, f"/api/v1/streams/blocks?since={'ab' * 32}")
+        self.assertEqual(status, 404)
+        self.assertEqual(body["oldest_available"], blocks[3]["id"])
 
     def test_a_nats_server_killed_mid_stream_loses_and_repeats_nothing(self):
         routes = [free_port() for _ in range(3)]

@@ -6,7 +6,6 @@ discovery of every stream, the BigchainDB 1.x dialect, the blocks stream,
 Usage: python3 streams_test.py PATH_TO_EVSTREAM
 """
 import asyncio
-import http.client
 import json
 import secrets
 import sys
@@ -15,21 +14,9 @@ import urllib.request
 
 import websockets
 
-from harness import DEADLINE, Server, events_of, new_block
+from harness import DEADLINE, Server, events_of, handshake, new_block
 
 EVSTREAM = sys.argv.pop(1) if len(sys.argv) > 1 else "./evstream"
-
-
-def handshake(server, target):
-    """An upgrade request for `target`; returns the status and, for a refusal, the JSON body."""
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=DEADLINE)
-    connection.request("GET", target, headers={
-        "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
-        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
-    response = connection.getresponse()
-    body = json.loads(response.read() or b"null") if response.status != 101 else None
-    connection.close()
-    return response.status, body
 
 
 def get_json(server, path):

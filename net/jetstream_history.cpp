@@ -1,0 +1,154 @@
+#include "net/jetstream_history.hpp"
+
+#include "net/jetstream_connection.hpp"
+#include "ops/log.hpp"
+#include "schema/block.hpp"
+
+#include <memory>
+
+namespace evstream::net {
+
+namespace {
+
+// A message read from the stream, freed with it.
+using stream_message = std::unique_ptr<natsMsg, decltype(&natsMsg_Destroy)>;
+
+struct stream_bounds {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  bool empty() const { return last == 0 || first > last; }
+};
+
+caf::error failed(const std::string& doing, natsStatus status, jsErrCode code) {
+  return caf::make_error(caf::sec::runtime_error,
+                         "JetStream: " + doing + ": " + nats_error_text(status, code));
+}
+
+caf::expected<stream_bounds> bounds_of(jetstream_connection& nats) {
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  auto status = js_GetStreamInfo(&info, nats.js_, nats.settings_.stream.c_str(), nullptr, &code);
+  if (status != NATS_OK) return failed("reading the stream's state", status, code);
+  stream_bounds bounds{info->State.FirstSeq, info->State.LastSeq};
+  jsStreamInfo_Destroy(info);
+  return bounds;
+}
+
+// The message at `sequence`; a null one when the stream does not hold it.
+caf::expected<stream_message> message_at(jetstream_connection& nats, std::uint64_t sequence) {
+  natsMsg* message = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  auto status = js_GetMsg(&message, nats.js_, nats.settings_.stream.c_str(), sequence, nullptr, &code);
+  if (status == NATS_OK) return stream_message{message, natsMsg_Destroy};
+  if (code == JSNoMessageFoundErr) return stream_message{nullptr, natsMsg_Destroy};
+  return failed("reading block " + std::to_string(sequence), status, code);
+}
+
+// A block's id is its subject's last token (PREFIX.<blockid>).
+std::string blockid_of(natsMsg* message) {
+  std::string_view subject = natsMsg_GetSubject(message);
+  auto dot = subject.rfind('.');
+  return std::string(dot == std::string_view::npos ? subject : subject.substr(dot + 1));
+}
+
+// The id of the oldest block the stream holds, or "" when it holds none.
+caf::expected<std::string> oldest_of(jetstream_connection& nats, const stream_bounds& bounds) {
+  if (bounds.empty()) return std::string{};
+  auto message = message_at(nats, bounds.first);
+  if (!message) return std::move(message.error());
+  return *message ? blockid_of(message->get()) : std::string{};
+}
+
+// `known_height`: the cursor's height where this node remembers it (0: it does not).
+caf::result<cursor_status> find_cursor(jetstream_connection& nats, const std::string& blockid,
+                                       std::uint64_t known_height) {
+  cursor_status found;
+  auto bounds = bounds_of(nats);
+  if (!bounds) return std::move(bounds.error());
+  auto oldest = oldest_of(nats, *bounds);
+  if (!oldest) return std::move(oldest.error());
+  found.oldest_available = std::move(*oldest);
+  natsMsg* message = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const auto subject = nats.settings_.subject_prefix + "." + blockid;
+  auto status =
+      js_GetLastMsg(&message, nats.js_, nats.settings_.stream.c_str(), subject.c_str(), nullptr, &code);
+  if (status != NATS_OK) {
+    if (code != JSNoMessageFoundErr) return failed("looking up block " + blockid, status, code);
+    // Gone from the stream, but what comes after it may not be.
+    if (known_height > 0 && !bounds->empty() && bounds->first <= known_height + 1) {
+      found.where = cursor_status::standing::available;
+      found.sequence = known_height;
+    }
+    return found;
+  }
+  found.where = cursor_status::standing::available;
+  found.sequence = natsMsg_GetSequence(message);
+  natsMsg_Destroy(message);
+  return found;
+}
+
+caf::result<stream_chunk> read_chunk(jetstream_history_state& state, std::uint64_t from,
+                                     std::uint64_t through) {
+  auto& nats = *state.connection;
+  stream_chunk chunk;
+  auto bounds = bounds_of(nats);
+  if (!bounds) return std::move(bounds.error());
+  // Read from what the stream holds, never beyond what the session asked for.
+  const auto last = std::min(through, bounds->last);
+  std::size_t bytes = 0;
+  for (auto sequence = from; sequence <= last; ++sequence) {
+    if (sequence < bounds->first || bounds->empty()) break;
+    auto message = message_at(nats, sequence);
+    if (!message) return std::move(message.error());
+    if (!*message) {
+      // Retention moved on while reading, or the block was deleted from the
+      // stream's middle: only the second may be passed over.
+      auto now = bounds_of(nats);
+      if (!now) return std::move(now.error());
+      bounds = now;
+      if (sequence < bounds->first) break;
+      chunk.through = sequence;
+      continue;
+    }
+    std::string_view json(natsMsg_GetData(message->get()),
+                          static_cast<std::size_t>(natsMsg_GetDataLength(message->get())));
+    chunk.through = sequence;
+    auto parsed = schema::parse_block(json);
+    // Published by an evstream node, so parsed once already; the link passes
+    // over such a block too, so every node streams the same.
+    if (!parsed) continue;
+    bytes += json.size();
+    chunk.blocks.push_back(encode_block(std::move(*parsed), sequence, {}, state.api));
+    if (chunk.blocks.size() >= state.limits.max_blocks || bytes >= state.limits.max_bytes) break;
+  }
+  if (chunk.through < from) {
+    // Not even the first block asked for is held: retention moved past it.
+    chunk.gone = true;
+    auto oldest = oldest_of(nats, *bounds);
+    if (!oldest) return std::move(oldest.error());
+    chunk.oldest_available = std::move(*oldest);
+    chunk.blocks.clear();
+  }
+  return chunk;
+}
+
+} // namespace
+
+caf::behavior jetstream_history(caf::stateful_actor<jetstream_history_state>* self,
+                                jetstream_connection_ptr connection, schema::bigchaindb_api api,
+                                stream_history_limits limits) {
+  self->state.connection = std::move(connection);
+  self->state.api = api;
+  self->state.limits = limits;
+  return {
+      [=](cursor_atom, const std::string& blockid, std::uint64_t known_height) {
+        return find_cursor(*self->state.connection, blockid, known_height);
+      },
+      [=](replay_atom, std::uint64_t from, std::uint64_t through) {
+        return read_chunk(self->state, from, through);
+      },
+  };
+}
+
+} // namespace evstream::net
