@@ -108,11 +108,16 @@ cli::option_table options_of(settings& v) {
       .add("jetstream", v.jetstream, "URLS",
            "nats://HOST:PORT[,nats://HOST:PORT...]: publish accepted blocks to a JetStream stream and stream "
            "what it holds, as every node of the cluster does")
+      // A URL may carry a user and password; the node logs the servers without them.
+      .secret()
       .add("jetstream-stream", v.jetstream_stream, "NAME", "the stream's name (created when missing)")
       .add("jetstream-subject-prefix", v.jetstream_subject_prefix, "PREFIX",
            "blocks are published on PREFIX.<blockid>")
       .add("jetstream-creds", v.jetstream_creds, "FILE", "NATS credentials file")
       .add("jetstream-ca", v.jetstream_ca, "FILE", "PEM CA to verify tls:// NATS servers with")
+      .add("jetstream-cert", v.jetstream_cert, "FILE",
+           "PEM certificate this node presents to NATS (with --jetstream-key)")
+      .add("jetstream-key", v.jetstream_key, "FILE", "PEM private key of --jetstream-cert")
       .add("jetstream-replicas", v.jetstream_replicas, "COUNT",
            "the stream's replicas, when evstream creates it")
       .add("jetstream-max-blocks", v.jetstream_max_blocks, "COUNT", "blocks the stream keeps (0: no limit)")
@@ -240,11 +245,22 @@ result<void, problem> jetstream_options(const settings& v, service_options& opti
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     auto url = boost::urls::parse_uri(server);
     if (!url || (url->scheme() != "nats" && url->scheme() != "tls") || url->host().empty())
-      return problem{"--jetstream takes nats://HOST:PORT URLs, comma-separated, not \"" + server + "\""};
+      return problem{"--jetstream takes nats://HOST:PORT (or tls://) URLs, comma-separated, not \""
+                     + net::without_userinfo(server) + "\""};
     js.servers.push_back(server);
   }
   if (v.jetstream_stream.empty()) return problem{"--jetstream-stream must name a stream"};
   if (v.jetstream_subject_prefix.empty()) return problem{"--jetstream-subject-prefix must not be empty"};
+  if (v.jetstream_cert.empty() != v.jetstream_key.empty())
+    return problem{"--jetstream-cert and --jetstream-key go together"};
+  // The NATS client reads them as it connects: a missing file is refused now, by name.
+  const std::pair<const char*, const std::string*> files[] = {{"--jetstream-creds", &v.jetstream_creds},
+                                                              {"--jetstream-ca", &v.jetstream_ca},
+                                                              {"--jetstream-cert", &v.jetstream_cert},
+                                                              {"--jetstream-key", &v.jetstream_key}};
+  for (const auto& [option, file] : files)
+    if (!file->empty() && !std::ifstream{*file})
+      return problem{option + std::string{": cannot read \""} + *file + "\""};
   if (v.jetstream_replicas < 1 || v.jetstream_replicas > 5)
     return problem{"--jetstream-replicas must be 1 to 5"};
   if (v.source == "stdin" || v.source == "bigchaindb")
@@ -253,6 +269,8 @@ result<void, problem> jetstream_options(const settings& v, service_options& opti
   js.subject_prefix = v.jetstream_subject_prefix;
   js.creds_file = v.jetstream_creds;
   js.ca_file = v.jetstream_ca;
+  js.cert_file = v.jetstream_cert;
+  js.key_file = v.jetstream_key;
   js.replicas = static_cast<std::int64_t>(v.jetstream_replicas);
   js.max_blocks = v.jetstream_max_blocks == 0 ? -1 : static_cast<std::int64_t>(v.jetstream_max_blocks);
   js.max_bytes = v.jetstream_max_bytes == 0 ? -1 : static_cast<std::int64_t>(v.jetstream_max_bytes);

@@ -68,6 +68,8 @@ struct settings {
   std::string jetstream_subject_prefix = "evstream.blocks";
   std::string jetstream_creds;
   std::string jetstream_ca;
+  std::string jetstream_cert;
+  std::string jetstream_key;
   std::size_t jetstream_replicas = 1;
   std::size_t jetstream_max_blocks = 0; // 0: no limit
   std::size_t jetstream_max_bytes = 0;  // 0: no limit

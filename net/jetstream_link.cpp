@@ -4,6 +4,9 @@
 #include "ops/log.hpp"
 #include "schema/block.hpp"
 
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
 #include <stdexcept>
 #include <thread>
 
@@ -62,8 +65,9 @@ std::string differing_setting(const jsStreamConfig& have, const jetstream_settin
   return {};
 }
 
-// A stream that exists with other settings: no retry changes that.
-struct settings_differ : std::runtime_error {
+// What no retry changes: a stream that exists with other settings, a
+// certificate the server refuses or that does not verify, wrong credentials.
+struct lasting_failure : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
@@ -80,7 +84,7 @@ void ensure_stream(jetstream_connection& connection) {
     auto differs = differing_setting(*info->Config, want);
     jsStreamInfo_Destroy(info);
     if (!differs.empty())
-      throw settings_differ("--jetstream: the stream " + want.stream
+      throw lasting_failure("--jetstream: the stream " + want.stream
                             + " exists with other settings: " + differs);
     return;
   }
@@ -164,6 +168,14 @@ void subscribe_from(caf::stateful_actor<jetstream_link_state>* self, std::uint64
 
 } // namespace
 
+std::string without_userinfo(const std::string& url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) return url;
+  boost::urls::url shown = *parsed;
+  shown.remove_userinfo();
+  return std::string(shown.buffer());
+}
+
 std::string nats_error_text(natsStatus status, jsErrCode code) {
   std::string text = natsStatus_GetText(status);
   if (const char* last = nats_GetLastError(nullptr); last && *last) text += std::string(" (") + last + ")";
@@ -192,22 +204,35 @@ jetstream_connection_ptr connect_jetstream(const jetstream_settings& settings) {
   if (!settings.ca_file.empty())
     check(natsOptions_LoadCATrustedCertificates(connection->options_, settings.ca_file.c_str()),
           "--jetstream-ca " + settings.ca_file);
+  if (!settings.cert_file.empty())
+    check(natsOptions_LoadCertificatesChain(connection->options_, settings.cert_file.c_str(),
+                                            settings.key_file.c_str()),
+          "--jetstream-cert " + settings.cert_file + " and --jetstream-key " + settings.key_file);
   std::string names;
   for (const auto& server : settings.servers)
-    names += (names.empty() ? "" : ",") + server;
+    names += (names.empty() ? "" : ",") + without_userinfo(server);
   // Servers started together with the node may not listen yet, nor have a
   // JetStream leader: both are waited for, within a bound.
   const auto deadline = std::chrono::steady_clock::now() + stream_check_patience;
   for (;;) {
     try {
-      if (!connection->connection_)
-        check(natsConnection_Connect(&connection->connection_, connection->options_),
-              "cannot connect to " + names);
+      if (!connection->connection_) {
+        auto status = natsConnection_Connect(&connection->connection_, connection->options_);
+        // A server that wants a client certificate it did not get just
+        // closes the connection: to the client, a protocol error.
+        if (status == NATS_SSL_ERROR || status == NATS_CONNECTION_AUTH_FAILED || status == NATS_NOT_PERMITTED
+            || status == NATS_PROTOCOL_ERROR)
+          throw lasting_failure("--jetstream: " + names + " refused this node: " + nats_error_text(status)
+                                + (status == NATS_PROTOCOL_ERROR && settings.cert_file.empty()
+                                       ? "; does it want a client certificate (--jetstream-cert)?"
+                                       : ""));
+        check(status, "cannot connect to " + names);
+      }
       if (!connection->js_)
         check(natsConnection_JetStream(&connection->js_, connection->connection_, nullptr), "JetStream");
       ensure_stream(*connection);
       return connection;
-    } catch (const settings_differ&) {
+    } catch (const lasting_failure&) {
       throw;
     } catch (const std::runtime_error& error) {
       if (std::chrono::steady_clock::now() > deadline) throw;

@@ -36,9 +36,12 @@ struct jetstream_settings {
   std::vector<std::string> servers;
   std::string stream = "EVSTREAM_BLOCKS";
   std::string subject_prefix = "evstream.blocks";
-  // A NATS credentials file, and a CA to verify a tls:// server with.
+  // A NATS credentials file, a CA to verify a tls:// server with, and the
+  // certificate and key this node presents (a server that verifies clients).
   std::string creds_file;
   std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
   // The stream's settings when evstream creates it (and checks otherwise).
   std::int64_t replicas = 1;
   // -1: no limit.
@@ -51,6 +54,9 @@ struct jetstream_settings {
 // before the service starts, in words.
 class jetstream_connection;
 using jetstream_connection_ptr = std::shared_ptr<jetstream_connection>;
+
+// `url` without a user and password, for logs and errors.
+std::string without_userinfo(const std::string& url);
 
 // Connects to the servers, creates the stream if it is missing, and checks
 // it against `settings` if it exists; throws std::runtime_error naming the

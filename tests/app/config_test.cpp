@@ -215,6 +215,21 @@ TEST_CASE("relay options that cannot work are refused with the reason") {
         == "--publish-port: \"70000\" is not a port number (0-65535)");
 }
 
+TEST_CASE("JetStream options that cannot work are refused, and a password in a server URL is never shown") {
+  CHECK(parsed{{"--jetstream=nats://127.0.0.1:4222", "--source=none", "--jetstream-cert=node.pem"}}.problem
+        == "--jetstream-cert and --jetstream-key go together");
+  auto bad = parsed{{"--jetstream=http://user:pw-1234@127.0.0.1:4222", "--source=none"}};
+  CHECK(bad.problem.find("--jetstream takes nats://HOST:PORT") == 0);
+  CHECK(bad.problem.find("pw-1234") == std::string::npos);
+  auto tls = parsed{{"--jetstream=tls://user:pw-1234@127.0.0.1:4222", "--source=none"}};
+  REQUIRE(tls.options);
+  REQUIRE(tls.options->jetstream);
+  CHECK(tls.options->jetstream->servers == std::vector<std::string>{"tls://user:pw-1234@127.0.0.1:4222"});
+  CHECK(evstream::net::without_userinfo("tls://user:pw-1234@127.0.0.1:4222") == "tls://127.0.0.1:4222");
+  for (const auto& [name, value] : evstream::cli::effective(evstream::options_of(tls.values)))
+    CHECK(value.find("pw-1234") == std::string::npos);
+}
+
 TEST_CASE("the allowed ingest origins are a list, normalized, and anything else is refused") {
   parsed p{
       {"--ingest-allow-origin=https://Admin.Example.com:443", "--ingest-allow-origin=http://127.0.0.1:8080"}};

@@ -5,7 +5,10 @@ with the same heights; a repeat is refused wherever it is posted; readiness
 follows the NATS connection, and a node takes up the stream where it left
 it when NATS comes back; a client resumes on another node, and from a
 block older than a node's window, which the stream still holds; a stream
-that exists with other settings stops the start.
+that exists with other settings stops the start. The connection to NATS
+takes TLS (the server verified with a CA, the node presenting its own
+certificate) and a user and password, and a server that refuses the node
+stops the start at once, in words.
 
 Usage: python3 jetstream_test.py PATH_TO_EVSTREAM
 """
@@ -23,7 +26,7 @@ import urllib.request
 
 import websockets
 
-from harness import DEADLINE, Server, get_status, handshake, new_block, post_status as post
+from harness import DEADLINE, Certificate, Server, get_status, handshake, new_block, post_status as post
 
 EVSTREAM = sys.argv.pop(1) if len(sys.argv) > 1 else "./evstream"
 NATS_SERVER = shutil.which("nats-server")
@@ -43,16 +46,17 @@ class NatsServer:
     directory; start() again brings it back on the same port and store. In a
     cluster, `cluster` is (its name, its route port, every route port)."""
 
-    def __init__(self, cluster=None):
+    def __init__(self, cluster=None, options=(), scheme="nats"):
         self.port = free_port()
         self.store = tempfile.mkdtemp(prefix="evstream-nats-")
-        self.url = f"nats://127.0.0.1:{self.port}"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
         self.cluster = cluster
+        self.options = list(options)
         self.process = None
         self.start()
 
     def start(self):
-        command = [NATS_SERVER, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", self.store]
+        command = [NATS_SERVER, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", self.store, *self.options]
         if self.cluster:
             name, route_port, route_ports = self.cluster
             command += ["--server_name", name, "--cluster_name", "evstream",
@@ -290,6 +294,69 @@ class JetStreamTest(unittest.TestCase):
         self.assertIn("exists with other settings: max messages", run.stderr)
         self.assertIn("--jetstream-max-blocks", run.stderr)
 
+
+
+@unittest.skipIf(NATS_SERVER is None, "nats-server is not installed (scripts/install-deps installs it)")
+class JetStreamConnectionTest(unittest.TestCase):
+    def certificate(self):
+        certificate = Certificate()
+        self.addCleanup(certificate.cleanup)
+        return certificate
+
+    def nats(self, *options, scheme="nats"):
+        server = NatsServer(options=options, scheme=scheme)
+        self.addCleanup(server.close)
+        return server
+
+    def assert_streams(self, *options):
+        """A node with `options` takes a block in through NATS and streams it."""
+        node = Server(EVSTREAM, *options, source="ingest")
+        self.addCleanup(node.stop)
+        subscriber = Stream(f"ws://127.0.0.1:{node.port}/api/v1/streams/blocks")
+        self.addCleanup(subscriber.close)
+        block = new_block(1)
+        self.assertEqual(post(node, block), 202)
+        self.assertEqual(subscriber.take(1)[0]["blockid"], block["id"])
+
+    def refused_start(self, *options):
+        """The exit code and stderr of a node that should not start, within the deadline."""
+        run = subprocess.run([EVSTREAM, "--port=0", "--source=none", *options], capture_output=True, text=True,
+                             timeout=DEADLINE)
+        return run.returncode, run.stderr
+
+    def test_a_tls_server_is_verified_with_the_ca_given(self):
+        server = self.certificate()
+        nats = self.nats("--tls", f"--tlscert={server.cert_file}", f"--tlskey={server.key_file}", scheme="tls")
+        self.assert_streams(f"--jetstream={nats.url}", f"--jetstream-ca={server.cert_file}")
+        code, stderr = self.refused_start(f"--jetstream={nats.url}", f"--jetstream-ca={self.certificate().cert_file}")
+        self.assertEqual(code, 1, stderr)
+        self.assertIn("refused this node", stderr)
+
+    def test_a_server_that_verifies_clients_takes_the_nodes_certificate(self):
+        server, node = self.certificate(), self.certificate()
+        nats = self.nats("--tlsverify", f"--tlscert={server.cert_file}", f"--tlskey={server.key_file}",
+                         f"--tlscacert={node.cert_file}", scheme="tls")
+        self.assert_streams(f"--jetstream={nats.url}", f"--jetstream-ca={server.cert_file}",
+                            f"--jetstream-cert={node.cert_file}", f"--jetstream-key={node.key_file}")
+        code, stderr = self.refused_start(f"--jetstream={nats.url}", f"--jetstream-ca={server.cert_file}")
+        self.assertEqual(code, 1, stderr)
+        self.assertIn("refused this node", stderr)
+        self.assertIn("--jetstream-cert", stderr)
+
+    def test_a_user_and_password_are_used_and_never_shown(self):
+        nats = self.nats("--user", "evstream", "--pass", "s3cret-word")
+        at = f"127.0.0.1:{nats.port}"
+        self.assert_streams(f"--jetstream=nats://evstream:s3cret-word@{at}")
+        code, stderr = self.refused_start(f"--jetstream=nats://evstream:wrong-word@{at}")
+        self.assertEqual(code, 1, stderr)
+        self.assertIn(f"nats://{at} refused this node", stderr)
+        self.assertNotIn("wrong-word", stderr)
+
+    def test_a_file_option_that_cannot_be_read_stops_the_start_by_name(self):
+        for option in ("--jetstream-creds", "--jetstream-ca"):
+            code, stderr = self.refused_start("--jetstream=nats://127.0.0.1:4222", f"{option}=/nonexistent/file")
+            self.assertEqual(code, 2, stderr)  # a configuration error
+            self.assertIn(f'{option}: cannot read \\"/nonexistent/file\\"', stderr)  # in a JSON log line
 
 if __name__ == "__main__":
     unittest.main()
