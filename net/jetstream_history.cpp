@@ -88,6 +88,19 @@ caf::result<cursor_status> find_cursor(jetstream_connection& nats, const std::st
   return found;
 }
 
+// The block at `sequence` read and encoded once while it is cached.
+void cache(jetstream_history_state& state, const encoded_block_ptr& block) {
+  if (!state.cached.emplace(block->sequence, block).second) return;
+  state.cached_order.push_back(block->sequence);
+  state.cached_bytes += block->retained_bytes;
+  while (state.cached_bytes > state.limits.cached_bytes && !state.cached_order.empty()) {
+    auto oldest = state.cached.find(state.cached_order.front());
+    state.cached_bytes -= oldest->second->retained_bytes;
+    state.cached.erase(oldest);
+    state.cached_order.pop_front();
+  }
+}
+
 caf::result<stream_chunk> read_chunk(jetstream_history_state& state, std::uint64_t from,
                                      std::uint64_t through) {
   auto& nats = *state.connection;
@@ -99,6 +112,13 @@ caf::result<stream_chunk> read_chunk(jetstream_history_state& state, std::uint64
   std::size_t bytes = 0;
   for (auto sequence = from; sequence <= last; ++sequence) {
     if (sequence < bounds->first || bounds->empty()) break;
+    if (auto hit = state.cached.find(sequence); hit != state.cached.end()) {
+      chunk.through = sequence;
+      bytes += hit->second->retained_bytes;
+      chunk.blocks.push_back(hit->second);
+      if (chunk.blocks.size() >= state.limits.max_blocks || bytes >= state.limits.max_bytes) break;
+      continue;
+    }
     auto message = message_at(nats, sequence);
     if (!message) return std::move(message.error());
     if (!*message) {
@@ -118,8 +138,9 @@ caf::result<stream_chunk> read_chunk(jetstream_history_state& state, std::uint64
     // Published by an evstream node, so parsed once already; the link passes
     // over such a block too, so every node streams the same.
     if (!parsed) continue;
-    bytes += json.size();
     chunk.blocks.push_back(encode_block(std::move(*parsed), sequence, {}, state.api));
+    bytes += chunk.blocks.back()->retained_bytes;
+    cache(state, chunk.blocks.back());
     if (chunk.blocks.size() >= state.limits.max_blocks || bytes >= state.limits.max_bytes) break;
   }
   if (chunk.through < from) {

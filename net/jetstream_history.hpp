@@ -23,18 +23,29 @@
 #include <caf/all.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <unordered_map>
 
 namespace evstream::net {
 
 struct stream_history_limits {
+  // One read: at most this many blocks, or about this many bytes of them
+  // encoded (a session holds one read at a time).
   std::size_t max_blocks = 256;
-  std::size_t max_bytes = 1u << 20;
+  std::size_t max_bytes = 4u << 20;
+  // The blocks read most recently, kept encoded: clients resuming from the
+  // same cursor (after an outage, all at once) share one copy and one read.
+  std::size_t cached_bytes = 64u << 20;
 };
 
 struct jetstream_history_state {
   jetstream_connection_ptr connection;
   schema::bigchaindb_api api = schema::bigchaindb_api::v1;
   stream_history_limits limits;
+  std::unordered_map<std::uint64_t, encoded_block_ptr> cached;
+  std::deque<std::uint64_t> cached_order; // oldest read first
+  std::size_t cached_bytes = 0;
   static inline const char* name = "jetstream_history";
 };
 

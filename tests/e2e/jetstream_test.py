@@ -214,6 +214,9 @@ class JetStreamTest(unittest.TestCase):
         live = new_block(1)
         self.assertEqual(post(a, live), 202)
         self.assertEqual(resumed.take(1)[0]["blockid"], live["id"])
+        # A second client from the same cursor is served what the first read (the node keeps it).
+        again = self.subscribe(a, query=f"?since={blocks[1]['id']}")
+        self.assertEqual([m["blockid"] for m in again.take(299)], [block["id"] for block in blocks[2:] + [live]])
         # A node started now never streamed them, and serves them from the stream as well.
         c = self.node("none", "--retain-blocks=2")
         late = self.subscribe(c, "valid_tx", f"?since={blocks[0]['id']}")
