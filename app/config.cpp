@@ -263,8 +263,9 @@ result<void, problem> jetstream_options(const settings& v, service_options& opti
       return problem{option + std::string{": cannot read \""} + *file + "\""};
   if (v.jetstream_replicas < 1 || v.jetstream_replicas > 5)
     return problem{"--jetstream-replicas must be 1 to 5"};
-  if (v.source == "stdin" || v.source == "bigchaindb")
-    return problem{"--jetstream takes blocks from --source=ingest or demo, or none; not " + v.source};
+  // A followed node numbers its blocks with its own heights; the stream numbers them too.
+  if (v.source == "bigchaindb")
+    return problem{"--jetstream takes blocks from --source=ingest, stdin or demo, or none; not bigchaindb"};
   js.stream = v.jetstream_stream;
   js.subject_prefix = v.jetstream_subject_prefix;
   js.creds_file = v.jetstream_creds;

@@ -218,6 +218,9 @@ TEST_CASE("relay options that cannot work are refused with the reason") {
 TEST_CASE("JetStream options that cannot work are refused, and a password in a server URL is never shown") {
   CHECK(parsed{{"--jetstream=nats://127.0.0.1:4222", "--source=none", "--jetstream-cert=node.pem"}}.problem
         == "--jetstream-cert and --jetstream-key go together");
+  CHECK(parsed{{"--jetstream=nats://127.0.0.1:4222", "--source=bigchaindb"}}.problem
+        == "--jetstream takes blocks from --source=ingest, stdin or demo, or none; not bigchaindb");
+  CHECK(parsed{{"--jetstream=nats://127.0.0.1:4222", "--source=stdin"}}.options);
   auto bad = parsed{{"--jetstream=http://user:pw-1234@127.0.0.1:4222", "--source=none"}};
   CHECK(bad.problem.find("--jetstream takes nats://HOST:PORT") == 0);
   CHECK(bad.problem.find("pw-1234") == std::string::npos);

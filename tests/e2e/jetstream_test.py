@@ -239,6 +239,16 @@ class JetStreamTest(unittest.TestCase):
         self.assertEqual(status, 404)
         self.assertEqual(body["oldest_available"], blocks[3]["id"])
 
+    def test_blocks_read_from_stdin_are_published_to_the_stream(self):
+        reader = self.node("stdin")
+        b = self.node("none")
+        on_b = self.subscribe(b)
+        blocks = [new_block(1) for _ in range(3)]
+        reader.process.stdin.write("".join(json.dumps(block) + "\n" for block in blocks))
+        reader.process.stdin.flush()
+        self.assertEqual([(m["height"], m["blockid"]) for m in on_b.take(3)],
+                         [(height, block["id"]) for height, block in enumerate(blocks, start=1)])
+
     def test_a_nats_server_killed_mid_stream_loses_and_repeats_nothing(self):
         routes = [free_port() for _ in range(3)]
         cluster = [NatsServer((f"n{i}", routes[i], routes)) for i in range(3)]
