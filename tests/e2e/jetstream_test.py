@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 import websockets
@@ -248,6 +249,24 @@ class JetStreamTest(unittest.TestCase):
         reader.process.stdin.flush()
         self.assertEqual([(m["height"], m["blockid"]) for m in on_b.take(3)],
                          [(height, block["id"]) for height, block in enumerate(blocks, start=1)])
+
+    def test_a_block_larger_than_the_nats_servers_take_is_refused_in_words(self):
+        config = os.path.join(self.nats.store, "small.conf")
+        with open(config, "w") as file:
+            file.write("max_payload: 65536\n")
+        small = NatsServer(options=["-c", config])
+        self.addCleanup(small.close)
+        node = Server(EVSTREAM, f"--jetstream={small.url}", source="ingest")
+        self.addCleanup(node.stop)
+        big = json.dumps(new_block(500)).encode()  # about 90 KB of JSON
+        self.assertGreater(len(big), 65536)
+        request = urllib.request.Request(node.base_url + "/api/v1/blocks", data=big, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=DEADLINE)
+        self.assertEqual(refused.exception.code, 400)  # not 503: posting it again cannot help
+        self.assertIn("more than the NATS servers take", json.load(refused.exception)["error"])
+        self.assertEqual(post(node, new_block(1)), 202)
 
     def test_a_nats_server_killed_mid_stream_loses_and_repeats_nothing(self):
         routes = [free_port() for _ in range(3)]
