@@ -112,20 +112,19 @@ void ensure_stream(jetstream_connection& connection) {
            {{"stream", want.stream}, {"subjects", subject}, {"replicas", want.replicas}});
 }
 
-// What a message's headers (Nats-Msg-Id and the like) take of the servers' max_payload.
-constexpr std::int64_t header_room = 1024;
-
 ingest_result publish(jetstream_connection& connection, const publish_block& block) {
   // A block the servers can never take is refused as such, not as a
-  // passing failure a client would retry.
+  // passing failure a client would retry. Their max_payload counts the
+  // message's headers too: "NATS/1.0", Nats-Msg-Id and the line ends.
   const auto max_payload = natsConnection_GetMaxPayload(connection.connection_);
-  if (max_payload > 0 && static_cast<std::int64_t>(block.json.size()) + header_room > max_payload)
+  const auto headers = std::string_view{"NATS/1.0\r\nNats-Msg-Id: \r\n\r\n"}.size() + block.blockid.size();
+  if (max_payload > 0 && static_cast<std::int64_t>(block.json.size() + headers) > max_payload)
     return {ingest_result::outcome::invalid,
             block.blockid,
             block.transactions,
-            {"the block is " + std::to_string(block.json.size()) + " bytes, more than the NATS servers take ("
-                 + std::to_string(max_payload - header_room) + " bytes under their max_payload of "
-                 + std::to_string(max_payload) + ")",
+            {"the block is " + std::to_string(block.json.size())
+                 + " bytes, more than the NATS servers take (their max_payload is "
+                 + std::to_string(max_payload) + " bytes, headers included)",
              "$"}};
   jsPubOptions options;
   jsPubOptions_Init(&options);
