@@ -202,74 +202,75 @@ caf::behavior stream_history_of(caf::event_based_actor*, shared_stream stream, s
   };
 }
 
-TEST_CASE("a cursor older than the window is read back from the stream history and the window takes over") {
-  resume_fixture f{retention_limits{2, 1u << 30, 100}};
-  auto stream = std::make_shared<std::vector<encoded_block_ptr>>();
-  for (int i = 0; i < 10; ++i)
-    stream->push_back(f.publish());
-  session_settings settings;
-  settings.wanted.resume_after = 2;
-  settings.history = f.sys.spawn(stream_history_of, stream, 1, 3);
-  auto client = f.connect(settings);
+// A node with a window of two blocks, and a stream that holds what it published.
+struct stream_fixture : resume_fixture {
+  shared_stream stream = std::make_shared<std::vector<encoded_block_ptr>>();
+
+  stream_fixture() : resume_fixture{retention_limits{2, 1u << 30, 100}} {}
+
+  void publish_to_stream(int count) {
+    for (int i = 0; i < count; ++i)
+      stream->push_back(publish());
+  }
+
+  // A session resuming after `after`, with the stream (from `first` on) as its history.
+  session_settings resuming_after(std::uint64_t after, std::uint64_t first, std::size_t chunk) {
+    session_settings settings;
+    settings.wanted.resume_after = after;
+    settings.history = sys.spawn(stream_history_of, stream, first, chunk);
+    return settings;
+  }
+};
+
+TEST_CASE_METHOD(
+    stream_fixture,
+    "a cursor older than the window is read back from the stream history and the window takes over") {
+  publish_to_stream(10);
+  auto client = connect(resuming_after(2, 1, 3));
   CHECK_FALSE(client->closed_with);
   CHECK(client->block_sequences == std::vector<std::uint64_t>{3, 4, 5, 6, 7, 8, 9, 10});
-  f.publish();
+  publish();
   CHECK(client->block_sequences.back() == 11);
   CHECK(client->block_sequences.size() == 9);
 }
 
-TEST_CASE("blocks that arrive while a session reads the stream history are neither lost nor repeated") {
-  resume_fixture f{retention_limits{2, 1u << 30, 100}};
-  auto stream = std::make_shared<std::vector<encoded_block_ptr>>();
-  for (int i = 0; i < 6; ++i)
-    stream->push_back(f.publish());
-  session_settings settings;
-  settings.wanted.resume_after = 1;
+TEST_CASE_METHOD(
+    stream_fixture,
+    "blocks that arrive while a session reads the stream history are neither lost nor repeated") {
+  publish_to_stream(6);
+  auto settings = resuming_after(1, 1, 2);
   settings.catch_up_chunk_bytes = 1; // waits for a drain after each block
-  auto history = f.sys.spawn(stream_history_of, stream, 1, 2);
-  settings.history = history;
   auto client = std::make_shared<recording_transport>();
-  client->session = f.sys.spawn(session, f.hub, client, settings);
-  f.sched.run();
+  client->session = sys.spawn(session, hub, client, settings);
+  sched.run();
   CHECK(client->block_sequences == std::vector<std::uint64_t>{2});
   // The window moves past the chunk while the client drains it.
-  for (int i = 0; i < 4; ++i)
-    stream->push_back(f.publish());
+  publish_to_stream(4);
   client->drains_at_once = true;
   caf::anon_send(client->session, transport_drained{});
-  f.sched.run();
+  sched.run();
   // The history is read as far as the dispatcher's newest block, and then the
   // window takes over.
   CHECK(client->block_sequences == std::vector<std::uint64_t>{2, 3, 4, 5, 6, 7, 8, 9, 10});
   CHECK_FALSE(client->closed_with);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    stream_fixture,
     "a stream history that no longer holds the block after the cursor closes the session with its oldest") {
-  resume_fixture f{retention_limits{2, 1u << 30, 100}};
-  auto stream = std::make_shared<std::vector<encoded_block_ptr>>();
-  for (int i = 0; i < 6; ++i)
-    stream->push_back(f.publish());
-  session_settings settings;
-  settings.wanted.resume_after = 2;
-  settings.history = f.sys.spawn(stream_history_of, stream, 4, 10);
-  auto client = f.connect(settings);
+  publish_to_stream(6);
+  auto client = connect(resuming_after(2, 4, 10));
   REQUIRE(client->closed_with == close_code::policy_violation);
   CHECK(client->close_reason == "resume cursor left the window; oldest is " + hex_id('b', 4));
   CHECK(client->messages.empty());
 }
 
-TEST_CASE("a stream history that cannot go on closes the session instead of being asked again") {
-  resume_fixture f{retention_limits{2, 1u << 30, 100}};
-  auto stream = std::make_shared<std::vector<encoded_block_ptr>>();
-  for (int i = 0; i < 6; ++i) {
-    auto block = f.publish();
-    if (i < 2) stream->push_back(block); // the stream lost the rest (purged)
-  }
-  session_settings settings;
-  settings.wanted.resume_after = 2;
-  settings.history = f.sys.spawn(stream_history_of, stream, 1, 10);
-  auto client = f.connect(settings);
+TEST_CASE_METHOD(stream_fixture,
+                 "a stream history that cannot go on closes the session instead of being asked again") {
+  publish_to_stream(2);
+  for (int i = 0; i < 4; ++i)
+    publish(); // the stream lost these (purged)
+  auto client = connect(resuming_after(2, 1, 10));
   REQUIRE(client->closed_with == close_code::policy_violation);
   CHECK(client->close_reason.find("resume cursor left the window") == 0);
   CHECK(client->messages.empty());
