@@ -263,7 +263,10 @@ result<void, problem> jetstream_options(const settings& v, service_options& opti
       return problem{option + std::string{": cannot read \""} + *file + "\""};
   if (v.jetstream_replicas < 1 || v.jetstream_replicas > 5)
     return problem{"--jetstream-replicas must be 1 to 5"};
-  // A followed node numbers its blocks with its own heights; the stream numbers them too.
+  // A node streams one numbering of blocks: the stream's, an upstream's or a followed node's.
+  if (!v.upstream.empty())
+    return problem{
+        "--jetstream and --upstream exclude each other: a node follows the stream or a relay upstream"};
   if (v.source == "bigchaindb")
     return problem{"--jetstream takes blocks from --source=ingest, stdin or demo, or none; not bigchaindb"};
   js.stream = v.jetstream_stream;

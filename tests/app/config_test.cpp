@@ -221,6 +221,9 @@ TEST_CASE("JetStream options that cannot work are refused, and a password in a s
   CHECK(parsed{{"--jetstream=nats://127.0.0.1:4222", "--source=bigchaindb"}}.problem
         == "--jetstream takes blocks from --source=ingest, stdin or demo, or none; not bigchaindb");
   CHECK(parsed{{"--jetstream=nats://127.0.0.1:4222", "--source=stdin"}}.options);
+  CHECK(parsed{{"--jetstream=nats://127.0.0.1:4222", "--upstream=origin.internal:9990", "--relay-insecure"}}
+            .problem
+        == "--jetstream and --upstream exclude each other: a node follows the stream or a relay upstream");
   auto bad = parsed{{"--jetstream=http://user:pw-1234@127.0.0.1:4222", "--source=none"}};
   CHECK(bad.problem.find("--jetstream takes nats://HOST:PORT") == 0);
   CHECK(bad.problem.find("pw-1234") == std::string::npos);
