@@ -7,8 +7,9 @@ it when NATS comes back; a client resumes on another node, and from a
 block older than a node's window, which the stream still holds; a stream
 that exists with other settings stops the start. The connection to NATS
 takes TLS (the server verified with a CA, the node presenting its own
-certificate) and a user and password, and a server that refuses the node
-stops the start at once, in words.
+certificate), a user and password, and a .creds file for a server in
+operator (JWT) mode; a server that refuses the node stops the start at
+once, in words.
 
 Usage: python3 jetstream_test.py PATH_TO_EVSTREAM
 """
@@ -28,6 +29,7 @@ import urllib.request
 import websockets
 
 from harness import DEADLINE, Certificate, Server, get_status, handshake, new_block, post_status as post
+from nats_credentials import write_operator_setup
 
 EVSTREAM = sys.argv.pop(1) if len(sys.argv) > 1 else "./evstream"
 NATS_SERVER = shutil.which("nats-server")
@@ -383,6 +385,17 @@ class JetStreamConnectionTest(unittest.TestCase):
         self.assertEqual(code, 1, stderr)
         self.assertIn(f"nats://{at} refused this node", stderr)
         self.assertNotIn("wrong-word", stderr)
+
+    def test_a_credentials_file_is_used(self):
+        # nats-server in operator (JWT) mode, with JetStream for the account of the node's user.
+        directory = tempfile.mkdtemp(prefix="evstream-creds-")
+        self.addCleanup(shutil.rmtree, directory, ignore_errors=True)
+        config, creds = write_operator_setup(directory)
+        nats = self.nats("-c", config)
+        self.assert_streams(f"--jetstream={nats.url}", f"--jetstream-creds={creds}")
+        code, stderr = self.refused_start(f"--jetstream={nats.url}")
+        self.assertEqual(code, 1, stderr)
+        self.assertIn("refused this node", stderr)
 
     def test_a_file_option_that_cannot_be_read_stops_the_start_by_name(self):
         for option in ("--jetstream-creds", "--jetstream-ca"):
