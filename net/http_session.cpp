@@ -358,9 +358,9 @@ void http_session::resume(request&& req, subscription wanted, const std::string&
 
 // Past this node's window (--jetstream): the stream may still hold the
 // cursor (or the block after it), and the session then reads what it missed
-// from there. If the
-// stream does not, the dispatcher's word stands (410 for a block this node
-// streamed, 404 for one it never did), with the stream's oldest block.
+// from there. If the stream does not, the dispatcher's word stands (410 for
+// a block this node streamed, 404 for one it never did), with the stream's
+// oldest block.
 void http_session::resume_from_stream(request&& req, subscription wanted, const std::string& since,
                                       const cursor_status& in_window) {
   auto pending = std::make_shared<std::pair<request, subscription>>(std::move(req), std::move(wanted));
