@@ -48,9 +48,14 @@ public:
     subscription_ = nullptr;
   }
 
-  void close() {
+  // The link's end: its consumer goes, and no callback reaches it any more.
+  void stop_consuming() {
     set_link(nullptr);
     drop_subscription();
+  }
+
+  void close() {
+    stop_consuming();
     if (js_) jsCtx_Destroy(js_);
     js_ = nullptr;
     if (connection_) {

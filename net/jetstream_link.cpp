@@ -279,9 +279,11 @@ caf::behavior jetstream_link(caf::stateful_actor<jetstream_link_state>* self, ca
   auto& nats = *state.connection;
   nats.set_link(caf::actor_cast<caf::actor>(self));
   subscribe_from(self, first_sequence);
-  // Closed on the link's own thread as it ends: no message of the link is
-  // using the connection then, and no callback reaches a dead actor.
-  self->attach_functor([connection = state.connection] { connection->close(); });
+  // On the link's own thread as it ends, no message of the link is using the
+  // connection and no callback reaches a dead actor. The connection itself
+  // closes when its last user (the link or the stream history) lets it go:
+  // the history may be reading from it still.
+  self->attach_functor([connection = state.connection] { connection->stop_consuming(); });
   return {
       [=](const publish_block& block) { return publish(*self->state.connection, block); },
       [=](consumed_block& consumed) {
