@@ -224,6 +224,9 @@ class JetStreamTest(unittest.TestCase):
         c = self.node("none", "--retain-blocks=2")
         late = self.subscribe(c, "valid_tx", f"?since={blocks[0]['id']}")
         self.assertEqual([m["blockid"] for m in late.take(300)], [block["id"] for block in blocks[1:] + [live]])
+        # SIGTERM while a client reads back from the stream ends the node cleanly.
+        self.subscribe(c, query=f"?since={blocks[0]['id']}")
+        self.assertEqual(c.stop(), 0)
 
     def test_a_cursor_the_stream_no_longer_holds_gets_410_and_one_it_never_held_404(self):
         a = self.node("ingest", "--retain-blocks=2", "--jetstream-max-blocks=3")
