@@ -63,28 +63,30 @@ caf::expected<std::string> oldest_of(jetstream_connection& nats, const stream_bo
 caf::result<cursor_status> find_cursor(jetstream_connection& nats, const std::string& blockid,
                                        std::uint64_t known_height) {
   cursor_status found;
-  auto bounds = bounds_of(nats);
-  if (!bounds) return std::move(bounds.error());
-  auto oldest = oldest_of(nats, *bounds);
-  if (!oldest) return std::move(oldest.error());
-  found.oldest_available = std::move(*oldest);
   natsMsg* message = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
   const auto subject = nats.settings_.subject_prefix + "." + blockid;
   auto status =
       js_GetLastMsg(&message, nats.js_, nats.settings_.stream.c_str(), subject.c_str(), nullptr, &code);
-  if (status != NATS_OK) {
-    if (code != JSNoMessageFoundErr) return failed("looking up block " + blockid, status, code);
-    // Gone from the stream, but what comes after it may not be.
-    if (known_height > 0 && !bounds->empty() && bounds->first <= known_height + 1) {
-      found.where = cursor_status::standing::available;
-      found.sequence = known_height;
-    }
+  if (status == NATS_OK) {
+    found.where = cursor_status::standing::available;
+    found.sequence = natsMsg_GetSequence(message);
+    natsMsg_Destroy(message);
     return found;
   }
-  found.where = cursor_status::standing::available;
-  found.sequence = natsMsg_GetSequence(message);
-  natsMsg_Destroy(message);
+  if (code != JSNoMessageFoundErr) return failed("looking up block " + blockid, status, code);
+  auto bounds = bounds_of(nats);
+  if (!bounds) return std::move(bounds.error());
+  // Gone from the stream, but what comes after it may not be.
+  if (known_height > 0 && !bounds->empty() && bounds->first <= known_height + 1) {
+    found.where = cursor_status::standing::available;
+    found.sequence = known_height;
+    return found;
+  }
+  // Refused: the answer names the oldest block a cursor can still name.
+  auto oldest = oldest_of(nats, *bounds);
+  if (!oldest) return std::move(oldest.error());
+  found.oldest_available = std::move(*oldest);
   return found;
 }
 
