@@ -202,12 +202,10 @@ service::service(caf::actor_system& system, service_options options) {
     caf::anon_send(context_->block_source, publish_through{context_->jetstream});
     context_->stream_history = system.spawn<caf::detached>(net::jetstream_history, jetstream,
                                                            options.server.api, net::stream_history_limits{});
-    std::string servers;
-    for (const auto& server : options.jetstream->servers)
-      servers += (servers.empty() ? "" : ",") + net::without_userinfo(server);
-    ops::log(
-        ops::log_level::info, "jetstream_following",
-        {{"stream", options.jetstream->stream}, {"servers", servers}, {"from_sequence", jetstream_first}});
+    ops::log(ops::log_level::info, "jetstream_following",
+             {{"stream", options.jetstream->stream},
+              {"servers", net::servers_shown(*options.jetstream)},
+              {"from_sequence", jetstream_first}});
   }
   if (options.publish_port) {
     follower_link_settings followers;

@@ -189,6 +189,13 @@ std::string without_userinfo(const std::string& url) {
   return std::string(shown.buffer());
 }
 
+std::string servers_shown(const jetstream_settings& settings) {
+  std::string shown;
+  for (const auto& server : settings.servers)
+    shown += (shown.empty() ? "" : ",") + without_userinfo(server);
+  return shown;
+}
+
 std::string nats_error_text(natsStatus status, jsErrCode code) {
   std::string text = natsStatus_GetText(status);
   if (const char* last = nats_GetLastError(nullptr); last && *last) text += std::string(" (") + last + ")";
@@ -221,9 +228,7 @@ jetstream_connection_ptr connect_jetstream(const jetstream_settings& settings) {
     check(natsOptions_LoadCertificatesChain(connection->options_, settings.cert_file.c_str(),
                                             settings.key_file.c_str()),
           "--jetstream-cert " + settings.cert_file + " and --jetstream-key " + settings.key_file);
-  std::string names;
-  for (const auto& server : settings.servers)
-    names += (names.empty() ? "" : ",") + without_userinfo(server);
+  const auto names = servers_shown(settings);
   // Servers started together with the node may not listen yet, nor have a
   // JetStream leader: both are waited for, within a bound.
   const auto deadline = std::chrono::steady_clock::now() + stream_check_patience;

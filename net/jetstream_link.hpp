@@ -57,6 +57,8 @@ using jetstream_connection_ptr = std::shared_ptr<jetstream_connection>;
 
 // `url` without a user and password, for logs and errors.
 std::string without_userinfo(const std::string& url);
+// The servers of `settings`, comma-separated, each without_userinfo.
+std::string servers_shown(const jetstream_settings& settings);
 
 // Connects to the servers, creates the stream if it is missing, and checks
 // it against `settings` if it exists; throws std::runtime_error naming the
