@@ -105,4 +105,14 @@ private:
 // What failed, in words: the library's status, its last error and JetStream's code.
 std::string nats_error_text(natsStatus status, jsErrCode code = static_cast<jsErrCode>(0));
 
+// The sequences of the oldest and the newest block the stream holds.
+struct stream_bounds {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  bool empty() const { return last == 0 || first > last; }
+};
+
+// The stream's bounds now, or what kept NATS from telling them.
+caf::expected<stream_bounds> bounds_of(const jetstream_connection& connection);
+
 } // namespace evstream::net

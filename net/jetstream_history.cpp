@@ -13,25 +13,9 @@ namespace {
 // A message read from the stream, freed with it.
 using stream_message = std::unique_ptr<natsMsg, decltype(&natsMsg_Destroy)>;
 
-struct stream_bounds {
-  std::uint64_t first = 0;
-  std::uint64_t last = 0;
-  bool empty() const { return last == 0 || first > last; }
-};
-
 caf::error failed(const std::string& doing, natsStatus status, jsErrCode code) {
   return caf::make_error(caf::sec::runtime_error,
                          "JetStream: " + doing + ": " + nats_error_text(status, code));
-}
-
-caf::expected<stream_bounds> bounds_of(jetstream_connection& nats) {
-  jsStreamInfo* info = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
-  auto status = js_GetStreamInfo(&info, nats.js_, nats.settings_.stream.c_str(), nullptr, &code);
-  if (status != NATS_OK) return failed("reading the stream's state", status, code);
-  stream_bounds bounds{info->State.FirstSeq, info->State.LastSeq};
-  jsStreamInfo_Destroy(info);
-  return bounds;
 }
 
 // The message at `sequence`; a null one when the stream does not hold it.
@@ -114,35 +98,35 @@ caf::result<stream_chunk> read_chunk(jetstream_history_state& state, std::uint64
   std::size_t bytes = 0;
   for (auto sequence = from; sequence <= last; ++sequence) {
     if (sequence < bounds->first || bounds->empty()) break;
-    if (auto hit = state.cached.find(sequence); hit != state.cached.end()) {
-      chunk.through = sequence;
-      bytes += hit->second->retained_bytes;
-      chunk.blocks.push_back(hit->second);
-      if (chunk.blocks.size() >= state.limits.max_blocks || bytes >= state.limits.max_bytes) break;
-      continue;
+    auto hit = state.cached.find(sequence);
+    auto block = hit != state.cached.end() ? hit->second : encoded_block_ptr{};
+    if (!block) {
+      auto message = message_at(nats, sequence);
+      if (!message) return std::move(message.error());
+      if (!*message) {
+        // Retention moved on while reading, or the block was deleted from the
+        // stream's middle: only the second may be passed over.
+        auto now = bounds_of(nats);
+        if (!now) return std::move(now.error());
+        bounds = std::move(now);
+        if (sequence < bounds->first) break;
+        chunk.through = sequence;
+        continue;
+      }
+      auto parsed = schema::parse_block(
+          {natsMsg_GetData(message->get()), static_cast<std::size_t>(natsMsg_GetDataLength(message->get()))});
+      // Published by an evstream node, so parsed once already; the link passes
+      // over such a block too, so every node streams the same.
+      if (!parsed) {
+        chunk.through = sequence;
+        continue;
+      }
+      block = encode_block(std::move(*parsed), sequence, {}, state.api);
+      cache(state, block);
     }
-    auto message = message_at(nats, sequence);
-    if (!message) return std::move(message.error());
-    if (!*message) {
-      // Retention moved on while reading, or the block was deleted from the
-      // stream's middle: only the second may be passed over.
-      auto now = bounds_of(nats);
-      if (!now) return std::move(now.error());
-      bounds = now;
-      if (sequence < bounds->first) break;
-      chunk.through = sequence;
-      continue;
-    }
-    std::string_view json(natsMsg_GetData(message->get()),
-                          static_cast<std::size_t>(natsMsg_GetDataLength(message->get())));
     chunk.through = sequence;
-    auto parsed = schema::parse_block(json);
-    // Published by an evstream node, so parsed once already; the link passes
-    // over such a block too, so every node streams the same.
-    if (!parsed) continue;
-    chunk.blocks.push_back(encode_block(std::move(*parsed), sequence, {}, state.api));
-    bytes += chunk.blocks.back()->retained_bytes;
-    cache(state, chunk.blocks.back());
+    bytes += block->retained_bytes;
+    chunk.blocks.push_back(std::move(block));
     if (chunk.blocks.size() >= state.limits.max_blocks || bytes >= state.limits.max_bytes) break;
   }
   if (chunk.through < from) {

@@ -261,14 +261,21 @@ jetstream_connection_ptr connect_jetstream(const jetstream_settings& settings) {
   }
 }
 
-std::uint64_t last_sequence(const jetstream_connection& connection) {
+caf::expected<stream_bounds> bounds_of(const jetstream_connection& connection) {
   jsStreamInfo* info = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
-  if (js_GetStreamInfo(&info, connection.js_, connection.settings_.stream.c_str(), nullptr, &code) != NATS_OK)
-    return 0;
-  auto last = info->State.LastSeq;
+  auto status = js_GetStreamInfo(&info, connection.js_, connection.settings_.stream.c_str(), nullptr, &code);
+  if (status != NATS_OK)
+    return caf::make_error(caf::sec::runtime_error,
+                           "JetStream: reading the stream's state: " + nats_error_text(status, code));
+  stream_bounds bounds{info->State.FirstSeq, info->State.LastSeq};
   jsStreamInfo_Destroy(info);
-  return last;
+  return bounds;
+}
+
+std::uint64_t last_sequence(const jetstream_connection& connection) {
+  auto bounds = bounds_of(connection);
+  return bounds ? bounds->last : 0;
 }
 
 caf::behavior jetstream_link(caf::stateful_actor<jetstream_link_state>* self, caf::actor block_source,
