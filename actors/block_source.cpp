@@ -42,7 +42,7 @@ ingest_result publish(caf::stateful_actor<block_source_state>* self, const schem
   ops::log(ops::log_level::info, "block_accepted",
            {{"blockid", block.id}, {"height", sequence}, {"transactions", block.transactions.size()}});
   state.next_sequence = sequence + 1;
-  self->send(state.dispatcher, encode_block(block, sequence, received_at, state.api));
+  self->send(state.dispatcher, encode_block(block, sequence, received_at, state.api, state.eager_streams));
   return {ingest_result::outcome::accepted, block.id, block.transactions.size(), {}};
 }
 
@@ -59,6 +59,7 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
   state.next_sequence = settings.last_sequence + 1;
   for (const auto& [id, height] : settings.remembered)
     state.remembered.remember(id, height);
+  self->send(state.dispatcher, wanted_atom::value);
   return {
       [=](ingest_atom, const std::string& json) -> caf::result<ingest_result> {
         auto received_at = std::chrono::steady_clock::now();
@@ -89,6 +90,7 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
         return promise;
       },
       [=](publish_through& through) { self->state.publisher = std::move(through.publisher); },
+      [=](const wanted_streams& wanted) { self->state.eager_streams = wanted.streams; },
       [=](const block& candidate) {
         // A host node sends without waiting for an answer; the log and the
         // counters are where a refusal shows. (The refusal of an ingest or a

@@ -1,7 +1,8 @@
 // Where blocks enter the service: parses and validates block JSON (or takes an
 // already typed block), refuses blocks it has seen recently, numbers the rest
 // in arrival order, writes them to the journal (when there is one), encodes
-// their events once and hands them to the dispatcher. The service spawns it
+// their messages for the streams that have subscribers and hands them to the
+// dispatcher. The service spawns it
 // detached: parsing, encoding and a journal's fsync take milliseconds that
 // must not hold up the dispatcher and sessions on the CAF workers.
 //
@@ -10,8 +11,9 @@
 //            followed_block -> ingest_result (numbered with its own height)
 //            publish_through (an engine's publisher: ingest answers once it has the block)
 //            upstream_gap (from a relay's upstream_link; passed on in order)
+//            wanted_streams (from the dispatcher)
 //            (get_atom, counters_atom) -> source_counters
-//   sends:   encoded_block_ptr, upstream_gap (to the dispatcher)
+//   sends:   encoded_block_ptr, upstream_gap, wanted_atom (once, at start) (to the dispatcher)
 #pragma once
 
 #include "actors/messages.hpp"
@@ -49,6 +51,9 @@ struct block_source_state {
   source_counters counters;
   std::shared_ptr<store::journal> journal;
   schema::bigchaindb_api api = schema::bigchaindb_api::v1;
+  // The streams encoded as a block is accepted: those with subscribers, as
+  // the dispatcher tells (all of them until it has).
+  stream_set eager_streams = all_streams;
   // Set (publish_through): accepted blocks go there, and stream when they come back.
   caf::actor publisher;
   // Blocks ingested and refused, by why.

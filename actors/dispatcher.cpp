@@ -8,15 +8,49 @@ namespace evstream {
 
 namespace {
 
+// The gauges a memory dashboard reads.
+void count_window(const dispatcher_state& state) {
+  state.metrics->retained_blocks.set(static_cast<double>(state.window.size()));
+  state.metrics->retained_bytes.set(static_cast<double>(state.window_bytes));
+}
+
+// Drops the oldest blocks until the window is within its bounds.
+void trim(dispatcher_state& state) {
+  while (!state.window.empty()
+         && (state.window.size() > state.limits.max_blocks || state.window_bytes > state.limits.max_bytes)) {
+    // At most what was counted: only this actor encodes a retained block
+    // (see encoded_block.hpp), so the two agree, but a miscount must never wrap.
+    state.window_bytes -= std::min(state.window_bytes, state.window.front()->retained_bytes());
+    state.window.pop_front();
+  }
+  count_window(state);
+}
+
 void retain(dispatcher_state& state, const encoded_block_ptr& block) {
   state.remembered.remember(block->blockid(), block->sequence);
   state.window.push_back(block);
-  state.window_bytes += block->retained_bytes;
-  while (!state.window.empty()
-         && (state.window.size() > state.limits.max_blocks || state.window_bytes > state.limits.max_bytes)) {
-    state.window_bytes -= state.window.front()->retained_bytes;
-    state.window.pop_front();
-  }
+  state.window_bytes += block->retained_bytes();
+  trim(state);
+}
+
+stream_set streams_with_views(const dispatcher_state& state) {
+  stream_set streams = 0;
+  for (std::size_t i = 0; i < stream_count; ++i)
+    if (state.views_per_stream[i] > 0) streams |= bit_of(static_cast<stream_kind>(i));
+  return streams;
+}
+
+// A view of `stream` came or went: those that encode blocks ahead learn when
+// the set of streams with views changes.
+void count_view(caf::stateful_actor<dispatcher_state>* self, stream_kind stream, bool added) {
+  auto& state = self->state;
+  auto before = streams_with_views(state);
+  auto& views = state.views_per_stream[static_cast<std::size_t>(stream)];
+  views = added ? views + 1 : views - 1;
+  auto now = streams_with_views(state);
+  if (now == before) return;
+  for (const auto& told : state.told_wanted)
+    if (auto alive = caf::actor_cast<caf::actor>(told)) self->send(alive, wanted_streams{now});
 }
 
 void restore(dispatcher_state& state, retention_limits limits, const dispatcher_history& history) {
@@ -54,9 +88,8 @@ void tell_every_session(caf::stateful_actor<dispatcher_state>* self, const Messa
       self->send(entry.second, message);
 }
 
-// The gauges a staleness alert and a memory dashboard read. A timestamp that
-// is not a number of seconds (BigchainDB writes them as decimal strings)
-// leaves the last one.
+// The gauges a staleness alert reads. A timestamp that is not a number of
+// seconds (BigchainDB writes them as decimal strings) leaves the last one.
 void count_dispatched(const dispatcher_state& state, const encoded_block& block) {
   auto& metrics = *state.metrics;
   metrics.last_block_height.set(static_cast<double>(block.sequence));
@@ -65,16 +98,14 @@ void count_dispatched(const dispatcher_state& state, const encoded_block& block)
   auto [end, error] = std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), seconds);
   if (error == std::errc{} && end == timestamp.data() + timestamp.size())
     metrics.last_block_timestamp.set(seconds);
-  metrics.retained_blocks.set(static_cast<double>(state.window.size()));
-  metrics.retained_bytes.set(static_cast<double>(state.window_bytes));
 }
 
 } // namespace
 
 caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_limits limits,
                          dispatcher_history history, ops::metrics_ptr metrics) {
-  restore(self->state, limits, history);
   self->state.metrics = std::move(metrics);
+  restore(self->state, limits, history);
   // Sessions do not monitor the dispatcher: in CAF 0.17 each monitor is an
   // entry in the dispatcher's list, and a session that ends must remove its
   // own by searching that list, so subscribers leaving together would cost
@@ -92,9 +123,13 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
     auto view = state.view_of.find(down.source.id());
     if (view == state.view_of.end()) return;
     auto group = state.views.find(view->second);
-    state.metrics->subscribers(name_of(group->second.wanted.stream)).decrement();
+    auto stream = group->second.wanted.stream;
+    state.metrics->subscribers(name_of(stream)).decrement();
     group->second.sessions.erase(down.source.id());
-    if (group->second.sessions.empty()) state.views.erase(group);
+    if (group->second.sessions.empty()) {
+      state.views.erase(group);
+      count_view(self, stream, false);
+    }
     state.view_of.erase(view);
   });
   return {
@@ -111,17 +146,25 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
                     std::max(state.last_sequence, state.first_sequence > 0 ? state.first_sequence - 1 : 0)});
           backlog missed;
           for (const auto& block : state.window)
-            if (block->sequence > *after) missed.blocks.push_back(block);
+            if (block->sequence > *after) {
+              state.window_bytes += block->encode(request.wanted.stream);
+              missed.blocks.push_back(block);
+            }
+          trim(state);
           // Sent before any new block can be, even empty (a relay's feed
           // tells its follower when the backlog is done): the switch to live
           // is this step.
           self->send(request.session, std::move(missed));
         } else if (request.wanted.replay_window) {
+          for (const auto& block : state.window)
+            state.window_bytes += block->encode(request.wanted.stream);
           self->send(request.session, backlog{{state.window.begin(), state.window.end()}});
+          trim(state);
         }
         self->monitor(request.session);
         auto key = view_key(request.wanted);
         auto& group = state.views[key];
+        if (group.sessions.empty()) count_view(self, request.wanted.stream, true);
         group.wanted = std::move(request.wanted);
         group.wanted.resume_after.reset();
         group.wanted.replay_window = false;
@@ -141,6 +184,10 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
           return;
         }
         state.last_sequence = block->sequence;
+        // Usually the block source did this: a stream whose first view came
+        // after it encoded the block is encoded here, before it is counted.
+        for (std::size_t i = 0; i < stream_count; ++i)
+          if (state.views_per_stream[i] > 0) block->encode(static_cast<stream_kind>(i));
         retain(state, block);
         count_dispatched(state, *block);
         std::size_t sent_to = 0;
@@ -188,9 +235,16 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         state.last_before_gap = state.last_sequence;
         state.window.clear();
         state.window_bytes = 0;
+        count_window(state);
         tell_every_session(self, gap);
       },
       [=](window_sent_atom) { self->state.window_pending = false; },
+      [=](wanted_atom) {
+        auto told = caf::actor_cast<caf::actor>(self->current_sender());
+        if (!told) return;
+        self->send(told, wanted_streams{streams_with_views(self->state)});
+        self->state.told_wanted.push_back(told.address());
+      },
       [=](going_away) {
         self->state.going_away = true;
         tell_every_session(self, going_away{});

@@ -11,10 +11,17 @@
 // in the same step, which is what makes the switch to live free of gaps and
 // duplicates.
 //
-//   accepts: subscribe, encoded_block_ptr, going_away,
+//
+// It knows which streams have subscribers, and tells whoever asks (the block
+// source, which then encodes only those). A block that reaches it without a
+// stream it needs, live or for a resume, is encoded here and counted into
+// the window's bytes.
+//
+//   accepts: subscribe, encoded_block_ptr, going_away, wanted_atom,
 //            (cursor_atom, blockid) -> cursor_status
 //            (get_atom, subscribers_atom) -> std::size_t
-//   sends:   event_batch, backlog, cursor_expired and going_away (to sessions)
+//   sends:   event_batch, backlog, cursor_expired and going_away (to sessions),
+//            wanted_streams (to those that sent wanted_atom)
 #pragma once
 
 #include "actors/messages.hpp"
@@ -23,6 +30,7 @@
 
 #include <caf/all.hpp>
 
+#include <array>
 #include <deque>
 #include <string>
 #include <unordered_map>
@@ -61,6 +69,10 @@ struct dispatcher_state {
   // By view_key(); and each session's view, to forget it when it ends.
   std::unordered_map<std::string, view_group> views;
   std::unordered_map<caf::actor_id, std::string> view_of;
+  // Views by stream, and who is told when the streams with views change
+  // (weakly: the block source holds the dispatcher already).
+  std::array<std::size_t, stream_count> views_per_stream{};
+  std::vector<caf::actor_addr> told_wanted;
   std::uint64_t last_sequence = 0;
   retention_limits limits;
   // The retention window, oldest first, and what it holds.

@@ -4,9 +4,11 @@
 //                    block (typed, from a host node)
 //                    followed_block                 replies ingest_result
 //                    publish_through (its publisher, once)
+//                    wanted_streams (from the dispatcher, as they change)
 //   publisher     <- publish_block                  replies ingest_result
 //                    (get_atom, counters_atom)      replies source_counters
 //   dispatcher    <- encoded_block_ptr, subscribe, going_away, upstream_gap,
+//                    wanted_atom (tell the sender wanted_streams from now on)
 //                    (cursor_atom, blockid)         replies cursor_status
 //                    (get_atom, subscribers_atom)   replies std::size_t
 //   session       <- event_batch, backlog, cursor_expired,
@@ -37,6 +39,7 @@ using demo_tick_atom = caf::atom_constant<caf::atom("demotick")>;
 using counters_atom = caf::atom_constant<caf::atom("counters")>;
 using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
 using replay_atom = caf::atom_constant<caf::atom("replay")>;
+using wanted_atom = caf::atom_constant<caf::atom("wanted")>;
 // A session's keep-alive timer: the request it sends itself and never answers.
 using keepalive_atom = caf::atom_constant<caf::atom("keepalive")>;
 
@@ -125,6 +128,12 @@ struct stream_chunk {
   std::string oldest_available;
 };
 
+// The streams that have subscribers now: the block source encodes those at
+// once, and leaves the others to be encoded if anyone asks for them.
+struct wanted_streams {
+  stream_set streams = all_streams;
+};
+
 // Everything a session handed its transport so far is on the wire.
 struct transport_drained {};
 
@@ -158,6 +167,10 @@ typename Inspector::result_type inspect(Inspector& f, connection_closed& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cursor_expired& x) {
   return f(caf::meta::type_name("cursor_expired"), x.oldest_available, x.last_sequence);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, wanted_streams& x) {
+  return f(caf::meta::type_name("wanted_streams"), x.streams);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, transport_drained&) {

@@ -32,20 +32,8 @@ bool transaction_filter::matches(const schema::transaction_ref& tx) const {
   return false;
 }
 
-const schema::encoded_events& events_of(const encoded_block& block, stream_kind stream) {
-  switch (stream) {
-  case stream_kind::valid_transactions:
-    return block.valid_transactions;
-  case stream_kind::blocks:
-    return block.summary;
-  case stream_kind::valid_tx:
-    break;
-  }
-  return block.valid_tx;
-}
-
 std::optional<event_batch> select_events(const encoded_block_ptr& block, const subscription& wanted) {
-  event_batch batch{block, &events_of(*block, wanted.stream), nullptr, nullptr};
+  event_batch batch{block, &block->events(wanted.stream), nullptr, nullptr};
   if (wanted.stream == stream_kind::blocks || wanted.filter.empty()) return batch;
   auto chosen = std::make_shared<std::vector<std::uint32_t>>();
   auto frames = std::make_shared<std::string>();

@@ -16,12 +16,6 @@
 
 namespace evstream {
 
-enum class stream_kind {
-  valid_tx,           // {"txid", "assetid", "blockid"} per transaction (the spec)
-  valid_transactions, // the same events with BigchainDB 1.x keys
-  blocks,             // one summary per block
-};
-
 // The streams this node serves, by the name that follows /api/v1/streams/,
 // which is also their label in the metrics and the logs.
 struct stream_name {
@@ -53,9 +47,6 @@ struct subscription {
   // its window from its upstream).
   bool replay_window = false;
 };
-
-// The messages of `block` that `stream` sends.
-const schema::encoded_events& events_of(const encoded_block& block, stream_kind stream);
 
 // What the subscribers of one view (a stream and a filter) get of a block:
 // the stream's messages, all of them or the ones the filter chose, each a

@@ -76,8 +76,9 @@ void restore(store::journal& journal, dispatcher_history& history, block_source_
   auto recovered = journal.history();
   source.last_sequence = recovered.last_sequence;
   source.remembered = recovered.ids;
+  // Encoded when a resume first asks for a stream, not all at the start.
   for (auto& [sequence, block] : recovered.blocks)
-    history.blocks.push_back(encode_block(std::move(block), sequence, {}, source.api));
+    history.blocks.push_back(encode_block(std::move(block), sequence, {}, source.api, stream_set{0}));
   history.ids = std::move(recovered.ids);
 }
 

@@ -727,24 +727,44 @@ run_outcome expire_silent(const bench_settings& settings, const keepalive_params
 // ---------------------------------------------------------------------------
 // Ingest (W5)
 
+// One subscriber of valid_tx reads along: the server encodes that stream (it
+// encodes only streams with subscribers), as the reference does, and the
+// subscriber checks that every event came, once and in order.
 run_outcome ingest_blocks(const bench_settings& settings, std::vector<block_request>& requests,
-                          std::size_t json_bytes, const std::string& name) {
+                          const block_set& blocks, const std::string& name) {
   run_outcome out;
   auto problem = [&out](const std::string& text) { out.problems.push_back(text); };
   const auto deadline = now_ns() + ns(settings.deadline);
   watchdog_scope guard{deadline, name};
-  auto server = try_start_server(settings, false, {}, {}, 0, name, problem);
+  auto server = try_start_server(settings, false, {}, {}, 1, name, problem);
   if (!server) return out;
+  const tcp::endpoint endpoint{asio::ip::make_address_v4("127.0.0.1"), server->port()};
+  const std::string upgrade = upgrade_request_for(endpoint);
+  auto fleet = make_fleet(settings, endpoint, upgrade, 1, [&](std::size_t, subscriber_options& options) {
+    options.expected = &blocks.expected;
+  });
+  auto& progress = fleet->progress();
+  fleet->connect_all(1);
+  auto result = wait_until(*server, deadline, [&] { return progress.subscribed + progress.failed == 1; });
+  if (result != waited::done || progress.subscribed != 1)
+    problem("the subscriber could not subscribe: " + fleet->at(0).result().failure);
   const double cpu_before = server->cpu_seconds();
   const auto own_before = own_cpu_seconds();
   block_poster poster{requests, server->port()};
   poster.start(std::chrono::microseconds{0});
-  auto result = wait_until(*server, deadline, [&] { return poster.finished(); });
+  result = wait_until(*server, deadline, [&] { return poster.finished(); });
   if (result != waited::done) problem(describe(result, *server, "posting blocks"));
   const double cpu = server->running() ? server->cpu_seconds() - cpu_before : nan;
   const auto own = own_cpu_seconds() - own_before;
   poster.stop();
   if (!poster.problem().empty()) problem("posting: " + poster.problem());
+  if (result == waited::done)
+    wait_until(*server, std::min(deadline, now_ns() + ns(10s)),
+               [&] { return progress.completed + progress.ended >= 1; });
+  fleet->stop();
+  const auto& reader = fleet->at(0);
+  if (progress.subscribed == 1 && !reader.complete())
+    problem("the subscriber " + describe_incomplete(reader.result(), blocks.expected));
   stop_server(*server, result, problem);
 
   const auto& sent = poster.sent_ns();
@@ -752,10 +772,12 @@ run_outcome ingest_blocks(const bench_settings& settings, std::vector<block_requ
   const double seconds = answered.back() > 0 ? ns_to_s(answered.back() - sent.front()) : nan;
   auto& v = out.values;
   v["blocks_per_s"] = static_cast<double>(poster.accepted()) / seconds;
-  v["mb_per_s"] = static_cast<double>(json_bytes) / 1e6 / seconds;
+  v["mb_per_s"] = static_cast<double>(blocks.json_bytes()) / 1e6 / seconds;
   v["cpu_ms_per_block"] = cpu * 1e3 / static_cast<double>(requests.size());
   v["bench_cores"] = own / seconds;
   v["accepted"] = static_cast<double>(poster.accepted());
+  v["complete"] = reader.complete() ? 1.0 : 0.0;
+  v["subscribers"] = 1;
   return out;
 }
 
@@ -1468,7 +1490,7 @@ record run_ingest(const bench_settings& settings, const ingest_params& params) {
   auto requests = block_requests(blocks.json, 0);
   repetitions reps;
   for (std::size_t rep = 0; rep < settings.repetitions; ++rep) {
-    auto outcome = ingest_blocks(settings, requests, blocks.json_bytes(), "w5-rep" + std::to_string(rep + 1));
+    auto outcome = ingest_blocks(settings, requests, blocks, "w5-rep" + std::to_string(rep + 1));
     std::cerr << "  " << label << ", repetition " << rep + 1 << ": "
               << fixed(value_of(outcome.values, "blocks_per_s"), 1) << " blocks/s, "
               << outcome.problems.size() << " problem(s)\n";
@@ -1480,7 +1502,7 @@ record run_ingest(const bench_settings& settings, const ingest_params& params) {
   auto m = [&reps](const std::string& name) { return reps.median(name); };
   rec.row("blocks/s", fixed(m("evstream.blocks_per_s"), 1), fixed(m("reference.blocks_per_s"), 1),
           ratio(m("evstream.blocks_per_s"), m("reference.blocks_per_s")),
-          "back to back on one keep-alive connection, no subscribers");
+          "back to back on one keep-alive connection, one valid_tx subscriber");
   rec.row("MB/s of block JSON", fixed(m("evstream.mb_per_s"), 1), fixed(m("reference.mb_per_s"), 1),
           ratio(m("evstream.mb_per_s"), m("reference.mb_per_s")),
           fixed(static_cast<double>(blocks.json_bytes()) / 1e6 / static_cast<double>(params.blocks), 2)
@@ -1490,6 +1512,7 @@ record run_ingest(const bench_settings& settings, const ingest_params& params) {
           ratio(m("evstream.cpu_ms_per_block"), m("reference.cpu_ms_per_block")));
   rec.row("blocks accepted (202)", fixed(m("evstream.accepted"), 0) + "/" + std::to_string(params.blocks),
           "");
+  rec.row("subscriber complete, once, in order", complete_cell(reps, "evstream"), "");
   rec.raw() = {{"params",
                 {{"blocks", params.blocks},
                  {"transactions", params.transactions},

@@ -78,10 +78,10 @@ caf::result<cursor_status> find_cursor(jetstream_connection& nats, const std::st
 void cache(jetstream_history_state& state, const encoded_block_ptr& block) {
   if (!state.cached.emplace(block->sequence, block).second) return;
   state.cached_order.push_back(block->sequence);
-  state.cached_bytes += block->retained_bytes;
+  state.cached_bytes += block->retained_bytes();
   while (state.cached_bytes > state.limits.cached_bytes && !state.cached_order.empty()) {
     auto oldest = state.cached.find(state.cached_order.front());
-    state.cached_bytes -= oldest->second->retained_bytes;
+    state.cached_bytes -= oldest->second->retained_bytes();
     state.cached.erase(oldest);
     state.cached_order.pop_front();
   }
@@ -121,11 +121,13 @@ caf::result<stream_chunk> read_chunk(jetstream_history_state& state, std::uint64
         chunk.through = sequence;
         continue;
       }
-      block = encode_block(std::move(*parsed), sequence, {}, state.api);
+      // Every stream now: the cache is bounded by what its blocks hold, so
+      // they must not grow while cached.
+      block = encode_block(std::move(*parsed), sequence, {}, state.api, all_streams);
       cache(state, block);
     }
     chunk.through = sequence;
-    bytes += block->retained_bytes;
+    bytes += block->retained_bytes();
     chunk.blocks.push_back(std::move(block));
     if (chunk.blocks.size() >= state.limits.max_blocks || bytes >= state.limits.max_bytes) break;
   }

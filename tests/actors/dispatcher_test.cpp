@@ -97,14 +97,16 @@ TEST_CASE_METHOD(pipeline_fixture, "a late subscriber gets no earlier blocks") {
 
 TEST_CASE_METHOD(pipeline_fixture, "the dispatcher drops a block whose sequence goes backwards") {
   auto client = subscribe_client();
-  auto block = std::make_shared<encoded_block>();
-  block->sequence = 7;
-  block->valid_tx.append("seven");
-  caf::anon_send(hub, encoded_block_ptr{block});
-  auto stale = std::make_shared<encoded_block>(*block);
-  stale->valid_tx = {};
-  stale->valid_tx.append("stale");
-  caf::anon_send(hub, encoded_block_ptr{stale});
+  auto block_saying = [](std::string text) {
+    auto block = std::make_shared<encoded_block>();
+    block->sequence = 7;
+    schema::encoded_events events;
+    events.append(text);
+    block->set_events(stream_kind::valid_tx, std::move(events));
+    return encoded_block_ptr{block};
+  };
+  caf::anon_send(hub, block_saying("seven"));
+  caf::anon_send(hub, block_saying("stale"));
   sched.run();
   CHECK(client->messages == std::vector<std::string>{"seven"});
 }
@@ -199,4 +201,69 @@ TEST_CASE_METHOD(pipeline_fixture,
   CHECK(follow(41) == ingest_result::outcome::duplicate);
   CHECK(follow(12) == ingest_result::outcome::duplicate);
   CHECK(client->block_sequences == std::vector<std::uint64_t>{40, 41});
+}
+
+TEST_CASE_METHOD(pipeline_fixture, "the dispatcher tells which streams have subscribers as they change") {
+  self->send(hub, wanted_atom::value);
+  sched.run();
+  auto told = [&] { return reply<wanted_streams>(); };
+  REQUIRE(told());
+  subscribe_client(10s);
+  auto now = told();
+  REQUIRE(now);
+  CHECK(now->streams == bit_of(stream_kind::valid_tx));
+  subscribe_client(20s); // the same stream: nothing changes, nothing is told
+  CHECK_FALSE(told());
+  session_settings blocks_stream;
+  blocks_stream.keepalive_timeout = 30s;
+  blocks_stream.wanted.stream = stream_kind::blocks;
+  sys.spawn(session, hub, std::make_shared<recording_transport>(), blocks_stream);
+  sched.run();
+  now = told();
+  REQUIRE(now);
+  CHECK(now->streams == (bit_of(stream_kind::valid_tx) | bit_of(stream_kind::blocks)));
+
+  advance(10s);
+  CHECK_FALSE(told()); // one valid_tx subscriber is left
+  advance(10s);
+  now = told();
+  REQUIRE(now);
+  CHECK(now->streams == bit_of(stream_kind::blocks));
+  advance(10s);
+  now = told();
+  REQUIRE(now);
+  CHECK(now->streams == 0);
+}
+
+TEST_CASE("the block source encodes at once only the streams that have subscribers") {
+  actor_fixture f;
+  // `self` stands in for the dispatcher: it sees what the block source sends.
+  auto source = f.sys.spawn(block_source, caf::actor{f.self}, block_source_settings{}, f.metrics);
+  f.sched.run();
+  CHECK(f.reply<wanted_atom>()); // the block source asks to be told
+  demo_chain chain{9};
+  auto ingest = [&] {
+    f.self->send(source, ingest_atom::value, chain.next_block_json(3));
+    f.sched.run();
+    REQUIRE(f.reply<ingest_result>());
+    auto block = f.reply<encoded_block_ptr>();
+    REQUIRE(block);
+    return *block;
+  };
+  // Until the dispatcher has told, every stream is encoded.
+  auto first = ingest();
+  for (auto stream : {stream_kind::valid_tx, stream_kind::valid_transactions, stream_kind::blocks})
+    CHECK(first->encode(stream) == 0);
+
+  f.self->send(source, wanted_streams{bit_of(stream_kind::valid_tx)});
+  f.sched.run();
+  auto second = ingest();
+  auto bytes = second->retained_bytes();
+  CHECK(second->encode(stream_kind::valid_tx) == 0);
+  // The others are encoded on first use, and what they hold is counted then.
+  auto summary_bytes = second->encode(stream_kind::blocks);
+  CHECK(summary_bytes > 0);
+  CHECK(second->encode(stream_kind::blocks) == 0);
+  CHECK(second->retained_bytes() == bytes + summary_bytes);
+  CHECK(second->events(stream_kind::blocks).size() == 1);
 }

@@ -77,7 +77,7 @@ struct resume_fixture : actor_fixture {
 
 std::vector<std::string> texts_of(const encoded_block& block, stream_kind stream = stream_kind::valid_tx) {
   std::vector<std::string> texts;
-  const auto& events = events_of(block, stream);
+  const auto& events = block.events(stream);
   for (std::size_t i = 0; i < events.size(); ++i)
     texts.emplace_back(events[i]);
   return texts;
@@ -143,7 +143,7 @@ TEST_CASE("the window keeps the newest blocks by count; older cursors are expire
 }
 
 TEST_CASE("the window is bounded by bytes too") {
-  auto one_block_bytes = encode_block(block_at(1), 1)->retained_bytes;
+  auto one_block_bytes = encode_block(block_at(1), 1)->retained_bytes();
   resume_fixture f{retention_limits{1000, 2 * one_block_bytes + 10, 100}};
   std::vector<encoded_block_ptr> blocks;
   for (int i = 0; i < 4; ++i)
@@ -314,7 +314,7 @@ TEST_CASE_METHOD(resume_fixture, "a catching-up session hands over its backlog a
   session_settings settings;
   // About three blocks' frames per chunk.
   settings.catch_up_chunk_bytes =
-      3 * events_of(*encode_block(block_at(1, 10), 1), stream_kind::valid_tx).wire_bytes();
+      3 * encode_block(block_at(1, 10), 1)->events(stream_kind::valid_tx).wire_bytes();
   auto status = cursor(hex_id('b', 0 + 1));
   settings.wanted.resume_after = status.sequence;
   auto client = std::make_shared<recording_transport>();
@@ -491,4 +491,44 @@ TEST_CASE("property: random disconnects and resumes over thousands of blocks los
     CHECK(first_difference(c.heights, all_heights) == "none");
     CHECK(first_difference(c.received, expected) == "none");
   }
+}
+
+TEST_CASE("a stream nobody subscribed to is encoded for a resume and counted in the window") {
+  auto lazily = [](std::uint64_t height) {
+    return encode_block(block_at(height), height, {}, {}, stream_set{0});
+  };
+  auto typed = lazily(1)->retained_bytes();
+  auto summary = encode_block(block_at(1), 1)->events(stream_kind::blocks).wire_bytes();
+  // Room for three blocks with their summaries, and no more.
+  resume_fixture f{retention_limits{1000, 3 * (typed + summary) + summary / 2, 100}};
+  std::vector<encoded_block_ptr> blocks;
+  for (std::uint64_t height = 1; height <= 4; ++height) {
+    blocks.push_back(lazily(height));
+    caf::anon_send(f.hub, blocks.back());
+    f.sched.run();
+  }
+  CHECK(f.metrics->retained_bytes.value() == Approx(4 * typed));
+  session_settings settings;
+  settings.wanted.stream = stream_kind::blocks;
+  auto client = f.resume_after(blocks[0]->blockid(), settings);
+  // Blocks 2 to 4 are encoded for it, and the window holds them whole: block
+  // 1 goes to keep it within its bytes.
+  CHECK(client->block_sequences == std::vector<std::uint64_t>{2, 3, 4});
+  CHECK(client->messages.size() == 3);
+  CHECK(f.metrics->retained_blocks.value() == 3);
+  CHECK(f.metrics->retained_bytes.value() == Approx(3 * (typed + summary)));
+}
+
+TEST_CASE_METHOD(resume_fixture,
+                 "a block encoded before its stream's first subscriber came is encoded for it") {
+  session_settings dialect;
+  dialect.wanted.stream = stream_kind::valid_transactions;
+  auto client = connect(dialect);
+  auto block = encode_block(block_at(1, 3), 1, {}, {}, bit_of(stream_kind::valid_tx));
+  auto before = block->retained_bytes();
+  caf::anon_send(hub, encoded_block_ptr{block});
+  sched.run();
+  CHECK(client->messages == texts_of(*block, stream_kind::valid_transactions));
+  auto dialect_bytes = block->events(stream_kind::valid_transactions).wire_bytes();
+  CHECK(metrics->retained_bytes.value() == Approx(before + dialect_bytes));
 }

@@ -30,8 +30,10 @@ encoded_block_ptr block_with(std::uint64_t sequence, std::vector<std::string> ev
   auto block = std::make_shared<encoded_block>();
   block->sequence = sequence;
   block->block.id = "block-" + std::to_string(sequence);
+  schema::encoded_events encoded;
   for (auto& event : events)
-    block->valid_tx.append(event);
+    encoded.append(event);
+  block->set_events(stream_kind::valid_tx, std::move(encoded));
   return block;
 }
 
