@@ -80,8 +80,11 @@ struct settings {
 
   // CAF's own, under caf.*: two cores, so one worker for the actors by
   // default; a relay notices a silently dead link (no FIN) within seconds.
+  // Sharing: an idle worker waits to be woken for work instead of polling
+  // and sleeping in short steps, which costs ingest and fan-out CPU in
+  // thread switches (docs/performance.md measures both).
   std::size_t caf_max_threads = 1;
-  std::string caf_policy = "stealing";
+  std::string caf_policy = "sharing";
   std::size_t caf_aggressive_poll_attempts = caf::defaults::work_stealing::aggressive_poll_attempts;
   std::size_t caf_aggressive_steal_interval = caf::defaults::work_stealing::aggressive_steal_interval;
   std::size_t caf_moderate_poll_attempts = caf::defaults::work_stealing::moderate_poll_attempts;

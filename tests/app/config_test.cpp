@@ -60,6 +60,15 @@ TEST_CASE("defaults follow the spec: port 9984, three-minute keep-alive, demo so
   CHECK(p.options->log_level == evstream::ops::log_level::info);
 }
 
+TEST_CASE("the actors' worker waits to be woken for work: CAF's sharing scheduler by default") {
+  parsed defaults{{}};
+  CHECK(defaults.values.caf_policy == "sharing");
+  caf::actor_system_config config;
+  evstream::configure(config, defaults.values);
+  CHECK(caf::get_or(config, "scheduler.policy", caf::atom("")) == caf::atom("sharing"));
+  CHECK(parsed{{"--caf.scheduler.policy=stealing"}}.values.caf_policy == "stealing");
+}
+
 TEST_CASE("every option is read in --name=value form") {
   parsed p{{"--host=0.0.0.0", "--port=7000", "--advertised-url=wss://node.example.com",
             "--keepalive-timeout=2s", "--source=ingest", "--demo-rate=5.5", "--demo-block-size=1000",
