@@ -11,7 +11,6 @@
 // in the same step, which is what makes the switch to live free of gaps and
 // duplicates.
 //
-//
 // It knows which streams have subscribers, and tells whoever asks (the block
 // source, which then encodes only those). A block that reaches it without a
 // stream it needs, live or for a resume, is encoded here and counted into
