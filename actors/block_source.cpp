@@ -21,8 +21,9 @@ ingest_result refused(block_source_state& state, ingest_result result) {
 }
 
 // Numbers the block `sequence` (the next one unless a followed chain says),
-// makes it durable and hands it on.
-ingest_result publish(caf::stateful_actor<block_source_state>* self, const schema::block& block,
+// makes it durable and hands it on. By value: the block moves on into the
+// encoded block, where a copy would cost an allocation per id and key.
+ingest_result publish(caf::stateful_actor<block_source_state>* self, schema::block block,
                       std::chrono::steady_clock::time_point received_at, std::uint64_t sequence) {
   auto& state = self->state;
   if (state.remembered.contains(block.id))
@@ -42,8 +43,10 @@ ingest_result publish(caf::stateful_actor<block_source_state>* self, const schem
   ops::log(ops::log_level::info, "block_accepted",
            {{"blockid", block.id}, {"height", sequence}, {"transactions", block.transactions.size()}});
   state.next_sequence = sequence + 1;
-  self->send(state.dispatcher, encode_block(block, sequence, received_at, state.api, state.eager_streams));
-  return {ingest_result::outcome::accepted, block.id, block.transactions.size(), {}};
+  ingest_result accepted{ingest_result::outcome::accepted, block.id, block.transactions.size(), {}};
+  self->send(state.dispatcher,
+             encode_block(std::move(block), sequence, received_at, state.api, state.eager_streams));
+  return accepted;
 }
 
 } // namespace
@@ -66,7 +69,8 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
         auto parsed = schema::parse_block(json);
         if (!parsed)
           return refused(self->state, {ingest_result::outcome::invalid, {}, 0, std::move(parsed.error())});
-        if (!self->state.publisher) return publish(self, *parsed, received_at, self->state.next_sequence);
+        if (!self->state.publisher)
+          return publish(self, std::move(*parsed), received_at, self->state.next_sequence);
         // Through the engine: accepted once it has the block; streamed when it delivers it.
         if (self->state.remembered.contains(parsed->id))
           return refused(self->state,
@@ -91,7 +95,7 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
       },
       [=](publish_through& through) { self->state.publisher = std::move(through.publisher); },
       [=](const wanted_streams& wanted) { self->state.eager_streams = wanted.streams; },
-      [=](const block& candidate) {
+      [=](block& candidate) {
         // A host node sends without waiting for an answer; the log and the
         // counters are where a refusal shows. (The refusal of an ingest or a
         // stdin line is logged where it came in, with where it came from.)
@@ -102,11 +106,12 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
                             {{"source", "embedded"}});
           return;
         }
-        auto outcome = publish(self, candidate, received_at, self->state.next_sequence);
+        auto outcome = publish(self, std::move(candidate), received_at, self->state.next_sequence);
         if (outcome.result != ingest_result::outcome::accepted)
           log_refused_block(outcome, {{"source", "embedded"}});
       },
-      [=](const followed_block& followed) {
+      // Taken by reference to move the block on (CAF copies a message that is shared).
+      [=](followed_block& followed) {
         auto received_at = std::chrono::steady_clock::now();
         auto& block = followed.block;
         if (auto checked = schema::check_block(block); !checked)
@@ -116,7 +121,7 @@ caf::behavior block_source(caf::stateful_actor<block_source_state>* self, caf::a
         if (followed.height < self->state.next_sequence)
           return refused(self->state,
                          {ingest_result::outcome::duplicate, block.id, block.transactions.size(), {}});
-        return publish(self, block, received_at, followed.height);
+        return publish(self, std::move(block), received_at, followed.height);
       },
       [=](upstream_gap& gap) {
         // A relay's upstream lost blocks: the dispatcher learns it after every
