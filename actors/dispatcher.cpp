@@ -186,8 +186,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, retention_
         state.last_sequence = block->sequence;
         // Usually the block source did this: a stream whose first view came
         // after it encoded the block is encoded here, before it is counted.
-        for (std::size_t i = 0; i < stream_count; ++i)
-          if (state.views_per_stream[i] > 0) block->encode(static_cast<stream_kind>(i));
+        block->encode(streams_with_views(state));
         retain(state, block);
         count_dispatched(state, *block);
         std::size_t sent_to = 0;

@@ -30,14 +30,26 @@ schema::encoded_events encode_stream(const encoded_block& b, stream_kind stream)
 
 } // namespace
 
-std::size_t encoded_block::encode(stream_kind stream) const {
+template <class Make>
+std::size_t encoded_block::fill(stream_kind stream, Make&& make) const {
   std::size_t added = 0;
   auto& lazy = streams_[static_cast<std::size_t>(stream)];
   std::call_once(lazy.once, [&] {
-    lazy.events = encode_stream(*this, stream);
+    lazy.events = make();
     added = lazy.events.wire_bytes();
     encoded_bytes_ += added;
   });
+  return added;
+}
+
+std::size_t encoded_block::encode(stream_kind stream) const {
+  return fill(stream, [&] { return encode_stream(*this, stream); });
+}
+
+std::size_t encoded_block::encode(stream_set streams) const {
+  std::size_t added = 0;
+  for (std::size_t i = 0; i < stream_count; ++i)
+    if (streams & bit_of(static_cast<stream_kind>(i))) added += encode(static_cast<stream_kind>(i));
   return added;
 }
 
@@ -49,11 +61,7 @@ const schema::encoded_events& encoded_block::events(stream_kind stream) const {
 std::size_t encoded_block::retained_bytes() const { return typed_bytes(block) + encoded_bytes_; }
 
 void encoded_block::set_events(stream_kind stream, schema::encoded_events events) {
-  auto& lazy = streams_[static_cast<std::size_t>(stream)];
-  std::call_once(lazy.once, [&] {
-    lazy.events = std::move(events);
-    encoded_bytes_ += lazy.events.wire_bytes();
-  });
+  fill(stream, [&] { return std::move(events); });
 }
 
 encoded_block_ptr encode_block(schema::block b, std::uint64_t sequence,
@@ -64,8 +72,7 @@ encoded_block_ptr encode_block(schema::block b, std::uint64_t sequence,
   encoded->received_at = received_at;
   encoded->api = api;
   encoded->block = std::move(b);
-  for (std::size_t i = 0; i < stream_count; ++i)
-    if (eager & bit_of(static_cast<stream_kind>(i))) encoded->encode(static_cast<stream_kind>(i));
+  encoded->encode(eager);
   return encoded;
 }
 

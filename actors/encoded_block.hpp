@@ -54,12 +54,19 @@ public:
   // to retained_bytes(), so that whoever bounds a set of blocks by bytes
   // (the retention window) can count an encoding made after it took the block.
   std::size_t encode(stream_kind stream) const;
+  // The same for each stream of `streams`.
+  std::size_t encode(stream_set streams) const;
   // What keeping this block costs: the typed block and the encodings made so far.
   std::size_t retained_bytes() const;
   // Gives `stream` these messages instead of encoding them (a block made by hand).
   void set_events(stream_kind stream, schema::encoded_events events);
 
 private:
+  // Fills `stream`'s messages with what `make` returns, unless they are;
+  // returns the bytes that added.
+  template <class Make>
+  std::size_t fill(stream_kind stream, Make&& make) const;
+
   struct lazy_events {
     std::once_flag once;
     schema::encoded_events events;
